@@ -1,0 +1,60 @@
+/**
+ * Process configuration: one zod schema, parsed once at start. This module is the only place that
+ * reads process.env. Secrets have no defaults; an error lists variable names, never values.
+ */
+import { z } from 'zod'
+import { AppError } from './errors'
+
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', ''])
+  .optional()
+  .transform((v) => v === '1' || v === 'true' || v === 'yes')
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  /** Unset → the demo/dev entry points start an embedded PostgreSQL under .data/. */
+  DATABASE_URL: z.string().url().optional(),
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** Master keys for the credential vault: "kid:base64(32 bytes)[,older…]"; first is current. */
+  CMS_MASTER_KEYS: z.string().min(1, 'CMS_MASTER_KEYS is required (generate one: npm run keys:new)'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** BullMQ key prefix. Wrapped in {…} so every queue key hashes to one Redis Cluster slot. */
+  CMS_QUEUE_PREFIX: z.string().regex(/^[\w:-]+$/).default('cms'),
+  /** Our own AWS principal that assumes tenants' roles (the "poller"). */
+  CMS_AWS_ACCESS_KEY_ID: z.string().optional(),
+  CMS_AWS_SECRET_ACCESS_KEY: z.string().optional(),
+  CMS_AWS_PRINCIPAL_ARN: z.string().default('arn:aws:iam::000000000000:role/cms-poller'),
+  /** Endpoint overrides (cloudsim, or a private endpoint); unset → the real clouds. */
+  CMS_AWS_ENDPOINT: z.string().url().optional(),
+  CMS_AZURE_ENDPOINT: z.string().url().optional(),
+  CMS_GCP_ENDPOINT: z.string().url().optional(),
+  CMS_CLOUD_CA_FILE: z.string().optional(),
+  /** Allow webhook targets on private networks (self-hosted installs and tests only). */
+  CMS_WEBHOOK_ALLOW_PRIVATE: bool,
+  PUBLIC_URL: z.string().url().default('http://localhost:3000'),
+  AUTH_SECRET: z.string().min(32).optional(),
+  PORT: z.coerce.number().int().positive().default(3000),
+})
+
+export type Config = z.infer<typeof configSchema>
+
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const r = configSchema.safeParse(env)
+  if (!r.success) {
+    const problems = r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
+    throw new AppError('bad_request', `Invalid configuration — ${problems.join('; ')}`, { problems })
+  }
+  return r.data
+}
+
+let cached: Config | undefined
+/** The process's configuration (parsed from process.env on first use). */
+export function loadConfig(): Config {
+  cached ??= parseConfig(process.env)
+  return cached
+}
+
+/** The raw environment, for entry points that must pass it to a child process. */
+export function processEnv(): Record<string, string | undefined> {
+  return process.env
+}

@@ -1,0 +1,7 @@
+export * from './errors'
+export * from './cloud'
+export * from './config'
+export * from './credentials.schema'
+export * from './crypto/vault'
+export * from './logger'
+export * from './node-version'

@@ -1,0 +1,8 @@
+export * from './client'
+export * from './tenant'
+export * from './cloud-accounts'
+export * from './migrate'
+export * from './embedded'
+export { repoRoot } from './paths'
+export { Prisma, PrismaClient } from './generated/prisma/client'
+export type * from './generated/prisma/client'

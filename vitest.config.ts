@@ -1,0 +1,24 @@
+import { defineConfig } from 'vitest/config'
+
+// One test run for the monorepo. Each package is a project; cross-package scenarios live in test/.
+const project = (name: string, root: string, extra: Record<string, unknown> = {}) => ({
+  extends: true as const,
+  test: { name, root, include: ['**/*.test.ts'], exclude: ['**/node_modules/**', '**/.next/**'], ...extra },
+})
+
+export default defineConfig({
+  test: {
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    projects: [
+      project('core', 'packages/core'),
+      project('db', 'packages/db'),
+      project('cloudsim', 'packages/cloudsim'),
+      project('providers', 'packages/providers'),
+      project('scheduler', 'packages/scheduler'),
+      project('web', 'apps/web'),
+      project('e2e', 'test'),
+    ],
+  },
+})
