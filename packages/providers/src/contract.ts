@@ -1,0 +1,173 @@
+/**
+ * The providers package's public contract: what the scheduler, web app and CLI call. Providers fetch
+ * and normalize; they never store. Every result carries the API calls it cost (cost of monitoring).
+ *
+ * A provider declares capabilities (CONVENTIONS §4): `verify` always, the others only where the cloud
+ * supports them — no no-op methods.
+ */
+import type { CloudErrorCode, CloudKind, CredentialsByCloud, ResourceState } from '@cms/core'
+
+/** Where to send calls (cloudsim, a private endpoint) and how; unset → the real clouds. */
+export interface Endpoints {
+  aws?: string
+  azure?: string
+  gcp?: string
+  /** PEM of an extra CA to trust (cloudsim's self-signed Azure endpoint). */
+  caPem?: string
+}
+
+/**
+ * Rate limiting shared across processes (the scheduler passes a Redis-backed one; the CLI an
+ * in-memory one). `take` resolves when a call to `key` may be made.
+ */
+export interface ApiBudget {
+  take(key: string, cost?: number): Promise<void>
+}
+
+export interface ProviderContext {
+  endpoints?: Endpoints
+  budget?: ApiBudget
+  signal?: AbortSignal
+  /** Clock, injectable so windows are testable. */
+  now?: () => Date
+  /** Structured logger (pino-compatible subset). */
+  log?: { debug(obj: object, msg?: string): void; warn(obj: object, msg?: string): void }
+}
+
+/** One counted cloud API call kind. */
+export interface ApiCallCount {
+  api: string // e.g. 'cloudwatch', 'ec2', 'ce', 'azure.monitor', 'gcp.monitoring'
+  operation: string // e.g. 'GetMetricData'
+  calls: number
+  /** Billable units: CloudWatch metrics requested, CE requests, … (0 when free). */
+  billableUnits: number
+  /** Estimated cloud charge in USD for these calls. */
+  costUsd: number
+}
+
+export interface NormalizedResource {
+  cloud: CloudKind
+  /** AWS account id, Azure subscription id, GCP project id. */
+  accountNativeId: string
+  region: string
+  /** ec2.instance | rds.instance | rds.cluster | vpc | subnet | nat_gateway | azure.vm | azure.sql_database |
+   *  azure.vnet | gcp.instance | gcp.sql_instance | gcp.network */
+  type: string
+  nativeId: string
+  name: string | null
+  state: ResourceState
+  nativeState: string | null
+  tags: Record<string, string>
+  createdAt: Date | null
+  /** Type-specific: instanceType, engine, cidr, … */
+  attributes: Record<string, unknown>
+}
+
+export interface RegionError {
+  region: string
+  code: CloudErrorCode
+  message: string
+}
+
+export interface InventoryResult {
+  resources: NormalizedResource[]
+  /** Regions that failed (the rest of the inventory is still valid; a failed region must not mark its resources terminated). */
+  errors: RegionError[]
+  calls: ApiCallCount[]
+}
+
+export interface MetricDefinition {
+  /** Stable id within the resource type, e.g. 'CPUUtilization'. */
+  metric: string
+  stat: string // Average | Maximum | Sum | …
+  unit: string
+  periodSeconds: number
+  /** Seconds the cloud needs before a period's value has converged. */
+  delaySeconds: number
+}
+
+export interface MetricTarget {
+  type: string
+  nativeId: string
+  region: string
+  /** Extra identifiers some clouds need (e.g. GCP zone, Azure resource group). */
+  attributes?: Record<string, unknown>
+}
+
+export interface MetricWindow {
+  from: Date
+  to: Date
+}
+
+export interface MetricPoint {
+  nativeId: string
+  metric: string
+  stat: string
+  ts: Date
+  value: number
+  unit?: string
+}
+
+export interface MetricsResult {
+  points: MetricPoint[]
+  calls: ApiCallCount[]
+}
+
+export interface CostRow {
+  day: string // YYYY-MM-DD
+  service: string
+  region: string
+  amount: number
+  currency: string
+  estimated: boolean
+}
+
+export interface CostsResult {
+  rows: CostRow[]
+  /** Forecast for the rest of the current month, when the cloud offers one. */
+  forecast?: { from: string; to: string; amount: number; currency: string }
+  calls: ApiCallCount[]
+}
+
+export interface VerifyCheck {
+  capability: 'identity' | 'inventory' | 'metrics' | 'costs'
+  /** The permission/role the check needs, e.g. 'ec2:DescribeInstances'. */
+  permission: string
+  ok: boolean
+  code?: CloudErrorCode
+  message?: string
+}
+
+export interface VerifyResult {
+  ok: boolean
+  /** Who we are in the cloud (ARN, client id, service account). */
+  identity?: string
+  accountNativeIds: string[]
+  checks: VerifyCheck[]
+  regions: { enabled: string[]; disabled: string[] }
+  calls: ApiCallCount[]
+}
+
+export interface Provider<K extends CloudKind> {
+  cloud: K
+  verify(creds: CredentialsByCloud[K], ctx: ProviderContext): Promise<VerifyResult>
+  inventory?: {
+    listRegions(creds: CredentialsByCloud[K], ctx: ProviderContext): Promise<{ regions: string[]; calls: ApiCallCount[] }>
+    discover(creds: CredentialsByCloud[K], opts: { regions: string[] }, ctx: ProviderContext): Promise<InventoryResult>
+  }
+  metrics?: {
+    /** The built-in catalogue for a resource type (tenants may extend it). */
+    catalog(type: string): MetricDefinition[]
+    /** Fetch every catalogue metric of `targets` (one region) over `window`, batched at the physical minimum. */
+    fetch(
+      creds: CredentialsByCloud[K],
+      opts: { region: string; targets: MetricTarget[]; window: MetricWindow; metrics?: MetricDefinition[] },
+      ctx: ProviderContext,
+    ): Promise<MetricsResult>
+  }
+  costs?: {
+    fetchDaily(creds: CredentialsByCloud[K], opts: { from: string; to: string }, ctx: ProviderContext): Promise<CostsResult>
+  }
+}
+
+export type ProviderRegistry = { [K in CloudKind]: Provider<K> }
