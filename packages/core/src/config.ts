@@ -19,7 +19,10 @@ export const configSchema = z.object({
   CMS_MASTER_KEYS: z.string().min(1, 'CMS_MASTER_KEYS is required (generate one: npm run keys:new)'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** BullMQ key prefix. Wrapped in {…} so every queue key hashes to one Redis Cluster slot. */
-  CMS_QUEUE_PREFIX: z.string().regex(/^[\w:-]+$/).default('cms'),
+  CMS_QUEUE_PREFIX: z
+    .string()
+    .regex(/^[\w:-]+$/)
+    .default('cms'),
   /** Our own AWS principal that assumes tenants' roles (the "poller"). */
   CMS_AWS_ACCESS_KEY_ID: z.string().optional(),
   CMS_AWS_SECRET_ACCESS_KEY: z.string().optional(),

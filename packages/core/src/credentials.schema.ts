@@ -12,7 +12,10 @@ export const awsAssumeRoleSchema = z.object({
   roleArn: z
     .string()
     .trim()
-    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/, 'must be an IAM role ARN (arn:aws:iam::123456789012:role/Name)'),
+    .regex(
+      /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
+      'must be an IAM role ARN (arn:aws:iam::123456789012:role/Name)',
+    ),
   externalId: z.string().trim().min(2).max(1224),
   /** Our own poller principal's keys. The web app takes these from server config, the CLI from the file. */
   accessKeyId: nonEmpty.optional(),
@@ -20,13 +23,19 @@ export const awsAssumeRoleSchema = z.object({
 })
 export const awsAccessKeysSchema = z.object({
   method: z.literal('accessKeys'),
-  accessKeyId: z.string().trim().regex(/^(AKIA|ASIA)[A-Z0-9]{12,}$/, 'must be an AWS access key id (AKIA…)'),
+  accessKeyId: z
+    .string()
+    .trim()
+    .regex(/^(AKIA|ASIA)[A-Z0-9]{12,}$/, 'must be an AWS access key id (AKIA…)'),
   secretAccessKey: z.string().trim().min(16, 'looks too short for a secret access key'),
   sessionToken: nonEmpty.optional(),
 })
 export const awsCredentialsSchema = z.discriminatedUnion('method', [awsAssumeRoleSchema, awsAccessKeysSchema])
 
-const uuidish = z.string().trim().regex(/^[0-9a-fA-F-]{8,64}$/, 'must be a GUID')
+const uuidish = z
+  .string()
+  .trim()
+  .regex(/^[0-9a-fA-F-]{8,64}$/, 'must be a GUID')
 export const azureServicePrincipalSchema = z.object({
   method: z.literal('servicePrincipal').default('servicePrincipal'),
   tenantId: uuidish,
@@ -45,7 +54,14 @@ export const gcpServiceAccountSchema = z.object({
   client_email: z.email(),
   client_id: z.string().optional(),
   token_uri: z.string().optional(),
-  projectIds: z.array(z.string().trim().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a GCP project id')).min(1),
+  projectIds: z
+    .array(
+      z
+        .string()
+        .trim()
+        .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'must be a GCP project id'),
+    )
+    .min(1),
 })
 export const gcpCredentialsSchema = gcpServiceAccountSchema
 
@@ -58,7 +74,9 @@ export interface CredentialsByCloud {
   azure: AzureCredentials
   gcp: GcpCredentials
 }
-export type CloudCredentials = { [K in CloudKind]: { cloud: K; credentials: CredentialsByCloud[K] } }[CloudKind]
+export type CloudCredentials = {
+  [K in CloudKind]: { cloud: K; credentials: CredentialsByCloud[K] }
+}[CloudKind]
 
 export const credentialsSchemaByCloud = {
   aws: awsCredentialsSchema,
@@ -94,7 +112,11 @@ export function sanitizeCredentials(c: CloudCredentials): SanitizedCredentials {
         subscriptionIds: c.credentials.subscriptionIds,
       }
     case 'gcp':
-      return { method: 'serviceAccountKey', clientEmail: c.credentials.client_email, projectIds: c.credentials.projectIds }
+      return {
+        method: 'serviceAccountKey',
+        clientEmail: c.credentials.client_email,
+        projectIds: c.credentials.projectIds,
+      }
   }
 }
 

@@ -12,7 +12,11 @@ export const LOG_REDACT_PATHS: readonly string[] = paths
 
 export type { Logger }
 
-export function createLogger(opts: { name: string; level?: string; destination?: pino.DestinationStream }): Logger {
+export function createLogger(opts: {
+  name: string
+  level?: string
+  destination?: pino.DestinationStream
+}): Logger {
   const options: LoggerOptions = {
     name: opts.name,
     level: opts.level ?? 'info',

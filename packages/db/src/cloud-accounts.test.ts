@@ -26,14 +26,23 @@ it('stores credentials only as ciphertext, and decrypts them for the right tenan
   const az = await createCloudAccount(forTenant(t.app, tenant.id), vault, tenant.id, {
     cloud: 'azure',
     name: 'az',
-    credentials: { tenantId: '11111111-1111-1111-1111-111111111111', clientId: '22222222-2222-2222-2222-222222222222', clientSecret: CLIENT_SECRET, subscriptionIds: ['33333333-3333-3333-3333-333333333333'] },
+    credentials: {
+      tenantId: '11111111-1111-1111-1111-111111111111',
+      clientId: '22222222-2222-2222-2222-222222222222',
+      clientSecret: CLIENT_SECRET,
+      subscriptionIds: ['33333333-3333-3333-3333-333333333333'],
+    },
   })
 
   // Scan every column of every table in the database: the secrets appear nowhere.
   const pool = t.pool('cms_worker')
-  const { rows: tables } = await pool.query(`SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema IN ('public','ts') AND table_type = 'BASE TABLE'`)
+  const { rows: tables } = await pool.query(
+    `SELECT table_schema, table_name FROM information_schema.tables WHERE table_schema IN ('public','ts') AND table_type = 'BASE TABLE'`,
+  )
   for (const { table_schema, table_name } of tables) {
-    const { rows } = await pool.query(`SELECT row_to_json(x)::text AS j FROM "${table_schema}"."${table_name}" x`)
+    const { rows } = await pool.query(
+      `SELECT row_to_json(x)::text AS j FROM "${table_schema}"."${table_name}" x`,
+    )
     for (const r of rows) {
       expect(r.j).not.toContain(SECRET)
       expect(r.j).not.toContain(CLIENT_SECRET)
@@ -47,7 +56,10 @@ it('stores credentials only as ciphertext, and decrypts them for the right tenan
   await expect(loadAccountCredentials(t.worker, vault, other.id, acct.id)).rejects.toThrow(/not found/)
 
   // A ciphertext moved to another tenant's row fails to decrypt (AAD binds tenant + account).
-  await t.worker.cloudAccount.update({ where: { id: az.id }, data: { credentials: row.credentials as object } })
+  await t.worker.cloudAccount.update({
+    where: { id: az.id },
+    data: { credentials: row.credentials as object },
+  })
   await expect(loadAccountCredentials(t.worker, vault, tenant.id, az.id)).rejects.toThrow(/decryption failed/)
 
   // Rotation: add k2 in front, re-wrap, then k1 can be removed.
@@ -58,6 +70,8 @@ it('stores credentials only as ciphertext, and decrypts them for the right tenan
   expect(res.failed).toEqual([az.id]) // the tampered row is reported, the rest is re-wrapped
   expect(res.rewrapped).toBe(res.scanned - 1)
   const onlyK2 = new Vault(LocalKeyring.fromString(k2))
-  expect((await loadAccountCredentials(t.worker, onlyK2, tenant.id, acct.id)).credentials).toMatchObject({ secretAccessKey: SECRET })
+  expect((await loadAccountCredentials(t.worker, onlyK2, tenant.id, acct.id)).credentials).toMatchObject({
+    secretAccessKey: SECRET,
+  })
   expect((await rotateCredentialKeys(t.worker, rotating)).rewrapped).toBe(0)
 })

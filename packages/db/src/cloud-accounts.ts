@@ -30,7 +30,12 @@ export interface NewCloudAccount<K extends CloudKind = CloudKind> {
   nativeAccountId?: string
 }
 
-export async function createCloudAccount(tdb: TenantDb, vault: Vault, tenantId: string, input: NewCloudAccount) {
+export async function createCloudAccount(
+  tdb: TenantDb,
+  vault: Vault,
+  tenantId: string,
+  input: NewCloudAccount,
+) {
   const credentials = parseCredentials(input.cloud, input.credentials)
   const id = randomUUID()
   const bundle = { cloud: input.cloud, credentials } as CloudCredentials
@@ -53,7 +58,13 @@ export async function createCloudAccount(tdb: TenantDb, vault: Vault, tenantId: 
 }
 
 /** Replace an account's credentials (write-only: callers never get the old ones back). */
-export async function replaceCloudAccountCredentials(tdb: TenantDb, vault: Vault, tenantId: string, accountId: string, credentials: unknown) {
+export async function replaceCloudAccountCredentials(
+  tdb: TenantDb,
+  vault: Vault,
+  tenantId: string,
+  accountId: string,
+  credentials: unknown,
+) {
   const account = await tdb.cloudAccount.findUnique({ where: { id: accountId }, select: { cloud: true } })
   if (!account) throw new AppError('not_found', 'Cloud account not found')
   const parsed = parseCredentials(account.cloud, credentials)
@@ -62,7 +73,10 @@ export async function replaceCloudAccountCredentials(tdb: TenantDb, vault: Vault
     where: { id: accountId },
     data: {
       credentials: envelope as unknown as Prisma.InputJsonValue,
-      credentialsView: sanitizeCredentials({ cloud: account.cloud, credentials: parsed } as CloudCredentials) as unknown as Prisma.InputJsonValue,
+      credentialsView: sanitizeCredentials({
+        cloud: account.cloud,
+        credentials: parsed,
+      } as CloudCredentials) as unknown as Prisma.InputJsonValue,
       status: 'pending',
       consecutiveFails: 0,
     },
@@ -71,13 +85,21 @@ export async function replaceCloudAccountCredentials(tdb: TenantDb, vault: Vault
 }
 
 /** Decrypt an account's credentials. Workers only; the result must never be logged or returned. */
-export async function loadAccountCredentials(db: PrismaClient | TenantDb, vault: Vault, tenantId: string, accountId: string): Promise<CloudCredentials> {
+export async function loadAccountCredentials(
+  db: PrismaClient | TenantDb,
+  vault: Vault,
+  tenantId: string,
+  accountId: string,
+): Promise<CloudCredentials> {
   const row = await (db as PrismaClient).cloudAccount.findFirst({
     where: { id: accountId, tenantId },
     select: { cloud: true, credentials: true },
   })
   if (!row) throw new AppError('not_found', 'Cloud account not found')
-  const plain = await vault.decryptJson<CredentialsByCloud[CloudKind]>(row.credentials, { tenantId, accountId })
+  const plain = await vault.decryptJson<CredentialsByCloud[CloudKind]>(row.credentials, {
+    tenantId,
+    accountId,
+  })
   return { cloud: row.cloud, credentials: plain } as CloudCredentials
 }
 
@@ -105,14 +127,19 @@ export async function rotateCredentialKeys(
     if (rows.length === 0) break
     for (const row of rows) {
       scanned++
-      const res = await vault.rewrap(row.credentials, { tenantId: row.tenantId, accountId: row.id }).catch(() => null)
+      const res = await vault
+        .rewrap(row.credentials, { tenantId: row.tenantId, accountId: row.id })
+        .catch(() => null)
       if (!res) {
         failed.push(row.id)
         continue
       }
       const { envelope, changed } = res
       if (changed) {
-        await workerDb.cloudAccount.update({ where: { id: row.id }, data: { credentials: envelope as unknown as Prisma.InputJsonValue } })
+        await workerDb.cloudAccount.update({
+          where: { id: row.id },
+          data: { credentials: envelope as unknown as Prisma.InputJsonValue },
+        })
         rewrapped++
       }
     }

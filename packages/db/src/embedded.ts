@@ -33,7 +33,11 @@ function checkTraversable(path: string): void {
   }
 }
 
-export async function startEmbeddedPostgres(opts: { dataDir: string; port?: number; log?: (line: string) => void }): Promise<EmbeddedPg> {
+export async function startEmbeddedPostgres(opts: {
+  dataDir: string
+  port?: number
+  log?: (line: string) => void
+}): Promise<EmbeddedPg> {
   const dataDir = resolve(opts.dataDir)
   const port = opts.port ?? 54329
   checkTraversable(join(dataDir, 'x'))

@@ -10,12 +10,21 @@ import { repoRoot } from './paths'
 
 const run = promisify(execFile)
 
-export async function migrateDeploy(databaseUrl: string, env: Record<string, string | undefined> = {}): Promise<void> {
+export async function migrateDeploy(
+  databaseUrl: string,
+  env: Record<string, string | undefined> = {},
+): Promise<void> {
   const root = repoRoot()
   try {
     await run(process.execPath, [join(root, 'node_modules/prisma/build/index.js'), 'migrate', 'deploy'], {
       cwd: root,
-      env: { ...process.env, ...env, DATABASE_URL: databaseUrl, CHECKPOINT_DISABLE: '1', PRISMA_HIDE_UPDATE_MESSAGE: '1' },
+      env: {
+        ...process.env,
+        ...env,
+        DATABASE_URL: databaseUrl,
+        CHECKPOINT_DISABLE: '1',
+        PRISMA_HIDE_UPDATE_MESSAGE: '1',
+      },
       maxBuffer: 16 * 1024 * 1024,
     })
   } catch (e) {

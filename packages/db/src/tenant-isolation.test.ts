@@ -9,16 +9,32 @@ let a: { id: string }
 let b: { id: string }
 const vault = testVault()
 
-const awsKeys = { method: 'accessKeys', accessKeyId: 'AKIAABCDEFGHIJKLMNOP', secretAccessKey: 'abcdefghijklmnopqrstuvwx' }
+const awsKeys = {
+  method: 'accessKeys',
+  accessKeyId: 'AKIAABCDEFGHIJKLMNOP',
+  secretAccessKey: 'abcdefghijklmnopqrstuvwx',
+}
 
 beforeAll(async () => {
   t = await createTestDatabase()
   a = await createTenant(t.worker, 'A')
   b = await createTenant(t.worker, 'B')
   for (const tenant of [a, b]) {
-    const acct = await createCloudAccount(forTenant(t.worker, tenant.id), vault, tenant.id, { cloud: 'aws', name: `acct-${tenant.id}`, credentials: awsKeys })
+    const acct = await createCloudAccount(forTenant(t.worker, tenant.id), vault, tenant.id, {
+      cloud: 'aws',
+      name: `acct-${tenant.id}`,
+      credentials: awsKeys,
+    })
     await t.worker.resource.createMany({
-      data: [1, 2, 3].map((i) => ({ tenantId: tenant.id, accountId: acct.id, cloud: 'aws', region: 'us-east-1', type: 'ec2.instance', nativeId: `i-${i}`, state: 'running' })),
+      data: [1, 2, 3].map((i) => ({
+        tenantId: tenant.id,
+        accountId: acct.id,
+        cloud: 'aws',
+        region: 'us-east-1',
+        type: 'ec2.instance',
+        nativeId: `i-${i}`,
+        state: 'running',
+      })),
     })
   }
 })
@@ -34,8 +50,12 @@ describe('tenant isolation', () => {
     const bAccount = await t.worker.cloudAccount.findFirstOrThrow({ where: { tenantId: b.id } })
     expect(await dbA.cloudAccount.findUnique({ where: { id: bAccount.id } })).toBeNull()
     // an update aimed at B's row through A's client touches nothing
-    await expect(dbA.cloudAccount.update({ where: { id: bAccount.id }, data: { name: 'pwned' } })).rejects.toThrow()
-    expect((await t.worker.cloudAccount.findUniqueOrThrow({ where: { id: bAccount.id } })).name).not.toBe('pwned')
+    await expect(
+      dbA.cloudAccount.update({ where: { id: bAccount.id }, data: { name: 'pwned' } }),
+    ).rejects.toThrow()
+    expect((await t.worker.cloudAccount.findUniqueOrThrow({ where: { id: bAccount.id } })).name).not.toBe(
+      'pwned',
+    )
   })
 
   it('application layer: refuses many-row operations without a where', async () => {
@@ -58,7 +78,10 @@ describe('tenant isolation', () => {
       const upd = await client.query("UPDATE resource SET name = 'x' WHERE tenant_id = $1", [b.id])
       expect(upd.rowCount).toBe(0)
       await expect(
-        client.query("INSERT INTO audit_log (id, tenant_id, actor_type, action) VALUES ($1, $2, 'user', 'x')", [randomUUID(), b.id]),
+        client.query(
+          "INSERT INTO audit_log (id, tenant_id, actor_type, action) VALUES ($1, $2, 'user', 'x')",
+          [randomUUID(), b.id],
+        ),
       ).rejects.toThrow(/row-level security/)
       await client.query('ROLLBACK')
       // No tenant set: nothing at all.
@@ -71,7 +94,10 @@ describe('tenant isolation', () => {
 
   it('database layer: time-series tables are isolated too', async () => {
     const w = t.pool('cms_worker')
-    await w.query('INSERT INTO ts.metric_points (tenant_id, series_id, ts, value) VALUES ($1, 1, now(), 1), ($2, 2, now(), 2)', [a.id, b.id])
+    await w.query(
+      'INSERT INTO ts.metric_points (tenant_id, series_id, ts, value) VALUES ($1, 1, now(), 1), ($2, 2, now(), 2)',
+      [a.id, b.id],
+    )
     const client = await t.pool('cms_app').connect()
     try {
       await client.query('BEGIN')
@@ -85,7 +111,9 @@ describe('tenant isolation', () => {
   })
 
   it('the app role cannot bypass RLS', async () => {
-    const { rows } = await t.pool('cms_app').query("SELECT rolbypassrls, rolsuper FROM pg_roles WHERE rolname = current_user")
+    const { rows } = await t
+      .pool('cms_app')
+      .query('SELECT rolbypassrls, rolsuper FROM pg_roles WHERE rolname = current_user')
     expect(rows[0]).toEqual({ rolbypassrls: false, rolsuper: false })
   })
 })

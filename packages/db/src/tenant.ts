@@ -24,8 +24,20 @@ export const TENANT_MODELS = {
 
 const MANY_OPS = new Set(['findMany', 'updateMany', 'deleteMany', 'updateManyAndReturn'])
 const WHERE_OPS = new Set([
-  'findMany', 'findFirst', 'findFirstOrThrow', 'findUnique', 'findUniqueOrThrow', 'count', 'aggregate', 'groupBy',
-  'updateMany', 'deleteMany', 'updateManyAndReturn', 'update', 'delete', 'upsert',
+  'findMany',
+  'findFirst',
+  'findFirstOrThrow',
+  'findUnique',
+  'findUniqueOrThrow',
+  'count',
+  'aggregate',
+  'groupBy',
+  'updateMany',
+  'deleteMany',
+  'updateManyAndReturn',
+  'update',
+  'delete',
+  'upsert',
 ])
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
@@ -46,7 +58,8 @@ export function scopeArgs(model: string, operation: string, args: Args | undefin
     // findUnique needs its unique selector intact; AND-ing a plain field in keeps it unique-compatible.
     a.where = { ...(a.where ?? {}), [column]: tenantId }
   }
-  const stamp = (d: unknown) => (d && typeof d === 'object' && !Array.isArray(d) ? { ...(d as object), [column]: tenantId } : d)
+  const stamp = (d: unknown) =>
+    d && typeof d === 'object' && !Array.isArray(d) ? { ...(d as object), [column]: tenantId } : d
   if (operation === 'create') a.data = stamp(a.data)
   if (operation === 'createMany' || operation === 'createManyAndReturn') {
     a.data = Array.isArray(a.data) ? a.data.map(stamp) : stamp(a.data)

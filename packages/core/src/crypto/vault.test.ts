@@ -2,8 +2,15 @@ import { describe, expect, it } from 'vitest'
 import { LocalKeyring, Vault } from './vault'
 import { AppError } from '../errors'
 
-const ctx = { tenantId: '11111111-1111-4111-8111-111111111111', accountId: '22222222-2222-4222-8222-222222222222' }
-const secret = JSON.stringify({ method: 'accessKeys', accessKeyId: 'AKIAEXAMPLE123456', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' })
+const ctx = {
+  tenantId: '11111111-1111-4111-8111-111111111111',
+  accountId: '22222222-2222-4222-8222-222222222222',
+}
+const secret = JSON.stringify({
+  method: 'accessKeys',
+  accessKeyId: 'AKIAEXAMPLE123456',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+})
 
 describe('Vault (envelope encryption)', () => {
   const k1 = LocalKeyring.generateKeySpec('k1')
@@ -45,8 +52,12 @@ describe('Vault (envelope encryption)', () => {
   it('binds ciphertext to tenant and account (AAD)', async () => {
     const vault = new Vault(LocalKeyring.fromString(k1))
     const env = await vault.encrypt(secret, ctx)
-    await expect(vault.decrypt(env, { ...ctx, tenantId: '33333333-3333-4333-8333-333333333333' })).rejects.toBeInstanceOf(AppError)
-    await expect(vault.decrypt(env, { ...ctx, accountId: '44444444-4444-4444-8444-444444444444' })).rejects.toThrow(/decryption failed/)
+    await expect(
+      vault.decrypt(env, { ...ctx, tenantId: '33333333-3333-4333-8333-333333333333' }),
+    ).rejects.toBeInstanceOf(AppError)
+    await expect(
+      vault.decrypt(env, { ...ctx, accountId: '44444444-4444-4444-8444-444444444444' }),
+    ).rejects.toThrow(/decryption failed/)
   })
 
   it('rotation re-wraps under the new key; old data still decrypts; old key can then be dropped', async () => {

@@ -74,7 +74,8 @@ export class LocalKeyring implements KeyProvider {
       .filter(Boolean)
       .map((entry) => {
         const i = entry.indexOf(':')
-        if (i <= 0) throw new AppError('bad_request', 'CMS_MASTER_KEYS entries must look like "keyId:base64key"')
+        if (i <= 0)
+          throw new AppError('bad_request', 'CMS_MASTER_KEYS entries must look like "keyId:base64key"')
         return { id: entry.slice(0, i), key: Buffer.from(entry.slice(i + 1), 'base64') }
       })
     return new LocalKeyring(keys)
@@ -92,7 +93,13 @@ export class LocalKeyring implements KeyProvider {
   async unwrapKey(kid: string, wrapped: Buffer, aad: Buffer) {
     const key = this.keys.get(kid)
     if (!key) throw new AppError('internal', `Master key "${kid}" is not configured; cannot decrypt`)
-    return open(key, wrapped.subarray(0, IV_BYTES), wrapped.subarray(IV_BYTES, IV_BYTES + TAG_BYTES), wrapped.subarray(IV_BYTES + TAG_BYTES), aad)
+    return open(
+      key,
+      wrapped.subarray(0, IV_BYTES),
+      wrapped.subarray(IV_BYTES, IV_BYTES + TAG_BYTES),
+      wrapped.subarray(IV_BYTES + TAG_BYTES),
+      aad,
+    )
   }
 }
 
@@ -101,7 +108,8 @@ export interface SecretContext {
   tenantId: string
   accountId: string
 }
-const aadFor = (ctx: SecretContext) => Buffer.from(`cms/credential/v1|tenant=${ctx.tenantId}|account=${ctx.accountId}`)
+const aadFor = (ctx: SecretContext) =>
+  Buffer.from(`cms/credential/v1|tenant=${ctx.tenantId}|account=${ctx.accountId}`)
 
 export class Vault {
   constructor(private readonly keys: KeyProvider) {}
@@ -112,7 +120,14 @@ export class Vault {
       const aad = aadFor(ctx)
       const { iv, tag, ct } = seal(dataKey, Buffer.from(plaintext, 'utf8'), aad)
       const { kid, wrapped } = await this.keys.wrapKey(dataKey, aad)
-      return { v: ENVELOPE_VERSION, kid, iv: iv.toString('base64'), tag: tag.toString('base64'), ct: ct.toString('base64'), dk: wrapped.toString('base64') }
+      return {
+        v: ENVELOPE_VERSION,
+        kid,
+        iv: iv.toString('base64'),
+        tag: tag.toString('base64'),
+        ct: ct.toString('base64'),
+        dk: wrapped.toString('base64'),
+      }
     } finally {
       dataKey.fill(0)
     }
@@ -128,13 +143,23 @@ export class Vault {
     let dataKey: Buffer | undefined
     try {
       dataKey = await this.keys.unwrapKey(env.kid, Buffer.from(env.dk, 'base64'), aad)
-      return open(dataKey, Buffer.from(env.iv, 'base64'), Buffer.from(env.tag, 'base64'), Buffer.from(env.ct, 'base64'), aad).toString('utf8')
+      return open(
+        dataKey,
+        Buffer.from(env.iv, 'base64'),
+        Buffer.from(env.tag, 'base64'),
+        Buffer.from(env.ct, 'base64'),
+        aad,
+      ).toString('utf8')
     } catch (e) {
       if (e instanceof AppError) throw e
       // GCM authentication failed: tampered ciphertext, wrong tenant/account, or wrong key.
-      throw new AppError('internal', 'Credential decryption failed (tampered data or wrong tenant/account binding)', {
-        kid: env.kid,
-      })
+      throw new AppError(
+        'internal',
+        'Credential decryption failed (tampered data or wrong tenant/account binding)',
+        {
+          kid: env.kid,
+        },
+      )
     } finally {
       dataKey?.fill(0)
     }
@@ -150,7 +175,9 @@ export class Vault {
     if (env.kid === this.keys.currentKeyId) return { envelope: env, changed: false }
     const aad = aadFor(ctx)
     const dataKey = await this.keys.unwrapKey(env.kid, Buffer.from(env.dk, 'base64'), aad).catch(() => {
-      throw new AppError('internal', 'Credential re-wrap failed (tampered data or wrong binding)', { kid: env.kid })
+      throw new AppError('internal', 'Credential re-wrap failed (tampered data or wrong binding)', {
+        kid: env.kid,
+      })
     })
     try {
       const { kid, wrapped } = await this.keys.wrapKey(dataKey, aad)
@@ -163,7 +190,15 @@ export class Vault {
 
 function parseEnvelope(x: unknown): Envelope {
   const e = x as Partial<Envelope> | null
-  if (!e || e.v !== ENVELOPE_VERSION || typeof e.kid !== 'string' || typeof e.ct !== 'string' || typeof e.dk !== 'string' || typeof e.iv !== 'string' || typeof e.tag !== 'string') {
+  if (
+    !e ||
+    e.v !== ENVELOPE_VERSION ||
+    typeof e.kid !== 'string' ||
+    typeof e.ct !== 'string' ||
+    typeof e.dk !== 'string' ||
+    typeof e.iv !== 'string' ||
+    typeof e.tag !== 'string'
+  ) {
     throw new AppError('internal', 'Stored credential envelope is malformed or of an unknown version')
   }
   return e as Envelope

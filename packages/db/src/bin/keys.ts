@@ -18,7 +18,9 @@ if (cmd === 'new') {
   const db = createPrisma({ url: config.DATABASE_URL, role: 'cms_worker', max: 2 })
   const vault = new Vault(LocalKeyring.fromString(config.CMS_MASTER_KEYS))
   const res = await rotateCredentialKeys(db, vault)
-  console.log(JSON.stringify({ ...res, currentKeyId: LocalKeyring.fromString(config.CMS_MASTER_KEYS).currentKeyId }))
+  console.log(
+    JSON.stringify({ ...res, currentKeyId: LocalKeyring.fromString(config.CMS_MASTER_KEYS).currentKeyId }),
+  )
   await db.$disconnect()
   process.exit(res.failed.length ? 2 : 0)
 } else {

@@ -15,7 +15,8 @@ import { migrateDeploy } from '../migrate'
 import { repoRoot } from '../paths'
 import type { PrismaClient } from '../generated/prisma/client'
 
-export const TEST_ADMIN_URL = processEnv().TEST_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
+export const TEST_ADMIN_URL =
+  processEnv().TEST_DATABASE_ADMIN_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres'
 
 function withDatabase(url: string, name: string): string {
   const u = new URL(url)
@@ -34,7 +35,10 @@ function migrationsHash(): string {
   return h.digest('hex').slice(0, 12)
 }
 
-async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[] = []) {
+async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(
+  sql: string,
+  params: unknown[] = [],
+) {
   const client = new pg.Client({ connectionString: TEST_ADMIN_URL })
   await client.connect()
   try {
@@ -108,5 +112,7 @@ export function testVault(spec = LocalKeyring.generateKeySpec('test1')): Vault {
 
 /** Factory: a tenant (organization). */
 export async function createTenant(worker: PrismaClient, name = `Tenant ${randomBytes(2).toString('hex')}`) {
-  return worker.organization.create({ data: { id: randomUUID(), name, slug: `t-${randomBytes(6).toString('hex')}` } })
+  return worker.organization.create({
+    data: { id: randomUUID(), name, slug: `t-${randomBytes(6).toString('hex')}` },
+  })
 }
