@@ -16,6 +16,7 @@ export default defineConfig({
       project('db', 'packages/db'),
       project('cloudsim', 'packages/cloudsim'),
       project('providers', 'packages/providers'),
+      project('alerts', 'packages/alerts'),
       project('scheduler', 'packages/scheduler'),
       project('web', 'apps/web'),
       project('e2e', 'test'),
