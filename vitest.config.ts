@@ -17,6 +17,7 @@ export default defineConfig({
       project('cloudsim', 'packages/cloudsim'),
       project('providers', 'packages/providers'),
       project('alerts', 'packages/alerts'),
+      project('marketplace', 'packages/marketplace'),
       project('scheduler', 'packages/scheduler'),
       project('web', 'apps/web'),
       project('e2e', 'test'),
