@@ -26,6 +26,8 @@ export interface ApiBudget {
 
 export interface ProviderContext {
   endpoints?: Endpoints
+  /** Cap on paid-per-request cost calls (Cost Explorer) per account per rolling day; default 12. */
+  costRequestsPerDay?: number
   budget?: ApiBudget
   signal?: AbortSignal
   /** Clock, injectable so windows are testable. */
@@ -43,6 +45,8 @@ export interface ApiCallCount {
   billableUnits: number
   /** Estimated cloud charge in USD for these calls. */
   costUsd: number
+  /** How many of `calls` were answered with a throttling error (and retried). */
+  throttled?: number
 }
 
 export interface NormalizedResource {
@@ -67,6 +71,8 @@ export interface RegionError {
   region: string
   code: CloudErrorCode
   message: string
+  /** The resource type whose listing failed, when only one did. */
+  type?: string
 }
 
 export interface InventoryResult {
@@ -84,6 +90,9 @@ export interface MetricDefinition {
   periodSeconds: number
   /** Seconds the cloud needs before a period's value has converged. */
   delaySeconds: number
+  /** Where the metric lives when it is not the type's default: CloudWatch namespace, Azure metric namespace.
+   *  (GCP metrics are named by their full type in `metric`.) Lets a tenant add custom metrics. */
+  namespace?: string
 }
 
 export interface MetricTarget {
@@ -92,6 +101,8 @@ export interface MetricTarget {
   region: string
   /** Extra identifiers some clouds need (e.g. GCP zone, Azure resource group). */
   attributes?: Record<string, unknown>
+  /** AWS account / Azure subscription / GCP project; needed for GCP (one call per project), implied elsewhere. */
+  accountNativeId?: string
 }
 
 export interface MetricWindow {
@@ -161,7 +172,15 @@ export interface Provider<K extends CloudKind> {
     /** Fetch every catalogue metric of `targets` (one region) over `window`, batched at the physical minimum. */
     fetch(
       creds: CredentialsByCloud[K],
-      opts: { region: string; targets: MetricTarget[]; window: MetricWindow; metrics?: MetricDefinition[] },
+      opts: {
+        region: string
+        targets: MetricTarget[]
+        window: MetricWindow
+        /** Replaces the catalogue for every target (use when all targets share a type). */
+        metrics?: MetricDefinition[]
+        /** Per-type catalogue overrides/extensions (a tenant's custom metrics); wins over `metrics`. */
+        metricsByType?: Record<string, MetricDefinition[]>
+      },
       ctx: ProviderContext,
     ): Promise<MetricsResult>
   }
