@@ -1,0 +1,54 @@
+/**
+ * `npm run worker`: one worker process. Any number may run against the same Redis and PostgreSQL.
+ * SIGINT/SIGTERM → graceful shutdown (running jobs finish, or are released after the grace period).
+ */
+import { readFileSync } from 'node:fs'
+import { AppError, createLogger, LocalKeyring, Vault } from '@cms/core'
+import * as providersPkg from '@cms/providers'
+import type { ProviderRegistry } from '@cms/providers'
+import { loadSchedulerConfig } from '../config'
+import { startWorker } from '../worker'
+
+const cfg = loadSchedulerConfig()
+const log = createLogger({ name: 'worker', level: cfg.core.LOG_LEVEL })
+if (!cfg.core.DATABASE_URL) throw new AppError('bad_request', 'DATABASE_URL is required for the worker')
+
+// The providers package exports its registry as a value next to the ProviderRegistry type.
+const registry = (providersPkg as unknown as { providers?: ProviderRegistry; registry?: ProviderRegistry; ProviderRegistry?: ProviderRegistry })
+const providers = registry.providers ?? registry.registry ?? registry.ProviderRegistry
+if (!providers) throw new AppError('internal', '@cms/providers exports no provider registry')
+
+const worker = await startWorker({
+  databaseUrl: cfg.core.DATABASE_URL,
+  redisUrl: cfg.core.REDIS_URL,
+  queuePrefix: cfg.core.CMS_QUEUE_PREFIX,
+  vault: new Vault(LocalKeyring.fromString(cfg.core.CMS_MASTER_KEYS)),
+  providers,
+  endpoints: {
+    aws: cfg.core.CMS_AWS_ENDPOINT,
+    azure: cfg.core.CMS_AZURE_ENDPOINT,
+    gcp: cfg.core.CMS_GCP_ENDPOINT,
+    caPem: cfg.core.CMS_CLOUD_CA_FILE ? readFileSync(cfg.core.CMS_CLOUD_CA_FILE, 'utf8') : undefined,
+  },
+  concurrency: cfg.env.CMS_WORKER_CONCURRENCY,
+  httpPort: cfg.env.CMS_WORKER_HTTP_PORT,
+  reconcileIntervalMs: cfg.env.CMS_RECONCILE_INTERVAL_MS,
+  shutdownGraceMs: cfg.env.CMS_SHUTDOWN_GRACE_MS,
+  logger: log,
+})
+
+let stopping = false
+const shutdown = (signal: string) => {
+  if (stopping) return
+  stopping = true
+  log.info({ signal }, 'shutting down')
+  worker.stop().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      log.error({ err: (e as Error).message }, 'shutdown failed')
+      process.exit(1)
+    },
+  )
+}
+process.on('SIGINT', () => shutdown('SIGINT'))
+process.on('SIGTERM', () => shutdown('SIGTERM'))

@@ -1,0 +1,96 @@
+/**
+ * The job catalog (CONVENTIONS §6–8): queue → job name → payload schema, retry policy and timeout.
+ * Handlers are typed by these keys and payloads are re-parsed when a job starts (a job enqueued by an
+ * older deploy is validated, not trusted). Payloads carry ids only — never credentials or whole rows —
+ * and schema changes must be additive, since queued jobs outlive deploys.
+ *
+ * Job ids are deterministic. BullMQ forbids ':' in custom ids, so the parts are joined with '/':
+ * `metrics/{tenant}/{account}/{region}/{group}/{windowStart}`.
+ */
+import { z } from 'zod'
+
+const uuid = z.string().uuid()
+const ids = { tenantId: uuid, accountId: uuid }
+
+export interface JobSpec<S extends z.ZodType = z.ZodType> {
+  schema: S
+  attempts: number
+  /** Exponential backoff base (ms). */
+  backoffMs: number
+  /** Hard limit for one attempt; the runner aborts the handler's signal and fails the attempt. */
+  timeoutMs: number
+}
+
+const spec = <S extends z.ZodType>(s: JobSpec<S>) => s
+
+export const CATALOG = {
+  discovery: {
+    /** List the account's inventory in every region and diff it with ours. */
+    'discovery.run': spec({ schema: z.object(ids), attempts: 3, backoffMs: 2_000, timeoutMs: 5 * 60_000 }),
+  },
+  metrics: {
+    /** Scheduled per account: fans out one `metrics.fetch` per region × period group. */
+    'metrics.tick': spec({ schema: z.object(ids), attempts: 3, backoffMs: 1_000, timeoutMs: 60_000 }),
+    /** One unit of work: fetch from the watermark to now − delay, upsert, advance the watermark. */
+    'metrics.fetch': spec({
+      schema: z.object({ ...ids, region: z.string().min(1), group: z.string().min(1), windowStart: z.number().int() }),
+      attempts: 8,
+      backoffMs: 1_000,
+      timeoutMs: 5 * 60_000,
+    }),
+  },
+  billing: {
+    'billing.run': spec({ schema: z.object(ids), attempts: 3, backoffMs: 10_000, timeoutMs: 10 * 60_000 }),
+  },
+  maintenance: {
+    /** Global: fold dirty 5-minute buckets into the 5 m and 1 h rollups. */
+    'rollup.run': spec({ schema: z.object({}), attempts: 3, backoffMs: 2_000, timeoutMs: 5 * 60_000 }),
+    /** Global: partitions ahead, retention per resolution. */
+    'retention.run': spec({ schema: z.object({}), attempts: 3, backoffMs: 10_000, timeoutMs: 10 * 60_000 }),
+    /** Global safety net: reconcile every account's schedules from the database. */
+    'schedules.reconcile': spec({ schema: z.object({ accountId: uuid.optional(), tenantId: uuid.optional() }), attempts: 3, backoffMs: 2_000, timeoutMs: 5 * 60_000 }),
+  },
+  // Reserved for later issues (alert evaluation, webhook delivery): declared so ids and retry policy
+  // live in one place; no worker consumes them yet.
+  alerts: {
+    'alerts.evaluate': spec({ schema: z.object({ tenantId: uuid }), attempts: 3, backoffMs: 1_000, timeoutMs: 60_000 }),
+  },
+  webhooks: {
+    'webhook.deliver': spec({ schema: z.object({ tenantId: uuid, deliveryId: z.string().min(1) }), attempts: 10, backoffMs: 5_000, timeoutMs: 30_000 }),
+  },
+} as const
+
+export type Catalog = typeof CATALOG
+export type QueueName = keyof Catalog
+export type JobName<Q extends QueueName> = keyof Catalog[Q] & string
+type SpecOf<Q extends QueueName, N extends JobName<Q>> = Catalog[Q][N] extends JobSpec<infer S> ? S : never
+export type Payload<Q extends QueueName, N extends JobName<Q>> = z.infer<SpecOf<Q, N>>
+
+/** Queues this package's worker consumes today. */
+export const ACTIVE_QUEUES = ['discovery', 'metrics', 'billing', 'maintenance'] as const satisfies readonly QueueName[]
+export type ActiveQueue = (typeof ACTIVE_QUEUES)[number]
+
+export function jobSpec<Q extends QueueName>(queue: Q, name: string): JobSpec | undefined {
+  return (CATALOG[queue] as Record<string, JobSpec>)[name]
+}
+
+/** Re-parse a payload when its job starts. Throws (→ the job fails without retry) on a bad payload. */
+export function parsePayload<Q extends QueueName, N extends JobName<Q>>(queue: Q, name: N, data: unknown): Payload<Q, N> {
+  const s = jobSpec(queue, name)
+  if (!s) throw new Error(`Unknown job ${queue}/${name}`)
+  return s.schema.parse(data) as Payload<Q, N>
+}
+
+export const jobIds = {
+  metricsFetch: (p: { tenantId: string; accountId: string; region: string; group: string; windowStart: number }) =>
+    `metrics/${p.tenantId}/${p.accountId}/${p.region}/${p.group}/${p.windowStart}`,
+  discoveryNow: (tenantId: string, accountId: string, at: number) => `discovery/${tenantId}/${accountId}/now/${at}`,
+  reconcileNow: (accountId: string, at: number) => `reconcile/${accountId}/${at}`,
+}
+
+/** Scheduler ids (BullMQ job schedulers), one per account and kind; the reconciler owns them. */
+export const schedulerIds = {
+  discovery: (accountId: string) => `discovery/${accountId}`,
+  metrics: (accountId: string) => `metrics/${accountId}`,
+  billing: (accountId: string) => `billing/${accountId}`,
+}

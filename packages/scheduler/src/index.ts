@@ -1,0 +1,7 @@
+export { startWorker, type WorkerOptions, type StartedWorker } from './worker'
+export { notifyAccountChanged, createNotifier, type Notifier } from './notify'
+export { CATALOG, ACTIVE_QUEUES, jobIds, schedulerIds, parsePayload, type QueueName, type ActiveQueue, type Payload } from './catalog'
+export { pickResolution, readSeries, type Resolution, type SeriesPoint } from './storage/read'
+export { resolveSchedule, DEFAULT_SCHEDULE, DEFAULT_RETENTION, PLAN_SCHEDULES, type ScheduleSettings } from './plans'
+export { loadSchedulerConfig, queuePrefix, type SchedulerConfig } from './config'
+export { RedisBudget } from './budget'

@@ -1,0 +1,218 @@
+/**
+ * Metrics: a scheduled `metrics.tick` per account fans out one `metrics.fetch` per region × period
+ * group (deterministic id per newest period, so a duplicated tick enqueues nothing new). A fetch reads
+ * the targets from the database (so a resource discovered a second ago is included), computes its
+ * window from the watermark, fetches, and in ONE transaction upserts the points, marks rollup buckets
+ * and advances the watermark (GREATEST: an older job finishing late never moves it back).
+ */
+import { AppError, type CloudKind } from '@cms/core'
+import { loadAccountCredentials } from '@cms/db'
+import type { MetricDefinition, MetricTarget, Provider } from '@cms/providers'
+import { CATALOG, jobIds } from './catalog'
+import { countCalls, providerContext } from './discovery'
+import { recordCalls } from './ledger'
+import type { Runtime } from './runtime'
+import { upsertPoints, type PointRow } from './storage/points'
+import { computeWindow, groupKey, latestWindowStart } from './windows'
+
+interface Group {
+  key: string
+  periodMs: number
+  delayMs: number
+}
+
+/** Period groups of a set of resource types, from the provider's metric catalogue. */
+export function groupsFor(provider: Provider<CloudKind>, types: string[]): Map<string, Group> {
+  const out = new Map<string, Group>()
+  if (!provider.metrics) return out
+  for (const t of types) {
+    for (const d of provider.metrics.catalog(t)) {
+      const key = groupKey(d.periodSeconds)
+      const g = out.get(key)
+      if (g) g.delayMs = Math.max(g.delayMs, d.delaySeconds * 1000)
+      else out.set(key, { key, periodMs: d.periodSeconds * 1000, delayMs: d.delaySeconds * 1000 })
+    }
+  }
+  return out
+}
+
+export async function runMetricsTick(rt: Runtime, p: { tenantId: string; accountId: string }): Promise<{ enqueued: number }> {
+  const account = await rt.prisma.cloudAccount.findFirst({ where: { id: p.accountId, tenantId: p.tenantId }, select: { cloud: true, pausedAt: true, status: true } })
+  if (!account || account.pausedAt || account.status === 'paused') return { enqueued: 0 }
+  const provider = rt.providers[account.cloud] as Provider<CloudKind>
+  if (!provider.metrics) return { enqueued: 0 }
+  const rows = await rt.prisma.resource.groupBy({
+    by: ['region', 'type'],
+    where: { tenantId: p.tenantId, accountId: p.accountId, terminatedAt: null },
+    _count: { _all: true },
+  })
+  const byRegion = new Map<string, { types: string[]; count: number }>()
+  for (const r of rows) {
+    const e = byRegion.get(r.region) ?? { types: [], count: 0 }
+    e.types.push(r.type)
+    e.count += r._count._all
+    byRegion.set(r.region, e)
+  }
+  const now = rt.now().getTime()
+  const spec = CATALOG.metrics['metrics.fetch']
+  const jobs = []
+  for (const [region, { types, count }] of byRegion) {
+    for (const g of groupsFor(provider, types).values()) {
+      const data = { tenantId: p.tenantId, accountId: p.accountId, region, group: g.key, windowStart: latestWindowStart(now, g.periodMs, g.delayMs) }
+      // Fairness: small accounts get a better (lower) priority than big ones, so one tenant's 5,000
+      // resources never queue ahead of another's 5.
+      const priority = Math.min(1 + Math.ceil(count / rt.tuning.prioritySlice), 2_000_000)
+      jobs.push({
+        name: 'metrics.fetch',
+        data,
+        opts: {
+          jobId: jobIds.metricsFetch(data),
+          priority,
+          attempts: spec.attempts,
+          backoff: { type: 'exponential', delay: spec.backoffMs },
+          removeOnComplete: { age: 3600, count: 50_000 },
+          removeOnFail: { age: 24 * 3600 },
+        },
+      })
+    }
+  }
+  if (jobs.length > 0) await rt.queues.metrics.addBulk(jobs)
+  return { enqueued: jobs.length }
+}
+
+export interface FetchOutcome {
+  from?: Date
+  to?: Date
+  targets: number
+  fetched: number
+  written: number
+}
+
+export async function runMetricsFetch(
+  rt: Runtime,
+  p: { tenantId: string; accountId: string; region: string; group: string; windowStart: number },
+  signal: AbortSignal,
+): Promise<FetchOutcome> {
+  const account = await rt.prisma.cloudAccount.findFirst({ where: { id: p.accountId, tenantId: p.tenantId }, select: { cloud: true, pausedAt: true, status: true } })
+  if (!account || account.pausedAt || account.status === 'paused') return { targets: 0, fetched: 0, written: 0 }
+  const provider = rt.providers[account.cloud] as Provider<CloudKind>
+  if (!provider.metrics) return { targets: 0, fetched: 0, written: 0 }
+  const metricsApi = provider.metrics
+
+  const wm = await rt.prisma.metricWatermark.findUnique({
+    where: { tenantId_accountId_region_metricGroup: { tenantId: p.tenantId, accountId: p.accountId, region: p.region, metricGroup: p.group } },
+    select: { highWater: true },
+  })
+  const mark = wm ? wm.highWater.getTime() : null
+  const periodMs = Number(p.group.replace(/^p/, '')) * 1000
+  if (!Number.isFinite(periodMs) || periodMs <= 0) throw new AppError('bad_request', `Bad metric group ${p.group}`)
+  const earliestPossible = p.windowStart + periodMs - rt.tuning.maxBackfillMs
+  const resources = await rt.prisma.resource.findMany({
+    where: {
+      tenantId: p.tenantId,
+      accountId: p.accountId,
+      region: p.region,
+      // Resources terminated inside the window still have points to collect before they went away.
+      OR: [{ terminatedAt: null }, { terminatedAt: { gt: new Date(earliestPossible) } }],
+    },
+    select: { id: true, type: true, nativeId: true, region: true, attributes: true, createdAtCloud: true, firstSeenAt: true },
+  })
+  // Per type, the definitions of this group; a type whose whole catalogue is in this group is fetched
+  // together with the others in one batched call (the common case), otherwise per type.
+  const defsByType = new Map<string, { defs: MetricDefinition[]; full: boolean }>()
+  for (const r of resources) {
+    if (defsByType.has(r.type)) continue
+    const all = metricsApi.catalog(r.type)
+    const defs = all.filter((d) => groupKey(d.periodSeconds) === p.group)
+    defsByType.set(r.type, { defs, full: defs.length === all.length })
+  }
+  const targets = resources.filter((r) => (defsByType.get(r.type)?.defs.length ?? 0) > 0)
+  if (targets.length === 0) return { targets: 0, fetched: 0, written: 0 }
+
+  // Resources first seen since the mark: reach back to their creation so their first minutes are kept.
+  let earliestNew: number | null = null
+  if (mark !== null) {
+    for (const r of targets) {
+      if (r.firstSeenAt.getTime() > mark - rt.tuning.rereadPeriods * periodMs) {
+        const born = (r.createdAtCloud ?? r.firstSeenAt).getTime()
+        earliestNew = earliestNew === null ? born : Math.min(earliestNew, born)
+      }
+    }
+  }
+  const w = computeWindow({
+    periodMs,
+    windowStart: p.windowStart,
+    mark,
+    rereadPeriods: rt.tuning.rereadPeriods,
+    maxBackfillMs: rt.tuning.maxBackfillMs,
+    initialLookbackMs: rt.tuning.initialLookbackMs,
+    earliestNew,
+  })
+  if (!w) return { targets: targets.length, fetched: 0, written: 0 }
+  const window = { from: new Date(w.from), to: new Date(w.to) }
+
+  const creds = await loadAccountCredentials(rt.prisma, rt.vault, p.tenantId, p.accountId)
+  const ctx = providerContext(rt, signal)
+  const toTarget = (r: (typeof targets)[number]): MetricTarget => ({ type: r.type, nativeId: r.nativeId, region: r.region, attributes: (r.attributes ?? {}) as Record<string, unknown> })
+  const batched = targets.filter((r) => defsByType.get(r.type)!.full)
+  const calls = []
+  const points = []
+  try {
+    if (batched.length > 0) {
+      const res = await metricsApi.fetch(creds.credentials as never, { region: p.region, targets: batched.map(toTarget), window }, ctx)
+      calls.push(...res.calls)
+      points.push(...res.points)
+    }
+    for (const [type, { defs, full }] of defsByType) {
+      if (full || defs.length === 0) continue
+      const ts = targets.filter((r) => r.type === type)
+      if (ts.length === 0) continue
+      const res = await metricsApi.fetch(creds.credentials as never, { region: p.region, targets: ts.map(toTarget), window, metrics: defs }, ctx)
+      calls.push(...res.calls)
+      points.push(...res.points)
+    }
+  } finally {
+    countCalls(rt, account.cloud, calls)
+    await recordCalls(rt.pool, p.tenantId, p.accountId, calls, rt.now()).catch((e: unknown) => rt.log.warn({ err: e }, 'ledger write failed'))
+  }
+  rt.telemetry.pointsFetched.inc(points.length)
+
+  const idByNative = new Map(targets.map((r) => [r.nativeId, r.id]))
+  const client = await rt.pool.connect()
+  let written: number
+  try {
+    await client.query('BEGIN')
+    const keys = []
+    for (const pt of points) {
+      const rid = idByNative.get(pt.nativeId)
+      if (rid) keys.push({ resourceId: rid, metric: pt.metric, stat: pt.stat, unit: pt.unit ?? null })
+    }
+    const ids = await rt.series.resolve(client, p.tenantId, keys)
+    const rows: PointRow[] = []
+    for (const pt of points) {
+      const ts = pt.ts.getTime()
+      // Only the window asked for: a point beyond `to` may not have converged yet.
+      if (ts < w.from || ts >= w.to) continue
+      const rid = idByNative.get(pt.nativeId)
+      const sid = rid && ids.get(`${rid}|${pt.metric}|${pt.stat}`)
+      if (sid) rows.push({ seriesId: sid, ts, value: pt.value })
+    }
+    written = await upsertPoints(client, p.tenantId, p.accountId, rows)
+    await client.query(
+      `INSERT INTO metric_watermark (tenant_id, account_id, region, metric_group, high_water, updated_at)
+       VALUES ($1, $2, $3, $4, $5, now())
+       ON CONFLICT (tenant_id, account_id, region, metric_group)
+       DO UPDATE SET high_water = GREATEST(metric_watermark.high_water, EXCLUDED.high_water), updated_at = now()`,
+      [p.tenantId, p.accountId, p.region, p.group, window.to],
+    )
+    await client.query('COMMIT')
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {})
+    throw e
+  } finally {
+    client.release()
+  }
+  rt.telemetry.pointsWritten.inc(written)
+  rt.telemetry.lag.set({ tenant: p.tenantId, account: p.accountId }, Math.max(0, (rt.now().getTime() - w.to) / 1000))
+  return { from: window.from, to: window.to, targets: targets.length, fetched: points.length, written }
+}

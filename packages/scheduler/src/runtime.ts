@@ -1,0 +1,45 @@
+/**
+ * What every job handler gets: database (worker role), vault, the provider registry (the one seam to
+ * the cloud code — tests and the demo pass the real registry, pointed at cloudsim via `endpoints`),
+ * the shared API budget, queues, logger, telemetry and a clock.
+ */
+import type pg from 'pg'
+import type { Queue } from 'bullmq'
+import type { Logger, Vault } from '@cms/core'
+import type { PrismaClient } from '@cms/db'
+import type { Endpoints, ProviderRegistry, ApiBudget } from '@cms/providers'
+import type { ActiveQueue } from './catalog'
+import type { SeriesCache } from './storage/series'
+import type { Telemetry } from './telemetry'
+
+export interface MetricsTuning {
+  rereadPeriods: number
+  maxBackfillMs: number
+  initialLookbackMs: number
+  /** Targets per priority step: an account with more resources gets a lower BullMQ priority. */
+  prioritySlice: number
+}
+
+export const DEFAULT_METRICS_TUNING: MetricsTuning = {
+  rereadPeriods: 3,
+  maxBackfillMs: 3 * 3600_000,
+  initialLookbackMs: 15 * 60_000,
+  prioritySlice: 200,
+}
+
+export interface Runtime {
+  prisma: PrismaClient
+  pool: pg.Pool
+  vault: Vault
+  providers: ProviderRegistry
+  endpoints: Endpoints
+  budget: ApiBudget
+  queues: Record<ActiveQueue, Queue>
+  log: Logger
+  telemetry: Telemetry
+  series: SeriesCache
+  tuning: MetricsTuning
+  now: () => Date
+  /** Re-reconcile one account's schedules (after its status changed). */
+  reconcileAccount(accountId: string): Promise<void>
+}

@@ -1,0 +1,60 @@
+/**
+ * Series ids: one metric_series row per (tenant, resource, metric, stat). Ids never change once
+ * created, so each process caches them; a miss is resolved in one bulk insert-or-select.
+ */
+import type { Queryable } from './points'
+
+export interface SeriesKey {
+  resourceId: string
+  metric: string
+  stat: string
+  unit?: string | null
+}
+
+const key = (tenantId: string, k: SeriesKey) => `${tenantId}|${k.resourceId}|${k.metric}|${k.stat}`
+
+export class SeriesCache {
+  private readonly ids = new Map<string, string>()
+  constructor(private readonly maxEntries = 500_000) {}
+
+  /** Returns a Map from `resourceId|metric|stat` to series id, creating missing series. */
+  async resolve(db: Queryable, tenantId: string, keys: SeriesKey[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>()
+    const missing = new Map<string, SeriesKey>()
+    for (const k of keys) {
+      const local = `${k.resourceId}|${k.metric}|${k.stat}`
+      if (out.has(local)) continue
+      const id = this.ids.get(key(tenantId, k))
+      if (id) out.set(local, id)
+      else missing.set(local, k)
+    }
+    // Two passes at most: a series inserted concurrently by another worker is invisible to this
+    // statement's snapshot (ON CONFLICT DO NOTHING skips it), and is found by the second pass.
+    for (let pass = 0; pass < 2 && missing.size > 0; pass++) {
+      const ks = [...missing.values()]
+      const r = await db.query<{ id: string; resource_id: string; metric: string; stat: string }>(
+        `WITH input AS (
+           SELECT * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS u(resource_id, metric, stat, unit)
+         ), ins AS (
+           INSERT INTO metric_series (tenant_id, resource_id, metric, stat, unit)
+           SELECT $1::uuid, resource_id, metric, stat, unit FROM input
+           ON CONFLICT (tenant_id, resource_id, metric, stat) DO NOTHING
+           RETURNING id, resource_id, metric, stat
+         )
+         SELECT id::text, resource_id::text, metric, stat FROM ins
+         UNION ALL
+         SELECT s.id::text, s.resource_id::text, s.metric, s.stat FROM metric_series s
+           JOIN input i ON s.tenant_id = $1::uuid AND s.resource_id = i.resource_id AND s.metric = i.metric AND s.stat = i.stat`,
+        [tenantId, ks.map((k) => k.resourceId), ks.map((k) => k.metric), ks.map((k) => k.stat), ks.map((k) => k.unit ?? null)],
+      )
+      if (this.ids.size + r.rows.length > this.maxEntries) this.ids.clear()
+      for (const row of r.rows) {
+        const local = `${row.resource_id}|${row.metric}|${row.stat}`
+        out.set(local, row.id)
+        missing.delete(local)
+        this.ids.set(`${tenantId}|${local}`, row.id)
+      }
+    }
+    return out
+  }
+}
