@@ -117,16 +117,14 @@ export async function runMetricsFetch(
     },
     select: { id: true, type: true, nativeId: true, region: true, attributes: true, createdAtCloud: true, firstSeenAt: true },
   })
-  // Per type, the definitions of this group; a type whose whole catalogue is in this group is fetched
-  // together with the others in one batched call (the common case), otherwise per type.
-  const defsByType = new Map<string, { defs: MetricDefinition[]; full: boolean }>()
+  // Per type, the definitions of this group, passed as `metricsByType` so every type is fetched in
+  // one batched call (the provider packs them at the physical minimum of API calls).
+  const defsByType = new Map<string, MetricDefinition[]>()
   for (const r of resources) {
     if (defsByType.has(r.type)) continue
-    const all = metricsApi.catalog(r.type)
-    const defs = all.filter((d) => groupKey(d.periodSeconds) === p.group)
-    defsByType.set(r.type, { defs, full: defs.length === all.length })
+    defsByType.set(r.type, metricsApi.catalog(r.type).filter((d) => groupKey(d.periodSeconds) === p.group))
   }
-  const targets = resources.filter((r) => (defsByType.get(r.type)?.defs.length ?? 0) > 0)
+  const targets = resources.filter((r) => (defsByType.get(r.type)?.length ?? 0) > 0)
   if (targets.length === 0) return { targets: 0, fetched: 0, written: 0 }
 
   // Resources first seen since the mark: reach back to their creation so their first minutes are kept.
@@ -154,23 +152,16 @@ export async function runMetricsFetch(
   const creds = await loadAccountCredentials(rt.prisma, rt.vault, p.tenantId, p.accountId)
   const ctx = providerContext(rt, signal)
   const toTarget = (r: (typeof targets)[number]): MetricTarget => ({ type: r.type, nativeId: r.nativeId, region: r.region, attributes: (r.attributes ?? {}) as Record<string, unknown> })
-  const batched = targets.filter((r) => defsByType.get(r.type)!.full)
   const calls = []
   const points = []
   try {
-    if (batched.length > 0) {
-      const res = await metricsApi.fetch(creds.credentials as never, { region: p.region, targets: batched.map(toTarget), window }, ctx)
-      calls.push(...res.calls)
-      points.push(...res.points)
-    }
-    for (const [type, { defs, full }] of defsByType) {
-      if (full || defs.length === 0) continue
-      const ts = targets.filter((r) => r.type === type)
-      if (ts.length === 0) continue
-      const res = await metricsApi.fetch(creds.credentials as never, { region: p.region, targets: ts.map(toTarget), window, metrics: defs }, ctx)
-      calls.push(...res.calls)
-      points.push(...res.points)
-    }
+    const res = await metricsApi.fetch(
+      creds.credentials as never,
+      { region: p.region, targets: targets.map(toTarget), window, metricsByType: Object.fromEntries(defsByType) },
+      ctx,
+    )
+    calls.push(...res.calls)
+    points.push(...res.points)
   } finally {
     countCalls(rt, account.cloud, calls)
     await recordCalls(rt.pool, p.tenantId, p.accountId, calls, rt.now()).catch((e: unknown) => rt.log.warn({ err: e }, 'ledger write failed'))
