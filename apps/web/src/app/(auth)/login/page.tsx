@@ -1,0 +1,10 @@
+import { Suspense } from 'react'
+import { LoginForm } from '../auth-forms'
+
+export default function Page() {
+  return (
+    <Suspense>
+      <LoginForm />
+    </Suspense>
+  )
+}

@@ -1,0 +1,10 @@
+import { Suspense } from 'react'
+import { SignupForm } from '../auth-forms'
+
+export default function Page() {
+  return (
+    <Suspense>
+      <SignupForm />
+    </Suspense>
+  )
+}

@@ -1,0 +1,3 @@
+import { revokeApiKey } from '@/server/settings'
+
+export const DELETE = revokeApiKey

@@ -1,0 +1,50 @@
+/**
+ * Process-wide services of the web app, created lazily on first use from @cms/core's config (so
+ * `next build` never needs a database, and tests set the environment before the first request).
+ *
+ *   app    Prisma as cms_app   — tenant data, always through forTenant() (RLS applies)
+ *   worker Prisma as cms_worker — auth tables (cross-tenant by nature) and API-key lookup by hash
+ *   pool   pg as cms_app       — raw time-series / aggregate reads, through tenantQuery()
+ */
+import { AppError, LocalKeyring, Vault, createLogger, loadConfig, type Config, type Logger } from '@cms/core'
+import { createPool, createPrisma, type PrismaClient } from '@cms/db'
+import type pg from 'pg'
+
+export interface Services {
+  config: Config
+  databaseUrl: string
+  app: PrismaClient
+  worker: PrismaClient
+  pool: pg.Pool
+  vault: Vault
+  log: Logger
+}
+
+// Kept on globalThis so Next's dev-mode module reloading does not open a new pool per edit.
+const g = globalThis as unknown as { __cmsWebServices?: Services }
+
+export function services(): Services {
+  if (g.__cmsWebServices) return g.__cmsWebServices
+  const config = loadConfig()
+  if (!config.DATABASE_URL) throw new AppError('internal', 'DATABASE_URL is not configured for the web app')
+  const url = config.DATABASE_URL
+  const s: Services = {
+    config,
+    databaseUrl: url,
+    app: createPrisma({ url, role: 'cms_app', max: 10 }),
+    worker: createPrisma({ url, role: 'cms_worker', max: 5 }),
+    pool: createPool({ url, role: 'cms_app', max: 10 }),
+    vault: new Vault(LocalKeyring.fromString(config.CMS_MASTER_KEYS)),
+    log: createLogger({ name: 'web', level: config.LOG_LEVEL }),
+  }
+  g.__cmsWebServices = s
+  return s
+}
+
+/** Close pools (tests, benchmarks, programmatic server stop). */
+export async function closeServices(): Promise<void> {
+  const s = g.__cmsWebServices
+  if (!s) return
+  g.__cmsWebServices = undefined
+  await Promise.all([s.app.$disconnect(), s.worker.$disconnect(), s.pool.end()])
+}
