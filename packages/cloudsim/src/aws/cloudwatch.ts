@@ -1,0 +1,242 @@
+/**
+ * CloudWatch GetMetricData and ListMetrics. One handler serves awsJson1_0, rpc-v2-cbor and awsQuery:
+ * the input is read loosely and the output is plain data with Date timestamps, serialized per protocol.
+ *
+ * Semantics: period-aligned buckets (multiples of Period since the epoch), statistics
+ * Average/Minimum/Maximum/Sum/SampleCount/pNN over one-minute samples, ≤ 500 queries, MaxDatapoints
+ * ≤ 100,800 per page with NextToken paging (a query cut by a page is PartialData), ScanBy, and metric
+ * math limited to SUM/AVG/MIN/MAX over METRICS() or an id list.
+ */
+import { decodeToken, encodeToken } from '../http'
+import { METRICS_BY_TYPE, type MetricSpec } from '../world/metric-catalog'
+import { aggregateResource, isStat, stateAt, type Bucket } from '../world/metrics'
+import type { SimResource } from '../world/types'
+import { AwsError, type AwsHandler, type AwsRequest } from './aws-types'
+import type { QueryValue } from './wire'
+import { arr, bool, epochSeconds, num, obj, str } from './wire'
+
+export const MAX_QUERIES = 500
+export const MAX_DATAPOINTS = 100_800
+
+interface IndexEntry {
+  resource: SimResource
+  spec: MetricSpec
+}
+
+interface RegionIndex {
+  version: number
+  /** `${namespace}|${metricName}|${dimName}|${dimValue}` */
+  series: Map<string, IndexEntry>
+}
+
+const indexes = new WeakMap<object, Map<string, RegionIndex>>()
+
+/** Series of an account-region, cached until the world changes. */
+function regionIndex(req: AwsRequest): RegionIndex {
+  let perWorld = indexes.get(req.world)
+  if (!perWorld) indexes.set(req.world, (perWorld = new Map()))
+  const key = `${req.accountId}|${req.region}`
+  const cached = perWorld.get(key)
+  if (cached && cached.version === req.world.version) return cached
+  const series = new Map<string, IndexEntry>()
+  for (const r of req.world.resourcesOf(req.accountId)) {
+    if (r.region !== req.region) continue
+    const tm = METRICS_BY_TYPE[r.type]
+    if (!tm?.dimension) continue
+    for (const spec of tm.metrics) series.set(`${tm.namespace}|${spec.name}|${tm.dimension}|${r.id}`, { resource: r, spec })
+  }
+  const idx = { version: req.world.version, series }
+  perWorld.set(key, idx)
+  return idx
+}
+
+interface Query {
+  id: string
+  label?: string
+  returnData: boolean
+  stat?: { namespace: string; metricName: string; dims: { name: string; value: string }[]; period: number; stat: string }
+  expression?: string
+}
+
+function validation(message: string): AwsError {
+  return new AwsError('ValidationError', message)
+}
+
+function parseQueries(input: Record<string, unknown>): Query[] {
+  const raw = arr(input.MetricDataQueries)
+  if (raw.length === 0) throw validation('1 validation error detected: Value null at \'metricDataQueries\' failed to satisfy constraint: Member must not be null')
+  if (raw.length > MAX_QUERIES) throw validation(`The collection MetricDataQueries must not have a size greater than ${MAX_QUERIES}.`)
+  const seen = new Set<string>()
+  return raw.map((q) => {
+    const o = obj(q)
+    const id = str(o.Id) ?? ''
+    if (!/^[a-z][a-zA-Z0-9_]{0,254}$/.test(id)) throw validation(`Invalid metric data query id: ${id}. It must start with a lowercase letter and contain only letters, numbers and underscore.`)
+    if (seen.has(id)) throw validation(`The value ${id} for field Id is duplicated.`)
+    seen.add(id)
+    const ms = o.MetricStat === undefined ? undefined : obj(o.MetricStat)
+    const expression = str(o.Expression)
+    if ((ms === undefined) === (expression === undefined)) throw validation(`Exactly one element of MetricStat or Expression must be set in MetricDataQuery ${id}.`)
+    const label = str(o.Label)
+    const base = { id, returnData: bool(o.ReturnData) ?? true, ...(label !== undefined ? { label } : {}) }
+    if (expression !== undefined) return { ...base, expression }
+    const m = obj(ms?.Metric)
+    const period = num(ms?.Period) ?? 0
+    if (!(period > 0 && (period % 60 === 0 || [1, 5, 10, 30].includes(period)))) throw validation(`The parameter MetricDataQueries.member.${seen.size}.MetricStat.Period must be a multiple of 60.`)
+    const stat = str(ms?.Stat) ?? ''
+    if (!isStat(stat)) throw new AwsError('InvalidParameterValue', `The value ${stat} for parameter MetricDataQueries.member.${seen.size}.MetricStat.Stat is not supported.`)
+    return {
+      ...base,
+      stat: {
+        namespace: str(m.Namespace) ?? '',
+        metricName: str(m.MetricName) ?? '',
+        dims: arr(m.Dimensions).map((d) => ({ name: str(obj(d).Name) ?? '', value: str(obj(d).Value) ?? '' })),
+        period,
+        stat,
+      },
+    }
+  })
+}
+
+function evalStat(req: AwsRequest, q: NonNullable<Query['stat']>, start: number, end: number, idx: RegionIndex): Bucket[] {
+  // A series is addressed by its exact dimension set; our resources publish one dimension each.
+  if (q.dims.length !== 1) return []
+  const d = q.dims[0]
+  if (!d) return []
+  const entry = idx.series.get(`${q.namespace}|${q.metricName}|${d.name}|${d.value}`)
+  if (!entry) return []
+  return aggregateResource(req.world.seed, entry.resource, entry.spec, { startSec: start, endSec: end, periodSec: q.period, stat: q.stat as Parameters<typeof aggregateResource>[3]['stat'] }, req.world.nowSeconds())
+}
+
+const MATH = /^\s*(SUM|AVG|MIN|MAX)\s*\(\s*(?:METRICS\(\s*(?:"([^"]*)"|'([^']*)')?\s*\)|\[([^\]]*)\])\s*\)\s*$/i
+
+function evalExpression(q: Query, all: Query[], results: Map<string, Bucket[]>): Bucket[] {
+  const expr = q.expression ?? ''
+  const single = /^\s*([a-z][a-zA-Z0-9_]*)\s*$/.exec(expr)
+  if (single?.[1]) return results.get(single[1]) ?? []
+  const m = MATH.exec(expr)
+  if (!m) throw validation(`cloudsim supports only SUM/AVG/MIN/MAX over METRICS() or [id, …] in metric math; got: ${expr}`)
+  const fn = (m[1] ?? 'SUM').toUpperCase()
+  const prefix = m[2] ?? m[3]
+  const ids = m[4] !== undefined ? m[4].split(',').map((s) => s.trim()).filter(Boolean) : all.filter((x) => x.stat && (prefix === undefined || x.id.startsWith(prefix))).map((x) => x.id)
+  const byT = new Map<number, number[]>()
+  for (const id of ids) {
+    const series = results.get(id)
+    if (!series) throw validation(`Error in expression ${q.id}: Unrecognized metric ${id}`)
+    for (const b of series) {
+      let vs = byT.get(b.t)
+      if (!vs) byT.set(b.t, (vs = []))
+      vs.push(b.value)
+    }
+  }
+  return [...byT.entries()]
+    .sort((a, b) => a[0] - b[0])
+    .map(([t, vs]) => ({ t, value: fn === 'SUM' ? vs.reduce((a, b) => a + b, 0) : fn === 'AVG' ? vs.reduce((a, b) => a + b, 0) / vs.length : fn === 'MIN' ? Math.min(...vs) : Math.max(...vs) }))
+}
+
+interface PageToken {
+  q: number
+  p: number
+}
+
+const getMetricData: AwsHandler = (req) => {
+  const queries = parseQueries(req.input)
+  const start = epochSeconds(req.input.StartTime)
+  const end = epochSeconds(req.input.EndTime)
+  if (start === undefined || end === undefined) throw validation('StartTime and EndTime are required.')
+  if (start >= end) throw validation('The parameter StartTime must be less than the parameter EndTime.')
+  const maxDp = num(req.input.MaxDatapoints) ?? MAX_DATAPOINTS
+  if (maxDp < 1 || maxDp > MAX_DATAPOINTS) throw new AwsError('InvalidParameterValue', `The value ${maxDp} for parameter MaxDatapoints is invalid. Valid range: 1 - ${MAX_DATAPOINTS}.`)
+  const scanBy = str(req.input.ScanBy) ?? 'TimestampDescending'
+  if (scanBy !== 'TimestampDescending' && scanBy !== 'TimestampAscending') throw validation(`Value '${scanBy}' at 'scanBy' failed to satisfy enum value set: [TimestampDescending, TimestampAscending]`)
+  let from: PageToken = { q: 0, p: 0 }
+  const token = str(req.input.NextToken)
+  if (token) {
+    const t = decodeToken<PageToken>(token)
+    if (!t || typeof t.q !== 'number' || typeof t.p !== 'number') throw new AwsError('InvalidNextToken', 'The service couldn\'t process your request because the NextToken is invalid.')
+    from = t
+  }
+  // Billing: every MetricStat query is one metric requested, on every page (as AWS charges).
+  req.units = queries.filter((q) => q.stat).length
+  const idx = regionIndex(req)
+  const s = Math.floor(start)
+  const e = Math.ceil(end)
+  const results = new Map<string, Bucket[]>()
+  for (const q of queries) if (q.stat) results.set(q.id, evalStat(req, q.stat, s, e, idx))
+  for (const q of queries) if (q.expression !== undefined) results.set(q.id, evalExpression(q, queries, results))
+
+  const returned = queries.filter((q) => q.returnData)
+  const out: Record<string, QueryValue>[] = []
+  let budget = maxDp
+  let next: PageToken | undefined
+  for (let qi = from.q; qi < returned.length; qi++) {
+    const q = returned[qi]
+    if (!q) continue
+    let buckets = results.get(q.id) ?? []
+    if (scanBy === 'TimestampDescending') buckets = [...buckets].reverse()
+    const offset = qi === from.q ? from.p : 0
+    if (budget === 0) {
+      next = { q: qi, p: offset }
+      break
+    }
+    const take = buckets.slice(offset, offset + budget)
+    budget -= take.length
+    const partial = offset + take.length < buckets.length
+    out.push({
+      Id: q.id,
+      Label: q.label ?? q.stat?.metricName ?? q.id,
+      Timestamps: take.map((b) => new Date(b.t * 1000)),
+      Values: take.map((b) => b.value),
+      StatusCode: partial ? 'PartialData' : 'Complete',
+    })
+    if (partial) {
+      next = { q: qi, p: offset + take.length }
+      break
+    }
+  }
+  return { data: { MetricDataResults: out, Messages: [], ...(next ? { NextToken: encodeToken(next) } : {}) } }
+}
+
+const LIST_PAGE = 500
+const LIST_RETENTION_SEC = 14 * 86400
+
+const listMetrics: AwsHandler = (req) => {
+  const ns = str(req.input.Namespace)
+  const name = str(req.input.MetricName)
+  const dims = arr(req.input.Dimensions).map((d) => ({ name: str(obj(d).Name) ?? '', value: str(obj(d).Value) }))
+  const recent = str(req.input.RecentlyActive)
+  const now = req.world.nowSeconds()
+  const cutoff = recent === 'PT3H' ? now - 3 * 3600 : now - LIST_RETENTION_SEC
+  const rows: { Namespace: string; MetricName: string; Dimensions: { Name: string; Value: string }[] }[] = []
+  const resources = req.world.resourcesOf(req.accountId).filter((r) => r.region === req.region)
+  for (const r of [...resources].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    const tm = METRICS_BY_TYPE[r.type]
+    if (!tm?.dimension) continue
+    if (ns && tm.namespace !== ns) continue
+    const last = r.history[r.history.length - 1]
+    const created = r.history[0]?.t ?? Infinity
+    if (created > now) continue
+    if (last && last.state !== 'running' && last.t < cutoff) continue
+    if (stateAt(r, now) === undefined) continue
+    const dim = { Name: tm.dimension, Value: r.id }
+    if (dims.some((d) => d.name !== dim.Name || (d.value !== undefined && d.value !== dim.Value))) continue
+    for (const spec of tm.metrics) {
+      if (name && spec.name !== name) continue
+      rows.push({ Namespace: tm.namespace, MetricName: spec.name, Dimensions: [dim] })
+    }
+  }
+  const token = str(req.input.NextToken)
+  let offset = 0
+  if (token) {
+    const t = decodeToken<{ o: number }>(token)
+    if (!t || typeof t.o !== 'number') throw new AwsError('InvalidNextToken', 'The service couldn\'t process your request because the NextToken is invalid.')
+    offset = t.o
+  }
+  const page = rows.slice(offset, offset + LIST_PAGE)
+  req.units = 1
+  return { data: { Metrics: page, ...(offset + LIST_PAGE < rows.length ? { NextToken: encodeToken({ o: offset + LIST_PAGE }) } : {}) } }
+}
+
+export const CLOUDWATCH_OPERATIONS: Record<string, AwsHandler> = {
+  GetMetricData: getMetricData,
+  ListMetrics: listMetrics,
+}

@@ -1,0 +1,168 @@
+/**
+ * The metric value function: every sample is a pure function of (world seed, resource id, metric,
+ * minute), a diurnal sine plus hash noise, so any query is reproducible and other packages' tests can
+ * compute the exact truth with the same exported functions. Nothing is stored per point.
+ */
+import { fmix, hash2, hashString, unit } from './hash'
+import { metricSpec, type MetricSpec } from './metric-catalog'
+import type { SimResource, SimState } from './types'
+
+/** Samples exist once per minute; a minute becomes visible this many seconds after it ends. */
+export const SAMPLE_SECONDS = 60
+export const INGEST_DELAY_SECONDS = 60
+
+const TWO_PI = Math.PI * 2
+
+/** Precomputed per-series constants (a series = one resource × one metric). */
+export interface SeriesGen {
+  spec: MetricSpec
+  seed: number
+  base: number
+  phase: number
+}
+
+export function seriesGen(worldSeed: number, resourceId: string, spec: MetricSpec): SeriesGen {
+  const seed = hashString(`${resourceId}\u0000${spec.name}`, worldSeed)
+  return { spec, seed, base: spec.baseLo + unit(seed) * (spec.baseHi - spec.baseLo), phase: unit(fmix(seed ^ 0x2545f491)) * TWO_PI }
+}
+
+/** The value of one per-minute sample (minute = floor(epochSeconds / 60)). */
+export function sampleAt(g: SeriesGen, minute: number): number {
+  const { spec } = g
+  const diurnal = Math.sin((TWO_PI * (minute % 1440)) / 1440 + g.phase)
+  const noise = unit(hash2(g.seed, minute)) * 2 - 1
+  let v = g.base * (1 + spec.amp * diurnal + spec.noise * noise)
+  if (v < spec.min) v = spec.min
+  if (v > spec.max) v = spec.max
+  return spec.integer ? Math.round(v) : Math.round(v * 10000) / 10000
+}
+
+/** State of a resource at epoch second t (before creation → undefined). */
+export function stateAt(r: SimResource, t: number): SimState | undefined {
+  const h = r.history
+  for (let i = h.length - 1; i >= 0; i--) {
+    const c = h[i]
+    if (c && c.t <= t) return c.state
+  }
+  return undefined
+}
+
+/** Resources publish metrics while running; databases and NAT gateways are "running" while available. */
+export function publishesAt(r: SimResource, t: number): boolean {
+  return stateAt(r, t) === 'running'
+}
+
+export interface WorldLike {
+  seed: number
+  resource(id: string): SimResource | undefined
+  nowSeconds(): number
+}
+
+/**
+ * The raw per-minute sample of `metric` for `resourceId` at `tsSeconds`, or null when there is none
+ * (unknown resource or metric, not running, or not yet ingested).
+ */
+export function metricValue(world: WorldLike, resourceId: string, metric: string, tsSeconds: number): number | null {
+  const r = world.resource(resourceId)
+  if (!r) return null
+  const spec = metricSpec(r.type, metric)
+  if (!spec) return null
+  const minute = Math.floor(tsSeconds / SAMPLE_SECONDS)
+  if (minute * SAMPLE_SECONDS + SAMPLE_SECONDS + INGEST_DELAY_SECONDS > world.nowSeconds()) return null
+  if (!publishesAt(r, minute * SAMPLE_SECONDS)) return null
+  return sampleAt(seriesGen(world.seed, r.id, spec), minute)
+}
+
+/** CloudWatch-style statistic names; Azure/GCP aggregations map onto these. */
+export type Stat = 'Average' | 'Minimum' | 'Maximum' | 'Sum' | 'SampleCount' | `p${number}`
+
+export function isStat(s: string): s is Stat {
+  return ['Average', 'Minimum', 'Maximum', 'Sum', 'SampleCount'].includes(s) || /^p(\d{1,2}(\.\d+)?|100)$/.test(s)
+}
+
+/** Reduce samples to one statistic. Percentiles use nearest rank. */
+export function reduce(samples: number[], stat: Stat): number {
+  const n = samples.length
+  switch (stat) {
+    case 'SampleCount':
+      return n
+    case 'Sum': {
+      let s = 0
+      for (const v of samples) s += v
+      return s
+    }
+    case 'Average': {
+      let s = 0
+      for (const v of samples) s += v
+      return s / n
+    }
+    case 'Minimum': {
+      let m = Infinity
+      for (const v of samples) if (v < m) m = v
+      return m
+    }
+    case 'Maximum': {
+      let m = -Infinity
+      for (const v of samples) if (v > m) m = v
+      return m
+    }
+    default: {
+      const p = Number(stat.slice(1))
+      const sorted = [...samples].sort((a, b) => a - b)
+      const idx = Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))
+      return sorted[idx] ?? NaN
+    }
+  }
+}
+
+export interface Bucket {
+  /** Bucket start, epoch seconds, a multiple of the period. */
+  t: number
+  value: number
+}
+
+/**
+ * Period-aligned buckets of one series over [startSec, endSec): bucket starts are multiples of
+ * `periodSec` since the epoch; a bucket with no visible sample is omitted (as the clouds do).
+ * This is the exact truth every simulated metrics API returns.
+ */
+export function aggregateBuckets(
+  world: WorldLike,
+  resourceId: string,
+  metric: string,
+  opts: { startSec: number; endSec: number; periodSec: number; stat: Stat },
+): Bucket[] {
+  const r = world.resource(resourceId)
+  if (!r) return []
+  const spec = metricSpec(r.type, metric)
+  if (!spec) return []
+  return aggregateResource(world.seed, r, spec, opts, world.nowSeconds())
+}
+
+/** As aggregateBuckets, for callers that already resolved the resource and spec (hot path). */
+export function aggregateResource(
+  worldSeed: number,
+  r: SimResource,
+  spec: MetricSpec,
+  opts: { startSec: number; endSec: number; periodSec: number; stat: Stat },
+  nowSec: number,
+): Bucket[] {
+  const { periodSec, stat } = opts
+  const g = seriesGen(worldSeed, r.id, spec)
+  const lastVisibleMinute = Math.floor((nowSec - INGEST_DELAY_SECONDS) / SAMPLE_SECONDS) - 1
+  const created = r.history[0]?.t ?? Infinity
+  const out: Bucket[] = []
+  const samples: number[] = []
+  const simple = r.history.length === 1 && r.history[0]?.state === 'running'
+  for (let b = Math.floor(opts.startSec / periodSec) * periodSec; b < opts.endSec; b += periodSec) {
+    samples.length = 0
+    const m0 = Math.ceil(Math.max(b, opts.startSec, created) / SAMPLE_SECONDS)
+    const m1 = Math.min(Math.ceil(Math.min(b + periodSec, opts.endSec) / SAMPLE_SECONDS) - 1, lastVisibleMinute)
+    for (let m = m0; m <= m1; m++) {
+      if (!simple && !publishesAt(r, m * SAMPLE_SECONDS)) continue
+      samples.push(sampleAt(g, m))
+    }
+    if (samples.length > 0) out.push({ t: b, value: reduce(samples, stat) })
+  }
+  return out
+}
