@@ -7,6 +7,7 @@ import {
   createWebhookEndpoint,
   deliverWebhook,
   evaluateMetricRules,
+  handleInventoryEvents,
   listDeliveries,
   nextRetryDelay,
   replayDelivery,
@@ -267,6 +268,26 @@ describe('webhook delivery to a real receiver', () => {
     expect(bodies.map((b) => [b.version, b.status, b.alerts[0]!.status])).toEqual([['4', 'firing', 'firing'], ['4', 'resolved', 'resolved']])
     expect(bodies[0]!.alerts[0]!.labels.alertname).toBe('High CPU')
     expect(() => new Webhook(s.signingSecret).verify(s.receiver.received[0]!.body, s.receiver.received[0]!.headers as Record<string, string>)).not.toThrow()
+    await s.receiver.stop()
+  })
+
+  it('inventory: resource.created reaches a subscribed endpoint once, even if the batch is handled twice', async () => {
+    const s = await setup()
+    await createAlertRule(s.tdb, s.tenant.id, {
+      name: 'New instances',
+      severity: 'info',
+      endpointIds: [s.endpoint.id],
+      spec: { kind: 'inventory_event', events: ['resource.created'] },
+    })
+    const events = [{ type: 'resource.created' as const, resourceId: s.resource.id, at: new Date(), eventId: '42' }]
+    for (let i = 0; i < 2; i++) await drain((await handleInventoryEvents(t.worker, { tenantId: s.tenant.id, events })).deliveries)
+    expect(s.receiver.received).toHaveLength(1)
+    const body = new Webhook(s.signingSecret).verify(s.receiver.received[0]!.body, s.receiver.received[0]!.headers as Record<string, string>) as {
+      type: string
+      data: { labels: Record<string, string> }
+    }
+    expect(body.type).toBe('alert.event')
+    expect(body.data.labels).toMatchObject({ event: 'resource.created', resource_id: s.resource.id })
     await s.receiver.stop()
   })
 
