@@ -163,8 +163,15 @@ export interface Provider<K extends CloudKind> {
   cloud: K
   verify(creds: CredentialsByCloud[K], ctx: ProviderContext): Promise<VerifyResult>
   inventory?: {
-    listRegions(creds: CredentialsByCloud[K], ctx: ProviderContext): Promise<{ regions: string[]; calls: ApiCallCount[] }>
-    discover(creds: CredentialsByCloud[K], opts: { regions: string[] }, ctx: ProviderContext): Promise<InventoryResult>
+    listRegions(
+      creds: CredentialsByCloud[K],
+      ctx: ProviderContext,
+    ): Promise<{ regions: string[]; calls: ApiCallCount[] }>
+    discover(
+      creds: CredentialsByCloud[K],
+      opts: { regions: string[] },
+      ctx: ProviderContext,
+    ): Promise<InventoryResult>
   }
   metrics?: {
     /** The built-in catalogue for a resource type (tenants may extend it). */
@@ -185,7 +192,11 @@ export interface Provider<K extends CloudKind> {
     ): Promise<MetricsResult>
   }
   costs?: {
-    fetchDaily(creds: CredentialsByCloud[K], opts: { from: string; to: string }, ctx: ProviderContext): Promise<CostsResult>
+    fetchDaily(
+      creds: CredentialsByCloud[K],
+      opts: { from: string; to: string },
+      ctx: ProviderContext,
+    ): Promise<CostsResult>
   }
 }
 

@@ -32,7 +32,11 @@ export class AwsClients {
     }
   }
 
-  private get<T extends EC2 | RDS | CloudWatch | STS | CostExplorer>(kind: string, region: string, make: () => T): T {
+  private get<T extends EC2 | RDS | CloudWatch | STS | CostExplorer>(
+    kind: string,
+    region: string,
+    make: () => T,
+  ): T {
     const key = `${kind}:${region}`
     let c = this.cache.get(key) as T | undefined
     if (!c) {

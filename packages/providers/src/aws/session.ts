@@ -15,6 +15,10 @@ export interface AwsSession {
   clients: AwsClients
   /** ARN of who we act as (the assumed role or the key's user). */
   arn?: string
+  /** The credentials came from the process cache (not minted by this call). */
+  cached: boolean
+  /** Drop cached temporary credentials / identity (they were rejected). */
+  invalidate(): void
 }
 
 const REFRESH_MARGIN_MS = 5 * 60_000
@@ -33,7 +37,11 @@ export interface OpenSessionOptions {
   checkIdentity?: boolean
 }
 
-export async function openAwsSession(creds: AwsCredentials, run: CallRunner, opts: OpenSessionOptions = {}): Promise<AwsSession> {
+export async function openAwsSession(
+  creds: AwsCredentials,
+  run: CallRunner,
+  opts: OpenSessionOptions = {},
+): Promise<AwsSession> {
   const endpoint = opts.endpoint
   if (creds.method === 'accessKeys') {
     const base: AwsCredentialIdentity = {
@@ -48,30 +56,57 @@ export async function openAwsSession(creds: AwsCredentials, run: CallRunner, opt
       who = await callerIdentity(clients.sts(), run, '-')
       identityCache.set(cacheKey, who)
     }
-    return { accountId: who.accountId, arn: who.arn, clients }
+    return {
+      accountId: who.accountId,
+      arn: who.arn,
+      clients,
+      cached: false,
+      invalidate: () => identityCache.delete(cacheKey),
+    }
   }
 
   const accountId = accountFromRoleArn(creds.roleArn)
   if (!creds.accessKeyId || !creds.secretAccessKey)
-    throw new AppError('credentials_invalid', 'No base credentials to assume the role with (our poller keys are missing)')
+    throw new AppError(
+      'credentials_invalid',
+      'No base credentials to assume the role with (our poller keys are missing)',
+    )
   const cacheKey = `${endpoint ?? ''}|${creds.roleArn}|${creds.externalId}|${creds.accessKeyId}`
   let cached = roleCache.get(cacheKey)
-  if (!cached || cached.expiresAt - REFRESH_MARGIN_MS < Date.now()) {
-    const base = new AwsClients({ credentials: { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey }, ...(endpoint ? { endpoint } : {}) })
+  const fromCache = !!cached && cached.expiresAt - REFRESH_MARGIN_MS >= Date.now()
+  if (!cached || !fromCache) {
+    const base = new AwsClients({
+      credentials: { accessKeyId: creds.accessKeyId, secretAccessKey: creds.secretAccessKey },
+      ...(endpoint ? { endpoint } : {}),
+    })
     try {
-      const out = await run.run({ cloud: 'aws', account: accountId, region: HOME_REGION }, { api: 'sts', operation: 'AssumeRole' }, async () => {
-        const r = await base.sts().assumeRole({
-          RoleArn: creds.roleArn,
-          RoleSessionName: 'cms-poller',
-          ExternalId: creds.externalId,
-          DurationSeconds: 3600,
-        })
-        if (!r.Credentials?.AccessKeyId || !r.Credentials.SecretAccessKey || !r.Credentials.SessionToken) throw badResponse('AssumeRole returned no credentials')
-        return r
-      })
-      const c = out.Credentials as { AccessKeyId: string; SecretAccessKey: string; SessionToken: string; Expiration?: Date }
+      const out = await run.run(
+        { cloud: 'aws', account: accountId, region: HOME_REGION },
+        { api: 'sts', operation: 'AssumeRole' },
+        async () => {
+          const r = await base.sts().assumeRole({
+            RoleArn: creds.roleArn,
+            RoleSessionName: 'cms-poller',
+            ExternalId: creds.externalId,
+            DurationSeconds: 3600,
+          })
+          if (!r.Credentials?.AccessKeyId || !r.Credentials.SecretAccessKey || !r.Credentials.SessionToken)
+            throw badResponse('AssumeRole returned no credentials')
+          return r
+        },
+      )
+      const c = out.Credentials as {
+        AccessKeyId: string
+        SecretAccessKey: string
+        SessionToken: string
+        Expiration?: Date
+      }
       cached = {
-        creds: { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken },
+        creds: {
+          accessKeyId: c.AccessKeyId,
+          secretAccessKey: c.SecretAccessKey,
+          sessionToken: c.SessionToken,
+        },
         expiresAt: c.Expiration?.getTime() ?? Date.now() + 3600_000,
         arn: out.AssumedRoleUser?.Arn ?? creds.roleArn,
       }
@@ -89,19 +124,53 @@ export async function openAwsSession(creds: AwsCredentials, run: CallRunner, opt
     }
   }
   const clients = new AwsClients({ credentials: cached.creds, ...(endpoint ? { endpoint } : {}) })
+  const invalidate = () => roleCache.delete(cacheKey)
   if (opts.checkIdentity) {
-    const who = await callerIdentity(clients.sts(), run, accountId)
-    return { accountId: who.accountId, arn: who.arn, clients }
+    const who = await callerIdentity(clients.sts(), run, accountId).catch((e: unknown) => {
+      invalidate()
+      throw e
+    })
+    return { accountId: who.accountId, arn: who.arn, clients, cached: fromCache, invalidate }
   }
-  return { accountId, arn: cached.arn, clients }
+  return { accountId, arn: cached.arn, clients, cached: fromCache, invalidate }
 }
 
-async function callerIdentity(sts: Pick<STS, 'getCallerIdentity'>, run: CallRunner, account: string): Promise<{ accountId: string; arn: string }> {
-  return run.run({ cloud: 'aws', account, region: HOME_REGION }, { api: 'sts', operation: 'GetCallerIdentity' }, async () => {
-    const out = await sts.getCallerIdentity({})
-    if (!out.Account || !out.Arn) throw badResponse('GetCallerIdentity returned no account')
-    return { accountId: out.Account, arn: out.Arn }
-  })
+/** Open a session, run `fn`, release the clients; rejected credentials are forgotten so the next run re-assumes. */
+export async function withAwsSession<T>(
+  creds: AwsCredentials,
+  run: CallRunner,
+  endpoint: string | undefined,
+  fn: (s: AwsSession) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const s = await openAwsSession(creds, run, endpoint ? { endpoint } : {})
+    try {
+      return await fn(s)
+    } catch (e) {
+      if (!(e instanceof AppError && e.code === 'credentials_invalid')) throw e
+      s.invalidate()
+      // Cached role credentials can be revoked before they expire ("revoke active sessions"): re-assume once.
+      if (!s.cached || attempt > 1) throw e
+    } finally {
+      s.clients.destroy()
+    }
+  }
+}
+
+async function callerIdentity(
+  sts: Pick<STS, 'getCallerIdentity'>,
+  run: CallRunner,
+  account: string,
+): Promise<{ accountId: string; arn: string }> {
+  return run.run(
+    { cloud: 'aws', account, region: HOME_REGION },
+    { api: 'sts', operation: 'GetCallerIdentity' },
+    async () => {
+      const out = await sts.getCallerIdentity({})
+      if (!out.Account || !out.Arn) throw badResponse('GetCallerIdentity returned no account')
+      return { accountId: out.Account, arn: out.Arn }
+    },
+  )
 }
 
 /** Forget cached sessions (a tenant rotated its role or keys). */

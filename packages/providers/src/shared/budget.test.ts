@@ -6,7 +6,10 @@ import { budgetKey, limitForKey } from './limits'
 describe('TokenBucketBudget', () => {
   it('allows the burst, then refills at the documented rate', () => {
     let t = 0
-    const b = new TokenBucketBudget(() => ({ capacity: 3, refillPerSecond: 2, concurrency: 1 }), () => t)
+    const b = new TokenBucketBudget(
+      () => ({ capacity: 3, refillPerSecond: 2, concurrency: 1 }),
+      () => t,
+    )
     expect([b.tryTake('k'), b.tryTake('k'), b.tryTake('k')]).toEqual([0, 0, 0])
     expect(b.tryTake('k')).toBeCloseTo(500)
     t = 500
@@ -15,8 +18,14 @@ describe('TokenBucketBudget', () => {
   })
 
   it('sizes buckets from the API in the key', () => {
-    expect(limitForKey(budgetKey('aws', '123', 'us-east-1', 'ec2'))).toMatchObject({ capacity: 100, refillPerSecond: 20 })
-    expect(limitForKey(budgetKey('azure', 'sub', 'eastus', 'azure.arm'))).toMatchObject({ capacity: 250, refillPerSecond: 25 })
+    expect(limitForKey(budgetKey('aws', '123', 'us-east-1', 'ec2'))).toMatchObject({
+      capacity: 100,
+      refillPerSecond: 20,
+    })
+    expect(limitForKey(budgetKey('azure', 'sub', 'eastus', 'azure.arm'))).toMatchObject({
+      capacity: 250,
+      refillPerSecond: 25,
+    })
   })
 })
 

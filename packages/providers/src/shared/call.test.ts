@@ -6,7 +6,8 @@ import { CallMeter } from './calls'
 
 // The runner is exercised with plain functions that fail like the SDKs do; SDK behaviour itself is
 // tested against cloudsim.
-const awsError = (name: string, status = 400) => Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } })
+const awsError = (name: string, status = 400) =>
+  Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status } })
 const fast = { maxAttempts: { throttled: 6, cloud_unavailable: 3, bad_response: 2 }, baseMs: 1, capMs: 5 }
 const free = { budget: { take: async () => {} } }
 const scope = { cloud: 'aws' as const, account: '111122223333', region: 'us-east-1' }
@@ -21,12 +22,18 @@ describe('CallRunner', () => {
       return 'ok'
     })
     expect(out).toBe('ok')
-    expect(meter.snapshot()).toEqual([{ api: 'ec2', operation: 'DescribeInstances', calls: 4, billableUnits: 0, costUsd: 0, throttled: 3 }])
+    expect(meter.snapshot()).toEqual([
+      { api: 'ec2', operation: 'DescribeInstances', calls: 4, billableUnits: 0, costUsd: 0, throttled: 3 },
+    ])
   })
 
   it('surfaces persistent throttling as throttled', async () => {
     const r = new CallRunner(free, new CallMeter(), classifyAwsError, fast)
-    await expect(r.run(scope, { api: 'ce', operation: 'GetCostAndUsage' }, () => Promise.reject(awsError('LimitExceededException')))).rejects.toMatchObject({
+    await expect(
+      r.run(scope, { api: 'ce', operation: 'GetCostAndUsage' }, () =>
+        Promise.reject(awsError('LimitExceededException')),
+      ),
+    ).rejects.toMatchObject({
       code: 'throttled',
       details: { attempts: 6 },
     })
@@ -70,7 +77,9 @@ describe('classifyAwsError', () => {
     expect(classifyAwsError(awsError(name)).code).toBe(code)
   })
   it('network failures are cloud_unavailable, parse failures bad_response', () => {
-    expect(classifyAwsError(Object.assign(new Error('connect'), { code: 'ECONNREFUSED' })).code).toBe('cloud_unavailable')
+    expect(classifyAwsError(Object.assign(new Error('connect'), { code: 'ECONNREFUSED' })).code).toBe(
+      'cloud_unavailable',
+    )
     expect(classifyAwsError(new SyntaxError('Unexpected token < in JSON')).code).toBe('bad_response')
   })
 })

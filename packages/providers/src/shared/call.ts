@@ -74,11 +74,17 @@ export class CallRunner {
         this.meter.count(op.api, op.operation, { units: op.units ?? 0 })
         return result
       } catch (e) {
-        failure = e instanceof AppError && isCloudCode(e.code) ? { code: e.code, message: e.message } : this.classify(e)
+        failure =
+          e instanceof AppError && isCloudCode(e.code)
+            ? { code: e.code, message: e.message }
+            : this.classify(e)
         this.meter.count(op.api, op.operation, { throttled: failure.code === 'throttled' })
       }
       const code = failure.code
-      const max = code === 'throttled' || code === 'cloud_unavailable' || code === 'bad_response' ? this.retry.maxAttempts[code] : 1
+      const max =
+        code === 'throttled' || code === 'cloud_unavailable' || code === 'bad_response'
+          ? this.retry.maxAttempts[code]
+          : 1
       if (attempt >= max) {
         throw new AppError(code, failure.message, {
           ...failure.details,
@@ -92,14 +98,23 @@ export class CallRunner {
       }
       // Full jitter (AWS architecture blog): spreads a storm of retries instead of synchronising them.
       const backoff = Math.random() * Math.min(this.retry.capMs, this.retry.baseMs * 2 ** (attempt - 1))
-      const wait = failure.retryAfterMs !== undefined ? Math.min(failure.retryAfterMs, 60_000) + backoff / 4 : backoff
+      const wait =
+        failure.retryAfterMs !== undefined ? Math.min(failure.retryAfterMs, 60_000) + backoff / 4 : backoff
       this.ctx.log?.debug({ ...scope, ...op, attempt, code, waitMs: Math.round(wait) }, 'cloud call retry')
       await sleep(wait, this.ctx.signal)
     }
   }
 }
 
-const CLOUD_CODES = new Set<string>(['credentials_invalid', 'access_denied', 'throttled', 'region_disabled', 'not_found', 'cloud_unavailable', 'bad_response'])
+const CLOUD_CODES = new Set<string>([
+  'credentials_invalid',
+  'access_denied',
+  'throttled',
+  'region_disabled',
+  'not_found',
+  'cloud_unavailable',
+  'bad_response',
+])
 function isCloudCode(code: string): code is CloudErrorCode {
   return CLOUD_CODES.has(code)
 }
@@ -110,7 +125,17 @@ export function badResponse(what: string): AppError {
 }
 
 /** Network-level failures, the same for every SDK (undici / node:net codes). */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'EHOSTUNREACH'])
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'EHOSTUNREACH',
+])
 export function isNetworkError(e: unknown): boolean {
   for (let cur: unknown = e, depth = 0; cur && typeof cur === 'object' && depth < 5; depth++) {
     const code = (cur as { code?: unknown }).code
@@ -126,7 +151,9 @@ export function isNetworkError(e: unknown): boolean {
 export function isParseError(e: unknown): boolean {
   if (e instanceof SyntaxError) return true
   const msg = e instanceof Error ? e.message : ''
-  return /deseriali[sz]|unexpected token|is not valid json|expected .* got|unexpected end of|invalid xml|parse error|JSON at position/i.test(msg)
+  return /deseriali[sz]|unexpected token|is not valid json|expected .* got|unexpected end of|invalid xml|parse error|JSON at position/i.test(
+    msg,
+  )
 }
 
 export function errorMessage(e: unknown): string {

@@ -42,7 +42,9 @@ export class CallMeter {
 
   /** A copy, sorted for stable output. */
   snapshot(): ApiCallCount[] {
-    return [...this.rows.values()].map((r) => ({ ...r })).sort((a, b) => `${a.api}:${a.operation}`.localeCompare(`${b.api}:${b.operation}`))
+    return [...this.rows.values()]
+      .map((r) => ({ ...r }))
+      .sort((a, b) => `${a.api}:${a.operation}`.localeCompare(`${b.api}:${b.operation}`))
   }
 
   total(): number {

@@ -2,7 +2,11 @@
 import { AppError, type CloudErrorCode } from '@cms/core'
 import type { VerifyCheck } from '../contract'
 
-export async function check(capability: VerifyCheck['capability'], permission: string, fn: () => Promise<unknown>): Promise<VerifyCheck> {
+export async function check(
+  capability: VerifyCheck['capability'],
+  permission: string,
+  fn: () => Promise<unknown>,
+): Promise<VerifyCheck> {
   try {
     await fn()
     return { capability, permission, ok: true }
@@ -19,5 +23,13 @@ export function asCloudError(e: unknown): { code: CloudErrorCode; message: strin
 }
 
 function isCloud(code: string): code is CloudErrorCode {
-  return ['credentials_invalid', 'access_denied', 'throttled', 'region_disabled', 'not_found', 'cloud_unavailable', 'bad_response'].includes(code)
+  return [
+    'credentials_invalid',
+    'access_denied',
+    'throttled',
+    'region_disabled',
+    'not_found',
+    'cloud_unavailable',
+    'bad_response',
+  ].includes(code)
 }

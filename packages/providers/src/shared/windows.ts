@@ -13,7 +13,13 @@ export interface AlignedWindow {
  * end = floor(min(to, now − delay)). Both on period boundaries so every poll asks for the same buckets
  * (YACE / cloudwatch_exporter do the same). Null when nothing in the window has converged yet.
  */
-export function alignWindow(w: MetricWindow, periodSeconds: number, delaySeconds: number, now: Date, rereadPeriods = 2): AlignedWindow | null {
+export function alignWindow(
+  w: MetricWindow,
+  periodSeconds: number,
+  delaySeconds: number,
+  now: Date,
+  rereadPeriods = 2,
+): AlignedWindow | null {
   const p = periodSeconds * 1000
   const endLimit = Math.min(w.to.getTime(), now.getTime() - delaySeconds * 1000)
   const end = Math.floor(endLimit / p) * p
@@ -42,7 +48,11 @@ export function groupBy<T>(items: readonly T[], key: (t: T) => string): Map<stri
 }
 
 /** Run `fn` over items with at most `limit` in flight, results in input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T, i: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (t: T, i: number) => Promise<R>,
+): Promise<R[]> {
   const out = new Array<R>(items.length)
   let next = 0
   const worker = async () => {

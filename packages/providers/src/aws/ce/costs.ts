@@ -12,7 +12,11 @@ export type CostAndUsageApi = Pick<CostExplorer, 'getCostAndUsage'>
 export type CostForecastApi = Pick<CostExplorer, 'getCostForecast'>
 
 /** [from, to) in YYYY-MM-DD, `to` exclusive as Cost Explorer wants it. */
-export async function fetchAwsDailyCosts(api: CostAndUsageApi, range: { from: string; to: string }, run: Run): Promise<CostRow[]> {
+export async function fetchAwsDailyCosts(
+  api: CostAndUsageApi,
+  range: { from: string; to: string },
+  run: Run,
+): Promise<CostRow[]> {
   return collectPages(run, { api: 'ce', operation: 'GetCostAndUsage', units: 1 }, async (token) => {
     const out = await api.getCostAndUsage({
       TimePeriod: { Start: range.from, End: range.to },
@@ -28,11 +32,13 @@ export async function fetchAwsDailyCosts(api: CostAndUsageApi, range: { from: st
     const rows: CostRow[] = []
     for (const day of out.ResultsByTime) {
       const d = day.TimePeriod?.Start
-      if (!d || !/^\d{4}-\d{2}-\d{2}$/.test(d)) throw badResponse('GetCostAndUsage returned a day without a date')
+      if (!d || !/^\d{4}-\d{2}-\d{2}$/.test(d))
+        throw badResponse('GetCostAndUsage returned a day without a date')
       for (const g of day.Groups ?? []) {
         const cost = g.Metrics?.UnblendedCost
         const amount = Number(cost?.Amount)
-        if (!cost || !Number.isFinite(amount)) throw badResponse('GetCostAndUsage returned a non-numeric amount')
+        if (!cost || !Number.isFinite(amount))
+          throw badResponse('GetCostAndUsage returned a non-numeric amount')
         rows.push({
           day: d,
           service: g.Keys?.[0] ?? 'unknown',
@@ -54,7 +60,11 @@ export async function fetchAwsMonthForecast(
   run: Run,
 ): Promise<{ from: string; to: string; amount: number; currency: string }> {
   return run({ api: 'ce', operation: 'GetCostForecast', units: 1 }, async () => {
-    const out = await api.getCostForecast({ TimePeriod: { Start: range.from, End: range.to }, Metric: 'UNBLENDED_COST', Granularity: 'MONTHLY' })
+    const out = await api.getCostForecast({
+      TimePeriod: { Start: range.from, End: range.to },
+      Metric: 'UNBLENDED_COST',
+      Granularity: 'MONTHLY',
+    })
     const amount = Number(out.Total?.Amount)
     if (!out.Total || !Number.isFinite(amount)) throw badResponse('GetCostForecast returned no total')
     return { from: range.from, to: range.to, amount, currency: out.Total.Unit ?? 'USD' }

@@ -8,7 +8,13 @@ import type { AwsResourceType } from '../inventory'
 /** 5-minute basic monitoring; values converge within minutes, so hold back 10 min (cloudwatch_exporter default). */
 const P = 300
 const D = 600
-const m = (metric: string, stat: string, unit: string): MetricDefinition => ({ metric, stat, unit, periodSeconds: P, delaySeconds: D })
+const m = (metric: string, stat: string, unit: string): MetricDefinition => ({
+  metric,
+  stat,
+  unit,
+  periodSeconds: P,
+  delaySeconds: D,
+})
 
 export interface CloudWatchSource {
   namespace: string
@@ -42,7 +48,11 @@ export const AWS_METRIC_CATALOG: Record<AwsResourceType, MetricDefinition[]> = {
     m('ReadIOPS', 'Average', 'Count/Second'),
     m('WriteIOPS', 'Average', 'Count/Second'),
   ],
-  'rds.cluster': [m('CPUUtilization', 'Average', 'Percent'), m('DatabaseConnections', 'Average', 'Count'), m('FreeableMemory', 'Minimum', 'Bytes')],
+  'rds.cluster': [
+    m('CPUUtilization', 'Average', 'Percent'),
+    m('DatabaseConnections', 'Average', 'Count'),
+    m('FreeableMemory', 'Minimum', 'Bytes'),
+  ],
   nat_gateway: [
     m('BytesOutToDestination', 'Sum', 'Bytes'),
     m('BytesInFromDestination', 'Sum', 'Bytes'),

@@ -2,9 +2,20 @@ import { describe, expect, it } from 'vitest'
 import type { MetricDefinition } from '../../contract'
 import { minimumGetMetricDataCalls, planGetMetricData, type CwSeries } from './planner'
 
-const def = (metric: string, periodSeconds = 300, delaySeconds = 600): MetricDefinition => ({ metric, stat: 'Average', unit: 'Percent', periodSeconds, delaySeconds })
+const def = (metric: string, periodSeconds = 300, delaySeconds = 600): MetricDefinition => ({
+  metric,
+  stat: 'Average',
+  unit: 'Percent',
+  periodSeconds,
+  delaySeconds,
+})
 const series = (n: number, d = def('CPUUtilization')): CwSeries[] =>
-  Array.from({ length: n }, (_, i) => ({ nativeId: `i-${i}`, namespace: 'AWS/EC2', dimensions: [{ Name: 'InstanceId', Value: `i-${i}` }], def: d }))
+  Array.from({ length: n }, (_, i) => ({
+    nativeId: `i-${i}`,
+    namespace: 'AWS/EC2',
+    dimensions: [{ Name: 'InstanceId', Value: `i-${i}` }],
+    def: d,
+  }))
 const now = new Date('2026-01-01T12:07:30Z')
 const window = { from: new Date('2026-01-01T11:00:00Z'), to: now }
 
@@ -12,7 +23,9 @@ describe('planGetMetricData', () => {
   it('packs 1,234 series into exactly 3 calls of ≤ 500 queries', () => {
     const plan = planGetMetricData(series(1234), window, now)
     expect(plan.map((b) => b.queries.length)).toEqual([500, 500, 234])
-    expect(minimumGetMetricDataCalls(1234, plan[0]!.end.getTime() / 1000 - plan[0]!.start.getTime() / 1000)).toBeGreaterThan(0)
+    expect(
+      minimumGetMetricDataCalls(1234, plan[0]!.end.getTime() / 1000 - plan[0]!.start.getTime() / 1000),
+    ).toBeGreaterThan(0)
   })
 
   it('aligns the window to the period, holds back the delay and re-reads the last two periods', () => {
@@ -46,6 +59,12 @@ describe('planGetMetricData', () => {
   })
 
   it('plans nothing while the window has not converged', () => {
-    expect(planGetMetricData(series(5), { from: new Date(now.getTime() - 60_000), to: now }, now, { maxQueries: 500, maxDatapoints: 100_800, rereadPeriods: 0 })).toEqual([])
+    expect(
+      planGetMetricData(series(5), { from: new Date(now.getTime() - 60_000), to: now }, now, {
+        maxQueries: 500,
+        maxDatapoints: 100_800,
+        rereadPeriods: 0,
+      }),
+    ).toEqual([])
   })
 })

@@ -28,7 +28,12 @@ export interface CwBatch {
 const seriesKey = (s: CwSeries) =>
   `${s.namespace}|${s.def.metric}|${s.def.stat}|${s.def.periodSeconds}|${s.dimensions.map((d) => `${d.Name}=${d.Value}`).join(',')}`
 
-export function planGetMetricData(series: readonly CwSeries[], window: MetricWindow, now: Date, limits: CloudWatchLimits = CLOUDWATCH_LIMITS): CwBatch[] {
+export function planGetMetricData(
+  series: readonly CwSeries[],
+  window: MetricWindow,
+  now: Date,
+  limits: CloudWatchLimits = CLOUDWATCH_LIMITS,
+): CwBatch[] {
   const unique = [...new Map(series.map((s) => [seriesKey(s), s])).values()]
   const batches: CwBatch[] = []
   for (const group of groupBy(unique, (s) => `${s.def.periodSeconds}:${s.def.delaySeconds}`).values()) {
@@ -42,16 +47,24 @@ export function planGetMetricData(series: readonly CwSeries[], window: MetricWin
     for (let t = w.start.getTime(); t < w.end.getTime(); t += slicePeriods * periodSeconds * 1000) {
       const start = new Date(t)
       const end = new Date(Math.min(w.end.getTime(), t + slicePeriods * periodSeconds * 1000))
-      for (const part of chunk(group, perCall)) batches.push({ start, end, periodSeconds, queries: part.map((s, i) => ({ id: `q${i}`, series: s })) })
+      for (const part of chunk(group, perCall))
+        batches.push({ start, end, periodSeconds, queries: part.map((s, i) => ({ id: `q${i}`, series: s })) })
     }
   }
   return batches
 }
 
 /** The physical minimum for n series of one (period, delay) and a window of `periods`: what the bench compares to. */
-export function minimumGetMetricDataCalls(n: number, periods: number, limits: CloudWatchLimits = CLOUDWATCH_LIMITS): number {
+export function minimumGetMetricDataCalls(
+  n: number,
+  periods: number,
+  limits: CloudWatchLimits = CLOUDWATCH_LIMITS,
+): number {
   if (n === 0 || periods <= 0) return 0
   const slices = Math.ceil(periods / limits.maxDatapoints)
-  const perCall = Math.min(limits.maxQueries, Math.floor(limits.maxDatapoints / Math.min(periods, limits.maxDatapoints)))
+  const perCall = Math.min(
+    limits.maxQueries,
+    Math.floor(limits.maxDatapoints / Math.min(periods, limits.maxDatapoints)),
+  )
   return slices * Math.ceil(n / perCall)
 }

@@ -18,7 +18,10 @@ const STATES: Record<string, ResourceState> = {
 }
 
 /** DescribeInstances (not the tagging API) so untagged instances are found; 1,000 per page. */
-export async function listEc2Instances(api: Ec2InstancesApi, s: AwsRegionScope): Promise<NormalizedResource[]> {
+export async function listEc2Instances(
+  api: Ec2InstancesApi,
+  s: AwsRegionScope,
+): Promise<NormalizedResource[]> {
   return collectPages(s.run, { api: 'ec2', operation: 'DescribeInstances' }, async (token) => {
     const out = await api.describeInstances({ MaxResults: 1000, ...(token ? { NextToken: token } : {}) })
     if (!out.Reservations) throw badResponse('DescribeInstances returned no reservation list')
@@ -27,7 +30,10 @@ export async function listEc2Instances(api: Ec2InstancesApi, s: AwsRegionScope):
   })
 }
 
-export function normalizeInstance(i: Instance, s: Pick<AwsRegionScope, 'accountId' | 'region'>): NormalizedResource {
+export function normalizeInstance(
+  i: Instance,
+  s: Pick<AwsRegionScope, 'accountId' | 'region'>,
+): NormalizedResource {
   if (!i.InstanceId) throw badResponse('an EC2 instance has no InstanceId')
   const tags = tagsFromKeyValues(i.Tags)
   return {

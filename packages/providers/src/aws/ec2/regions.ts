@@ -5,7 +5,10 @@ import { badResponse } from '../../shared/call'
 export type RegionsApi = Pick<EC2, 'describeRegions'>
 
 /** Every region with its opt-in status: `not-opted-in` ones are disabled for the account. */
-export async function listAwsRegions(api: RegionsApi, run: Run): Promise<{ enabled: string[]; disabled: string[] }> {
+export async function listAwsRegions(
+  api: RegionsApi,
+  run: Run,
+): Promise<{ enabled: string[]; disabled: string[] }> {
   return run({ api: 'ec2', operation: 'DescribeRegions' }, async () => {
     const out = await api.describeRegions({ AllRegions: true })
     if (!out.Regions) throw badResponse('DescribeRegions returned no region list')

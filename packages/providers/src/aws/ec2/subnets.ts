@@ -7,7 +7,11 @@ import { collectPages } from '../../shared/paging'
 import type { AwsRegionScope } from '../scope'
 
 export type SubnetsApi = Pick<EC2, 'describeSubnets'>
-const STATES: Record<string, ResourceState> = { pending: 'pending', available: 'available', unavailable: 'stopped' }
+const STATES: Record<string, ResourceState> = {
+  pending: 'pending',
+  available: 'available',
+  unavailable: 'stopped',
+}
 
 export async function listSubnets(api: SubnetsApi, s: AwsRegionScope): Promise<NormalizedResource[]> {
   return collectPages(s.run, { api: 'ec2', operation: 'DescribeSubnets' }, async (token) => {

@@ -31,7 +31,10 @@ export const RDS_STATES: Record<string, ResourceState> = {
 }
 
 /** DB instances, Aurora cluster members included (attribute clusterId); 100 per page (the maximum). */
-export async function listRdsInstances(api: RdsInstancesApi, s: AwsRegionScope): Promise<NormalizedResource[]> {
+export async function listRdsInstances(
+  api: RdsInstancesApi,
+  s: AwsRegionScope,
+): Promise<NormalizedResource[]> {
   return collectPages(s.run, { api: 'rds', operation: 'DescribeDBInstances' }, async (token) => {
     const out = await api.describeDBInstances({ MaxRecords: 100, ...(token ? { Marker: token } : {}) })
     if (!out.DBInstances) throw badResponse('DescribeDBInstances returned no instance list')

@@ -1,0 +1,6 @@
+import type { Run } from '../shared/call'
+
+export interface AzureSubscriptionScope {
+  subscriptionId: string
+  run: Run
+}
