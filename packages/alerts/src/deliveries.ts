@@ -256,11 +256,13 @@ export async function replayDelivery(tdb: TenantDb, tenantId: string, deliveryId
 
 /** "Send test" (web): a synthetic firing alert of type `webhook.test` to one endpoint. */
 export async function sendTestWebhook(
-  db: PrismaClient,
+  client: PrismaClient | TenantDb,
   tenantId: string,
   endpointId: string,
   now = new Date(),
 ): Promise<DeliveryJob> {
+  // The web passes its forTenant() client (RLS session), the scheduler its worker client.
+  const db = client as PrismaClient
   const ep = await db.webhookEndpoint.findFirst({ where: { id: endpointId, tenantId }, select: { id: true, status: true } })
   if (!ep) throw new AppError('not_found', 'Webhook endpoint not found')
   if (ep.status !== 'active') throw new AppError('conflict', 'Webhook endpoint is disabled; enable it first')

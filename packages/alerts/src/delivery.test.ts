@@ -227,7 +227,8 @@ describe('webhook delivery to a real receiver', () => {
   it('secret rotation: both secrets sign during the grace period, receivers on either verify', async () => {
     const s = await setup()
     const { signingSecret: next } = await rotateWebhookSecret(s.tdb, vault, s.tenant.id, s.endpoint.id, { graceHours: 1 })
-    const job = await sendTestWebhook(t.worker, s.tenant.id, s.endpoint.id)
+    // The web's path: tenant-scoped client under RLS (cms_app).
+    const job = await sendTestWebhook(s.tdb, s.tenant.id, s.endpoint.id)
     await drain([job])
     const m = s.receiver.received[0]!
     expect(String(m.headers['webhook-signature']).split(' ')).toHaveLength(2)

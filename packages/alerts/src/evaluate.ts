@@ -159,6 +159,8 @@ export async function applyObservations(
       renotifyMs: rule.renotifyMinutes ? rule.renotifyMinutes * 60_000 : null,
       silenced: isSilenced(opts.silences, rule.id, labels),
     })
+    // Settled and unchanged (ok before, ok now): no write, so a quiet estate costs no row updates.
+    if (row && !notify && next.state === prev.state && (next.state === 'inactive' || next.state === 'resolved')) continue
     const data = {
       labels,
       state: next.state,
