@@ -31,9 +31,9 @@ export function services(): Services {
   const s: Services = {
     config,
     databaseUrl: url,
-    app: createPrisma({ url, role: 'cms_app', max: 10 }),
-    worker: createPrisma({ url, role: 'cms_worker', max: 5 }),
-    pool: createPool({ url, role: 'cms_app', max: 10 }),
+    app: createPrisma({ url, role: 'cms_app', max: 6 }),
+    worker: createPrisma({ url, role: 'cms_worker', max: 3 }),
+    pool: createPool({ url, role: 'cms_app', max: 6 }),
     vault: new Vault(LocalKeyring.fromString(config.CMS_MASTER_KEYS)),
     log: createLogger({ name: 'web', level: config.LOG_LEVEL }),
   }
