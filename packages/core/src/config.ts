@@ -34,6 +34,8 @@ export const configSchema = z.object({
   CMS_CLOUD_CA_FILE: z.string().optional(),
   /** Allow webhook targets on private networks (self-hosted installs and tests only). */
   CMS_WEBHOOK_ALLOW_PRIVATE: bool,
+  /** Scales every webhook retry delay (1 = the real schedule; tests and demos compress time with it). */
+  CMS_WEBHOOK_TIME_FACTOR: z.coerce.number().positive().max(1000).default(1),
   PUBLIC_URL: z.string().url().default('http://localhost:3000'),
   AUTH_SECRET: z.string().min(32).optional(),
   PORT: z.coerce.number().int().positive().default(3000),
