@@ -5,7 +5,9 @@
  * and schema changes must be additive, since queued jobs outlive deploys.
  *
  * Job ids are deterministic. BullMQ forbids ':' in custom ids, so the parts are joined with '/':
- * `metrics/{tenant}/{account}/{region}/{group}/{windowStart}`.
+ * `metrics/{tenant}/{account}/{region}/{group}/{windowStart}/{generation}` (generation = the newest
+ * resource's first-seen time in that region, so a resource discovered after this period's job ran gets
+ * its own job at once instead of waiting a whole period).
  */
 import { z } from 'zod'
 
@@ -33,7 +35,14 @@ export const CATALOG = {
     'metrics.tick': spec({ schema: z.object(ids), attempts: 3, backoffMs: 1_000, timeoutMs: 60_000 }),
     /** One unit of work: fetch from the watermark to now − delay, upsert, advance the watermark. */
     'metrics.fetch': spec({
-      schema: z.object({ ...ids, region: z.string().min(1), group: z.string().min(1), windowStart: z.number().int() }),
+      schema: z.object({
+        ...ids,
+        region: z.string().min(1),
+        group: z.string().min(1),
+        windowStart: z.number().int(),
+        /** Newest first_seen_at in the region when enqueued: a resource discovered after this period's job ran gets a new job. */
+        generation: z.number().int().optional(),
+      }),
       attempts: 8,
       backoffMs: 1_000,
       timeoutMs: 5 * 60_000,
@@ -82,8 +91,8 @@ export function parsePayload<Q extends QueueName, N extends JobName<Q>>(queue: Q
 }
 
 export const jobIds = {
-  metricsFetch: (p: { tenantId: string; accountId: string; region: string; group: string; windowStart: number }) =>
-    `metrics/${p.tenantId}/${p.accountId}/${p.region}/${p.group}/${p.windowStart}`,
+  metricsFetch: (p: { tenantId: string; accountId: string; region: string; group: string; windowStart: number; generation?: number }) =>
+    `metrics/${p.tenantId}/${p.accountId}/${p.region}/${p.group}/${p.windowStart}${p.generation ? `/${p.generation}` : ''}`,
   discoveryNow: (tenantId: string, accountId: string, at: number) => `discovery/${tenantId}/${accountId}/now/${at}`,
   reconcileNow: (accountId: string, at: number) => `reconcile/${accountId}/${at}`,
 }

@@ -45,20 +45,22 @@ export async function runMetricsTick(rt: Runtime, p: { tenantId: string; account
     by: ['region', 'type'],
     where: { tenantId: p.tenantId, accountId: p.accountId, terminatedAt: null },
     _count: { _all: true },
+    _max: { firstSeenAt: true },
   })
-  const byRegion = new Map<string, { types: string[]; count: number }>()
+  const byRegion = new Map<string, { types: string[]; count: number; generation: number }>()
   for (const r of rows) {
-    const e = byRegion.get(r.region) ?? { types: [], count: 0 }
+    const e = byRegion.get(r.region) ?? { types: [], count: 0, generation: 0 }
     e.types.push(r.type)
     e.count += r._count._all
+    e.generation = Math.max(e.generation, r._max.firstSeenAt?.getTime() ?? 0)
     byRegion.set(r.region, e)
   }
   const now = rt.now().getTime()
   const spec = CATALOG.metrics['metrics.fetch']
   const jobs = []
-  for (const [region, { types, count }] of byRegion) {
+  for (const [region, { types, count, generation }] of byRegion) {
     for (const g of groupsFor(provider, types).values()) {
-      const data = { tenantId: p.tenantId, accountId: p.accountId, region, group: g.key, windowStart: latestWindowStart(now, g.periodMs, g.delayMs) }
+      const data = { tenantId: p.tenantId, accountId: p.accountId, region, group: g.key, windowStart: latestWindowStart(now, g.periodMs, g.delayMs), generation }
       // Fairness: small accounts get a better (lower) priority than big ones, so one tenant's 5,000
       // resources never queue ahead of another's 5.
       const priority = Math.min(1 + Math.ceil(count / rt.tuning.prioritySlice), 2_000_000)
@@ -90,7 +92,7 @@ export interface FetchOutcome {
 
 export async function runMetricsFetch(
   rt: Runtime,
-  p: { tenantId: string; accountId: string; region: string; group: string; windowStart: number },
+  p: { tenantId: string; accountId: string; region: string; group: string; windowStart: number; generation?: number },
   signal: AbortSignal,
 ): Promise<FetchOutcome> {
   const account = await rt.prisma.cloudAccount.findFirst({ where: { id: p.accountId, tenantId: p.tenantId }, select: { cloud: true, pausedAt: true, status: true } })
