@@ -13,7 +13,7 @@ import { createTestDatabase, testVault, type TestDatabase } from '@cms/db/testin
 import { createNotifier } from '../src/notify'
 import { realProviders } from '../src/testing/registry'
 import { startWorker, type StartedWorker } from '../src/worker'
-import { connectSimAwsAccount, REDIS_URL, testPool, uniquePrefix, until } from './harness'
+import { connectSimAwsAccount, REDIS_URL, testPool, uniquePrefix, until } from '../src/testing/harness'
 
 const DISCOVERY_MS = 2000
 const METRICS_MS = 2000
