@@ -64,12 +64,13 @@ function certificate(): Promise<{ cert: string; key: string }> {
   return certPromise
 }
 
+/** `url` is parsed with leading slashes collapsed: SDKs send `//subscriptions/…`, which `new URL` would read as a host. */
 type Handler = (req: IncomingMessage, url: URL, body: Buffer) => Promise<Reply>
 
 function listener(handler: Handler) {
   return (req: IncomingMessage, res: ServerResponse) => {
     readBody(req)
-      .then((body) => handler(req, new URL(req.url ?? '/', 'http://x'), body))
+      .then((body) => handler(req, new URL(`http://x${(req.url ?? '/').replace(/^\/+/, '/')}`), body))
       .then((reply) => send(res, reply))
       .catch((e: unknown) => {
         if (!res.headersSent) send(res, json(500, { error: e instanceof Error ? e.message : String(e) }))

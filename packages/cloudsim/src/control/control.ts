@@ -303,14 +303,16 @@ export class SimControl {
       if (typeof v !== 'number' || !(v > 0)) throw new ControlError(400, `limit ${k} must be a positive number`)
     }
     Object.assign(this.sim.limits, patch)
+    if (patch.armReadBucket !== undefined) this.sim.armBuckets.clear()
     return this.limits()
   }
 
-  /** Faults, counters and limits back to defaults (resources and credentials stay). */
+  /** Faults, counters, limits and ARM read buckets back to defaults (resources and credentials stay). */
   reset(): void {
     this.sim.clearFaults()
     this.sim.resetCalls()
     this.sim.limits = { ...DEFAULT_LIMITS }
+    this.sim.armBuckets.clear()
   }
 
   marketplace() {

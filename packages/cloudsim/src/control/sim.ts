@@ -59,9 +59,11 @@ export interface SimLimits {
   azurePageSize: number
   /** GCP list pages (when no maxResults/pageSize). */
   gcpPageSize: number
+  /** ARM read bucket per subscription × principal (capacity; refills at a tenth of it per second). 2024+ ARM: 250. */
+  armReadBucket: number
 }
 
-export const DEFAULT_LIMITS: SimLimits = { ceGroupsPerPage: 500, taggingPageSize: 100, azurePageSize: 100, gcpPageSize: 500 }
+export const DEFAULT_LIMITS: SimLimits = { ceGroupsPerPage: 500, taggingPageSize: 100, azurePageSize: 100, gcpPageSize: 500, armReadBucket: 250 }
 
 export interface MarketplaceProduct {
   productCode: string
@@ -87,9 +89,20 @@ export interface MeteringRecord {
   timestamp: number
 }
 
+/** An Entra access token the simulator issued (opaque to clients). */
+export interface AzureToken {
+  tenantId: string
+  clientId: string
+  /** Epoch ms (world clock). */
+  expiresAt: number
+}
+
 export class Sim {
   readonly world: World
   limits: SimLimits = { ...DEFAULT_LIMITS }
+  readonly azureTokens = new Map<string, AzureToken>()
+  /** ARM read token buckets per subscription × principal: tokens left and last refill (ms). */
+  readonly armBuckets = new Map<string, { tokens: number; at: number }>()
   readonly marketplace: { products: MarketplaceProduct[]; customers: MarketplaceCustomer[]; records: MeteringRecord[] } = { products: [], customers: [], records: [] }
   private faults: FaultRule[] = []
   private readonly seen = new Map<string, number>()
