@@ -192,9 +192,15 @@ export interface Provider<K extends CloudKind> {
     ): Promise<MetricsResult>
   }
   costs?: {
+    /** Days are YYYY-MM-DD, both inclusive; the last days are always re-read (bills are revised). */
     fetchDaily(
       creds: CredentialsByCloud[K],
-      opts: { from: string; to: string },
+      opts: {
+        from: string
+        to: string
+        /** GCP: the billing export table `project.dataset.table` (default `{first project}.billing_export.gcp_billing_export_v1`). */
+        billingTable?: string
+      },
       ctx: ProviderContext,
     ): Promise<CostsResult>
   }

@@ -1,0 +1,66 @@
+import type { InstancesClient, protos } from '@google-cloud/compute'
+import type { ResourceState } from '@cms/core'
+import type { NormalizedResource } from '../../contract'
+import { badResponse } from '../../shared/call'
+import { mapState, tagsFromRecord, toDate } from '../../shared/normalize'
+import { NO_RETRY, type CountingAuth } from '../clients'
+import { lastSegment, regionOfZone, type GcpProjectScope } from '../scope'
+
+export type InstancesApi = { client: Pick<InstancesClient, 'aggregatedListAsync'>; auth: Pick<CountingAuth, 'requests'> }
+
+// GCE "TERMINATED" means stopped (the disk and the instance remain), not deleted.
+const STATES: Record<string, ResourceState> = {
+  provisioning: 'pending',
+  staging: 'pending',
+  running: 'running',
+  stopping: 'stopped',
+  stopped: 'stopped',
+  suspending: 'stopped',
+  suspended: 'stopped',
+  terminated: 'stopped',
+  repairing: 'unknown',
+}
+
+/**
+ * instances.aggregatedList: every zone of the project in one paged listing (500 per page). The SDK only
+ * offers it as an auto-paging iterator, so pages are counted from the HTTP requests the client made.
+ */
+export async function listGcpInstances(api: InstancesApi, s: GcpProjectScope, countExtraPages: (n: number) => void): Promise<NormalizedResource[]> {
+  return s.run({ api: 'gcp.compute', operation: 'instances.aggregatedList' }, async () => {
+    const before = api.auth.requests
+    const out: NormalizedResource[] = []
+    try {
+      for await (const [, scoped] of api.client.aggregatedListAsync({ project: s.projectId, maxResults: 500 }, NO_RETRY))
+        for (const i of scoped.instances ?? []) out.push(normalizeInstance(i, s.projectId))
+    } finally {
+      // The runner counts one call per attempt; the iterator may have fetched several pages.
+      countExtraPages(Math.max(0, api.auth.requests - before - 1))
+    }
+    return out
+  })
+}
+
+export function normalizeInstance(i: protos.google.cloud.compute.v1.IInstance, projectId: string): NormalizedResource {
+  if (i.id === null || i.id === undefined || !i.name) throw badResponse('a GCE instance has no id')
+  const zone = lastSegment(i.zone)
+  return {
+    cloud: 'gcp',
+    accountNativeId: projectId,
+    region: regionOfZone(zone),
+    type: 'gcp.instance',
+    nativeId: String(i.id),
+    name: i.name,
+    state: mapState(i.status, STATES),
+    nativeState: i.status ?? null,
+    tags: tagsFromRecord(i.labels),
+    createdAt: toDate(i.creationTimestamp),
+    attributes: {
+      zone,
+      machineType: lastSegment(i.machineType),
+      network: lastSegment(i.networkInterfaces?.[0]?.network),
+      privateIp: i.networkInterfaces?.[0]?.networkIP ?? null,
+      preemptible: i.scheduling?.preemptible ?? false,
+      cpuPlatform: i.cpuPlatform ?? null,
+    },
+  }
+}
