@@ -38,7 +38,7 @@ export const METRICS_BY_TYPE: Partial<Record<ResourceType, TypeMetrics>> = {
   'ec2.instance': {
     namespace: 'AWS/EC2',
     dimension: 'InstanceId',
-    metrics: [pct('CPUUtilization'), bytes('NetworkIn'), bytes('NetworkOut'), count('DiskReadOps'), count('DiskWriteOps'), { ...count('StatusCheckFailed', 'Count', 0, 0.02), max: 1 }],
+    metrics: [pct('CPUUtilization'), bytes('NetworkIn'), bytes('NetworkOut'), count('DiskReadOps'), count('DiskWriteOps'), count('EBSReadOps'), count('EBSWriteOps'), { ...count('StatusCheckFailed', 'Count', 0, 0.02), max: 1 }],
   },
   'rds.instance': {
     namespace: 'AWS/RDS',
@@ -48,12 +48,12 @@ export const METRICS_BY_TYPE: Partial<Record<ResourceType, TypeMetrics>> = {
   'rds.cluster': {
     namespace: 'AWS/RDS',
     dimension: 'DBClusterIdentifier',
-    metrics: [pct('CPUUtilization'), count('DatabaseConnections')],
+    metrics: [pct('CPUUtilization'), count('DatabaseConnections'), bytes('FreeableMemory', 'Bytes', 1e9, 8e9)],
   },
   nat_gateway: {
     namespace: 'AWS/NATGateway',
     dimension: 'NatGatewayId',
-    metrics: [bytes('BytesOutToDestination'), bytes('BytesInFromDestination'), count('ActiveConnectionCount')],
+    metrics: [bytes('BytesOutToDestination'), bytes('BytesInFromDestination'), bytes('BytesInFromSource'), bytes('BytesOutToSource'), count('ActiveConnectionCount'), count('PacketsDropCount', 'Count', 0, 3)],
   },
   'azure.vm': {
     namespace: 'Microsoft.Compute/virtualMachines',
