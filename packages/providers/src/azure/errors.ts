@@ -56,9 +56,13 @@ export function classifyAzureError(e: unknown): ClassifiedError {
   }
   if (
     err.name === 'AuthenticationError' ||
+    err.name === 'AuthenticationRequiredError' ||
     err.name === 'CredentialUnavailableError' ||
     CREDENTIALS.has(code) ||
-    status === 401
+    status === 401 ||
+    // MSAL reports token-endpoint refusals in the message: invalid_client, AADSTS7000215 (bad secret),
+    // 700016 (unknown app), 90002 (unknown tenant).
+    /invalid_client|unauthorized_client|invalid_tenant|AADSTS(7000215|7000222|700016|90002)/.test(errorMessage(e))
   )
     return {
       code: 'credentials_invalid',
