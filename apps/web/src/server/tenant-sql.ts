@@ -13,7 +13,13 @@ export async function tenantQuery<T>(tenantId: string, fn: (sql: Sql) => Promise
   try {
     await client.query('BEGIN READ ONLY')
     await client.query("SELECT set_config('app.tenant_id', $1, true)", [tenantId])
-    const sql: Sql = async (text, params) => (await client.query(text, params)).rows
+    // One connection runs one statement at a time: callers may Promise.all, we queue them here.
+    let chain: Promise<unknown> = Promise.resolve()
+    const sql: Sql = (text, params) => {
+      const next = chain.then(async () => (await client.query(text, params)).rows)
+      chain = next.catch(() => undefined)
+      return next as never
+    }
     const out = await fn(sql)
     await client.query('COMMIT')
     return out
