@@ -84,9 +84,25 @@ function parseRequest(url: string, headers: IncomingHttpHeaders, body: Buffer, s
 
 // ---- serialization --------------------------------------------------------------------------
 
-function jsonReplacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
-  const orig = this[key]
-  return orig instanceof Date ? orig.getTime() / 1000 : value
+/**
+ * JSON for the awsJson protocols: Dates become epoch seconds. Hand-rolled because a JSON.stringify
+ * replacer is called for every value and dominated GetMetricData time; numeric arrays are joined.
+ */
+export function toAwsJson(v: unknown): string {
+  if (v === null || v === undefined) return 'null'
+  if (typeof v === 'number') return Number.isFinite(v) ? String(v) : 'null'
+  if (typeof v === 'string' || typeof v === 'boolean') return JSON.stringify(v)
+  if (v instanceof Date) return String(v.getTime() / 1000)
+  if (Array.isArray(v)) {
+    if (v.length > 0 && v.every((x) => typeof x === 'number' && Number.isFinite(x))) return `[${v.join(',')}]`
+    return `[${v.map(toAwsJson).join(',')}]`
+  }
+  if (typeof v === 'object') {
+    const parts: string[] = []
+    for (const [k, x] of Object.entries(v)) if (x !== undefined) parts.push(`${JSON.stringify(k)}:${toAwsJson(x)}`)
+    return `{${parts.join(',')}}`
+  }
+  return 'null'
 }
 
 function success(p: Parsed, out: AwsOutput, rid: string): Reply {
@@ -98,7 +114,7 @@ function success(p: Parsed, out: AwsOutput, rid: string): Reply {
       return { status: 200, headers: { ...baseHeaders, 'content-type': 'text/xml' }, body: queryResponse(p.operation, p.service?.xmlns ?? '', 'xml' in out ? out.xml : toQueryXml(out.data), rid) }
     case 'json10':
     case 'json11':
-      return { status: 200, headers: { ...baseHeaders, 'content-type': `application/x-amz-json-${p.protocol === 'json10' ? '1.0' : '1.1'}` }, body: JSON.stringify('data' in out ? out.data : {}, jsonReplacer) }
+      return { status: 200, headers: { ...baseHeaders, 'content-type': `application/x-amz-json-${p.protocol === 'json10' ? '1.0' : '1.1'}` }, body: toAwsJson('data' in out ? out.data : {}) }
     case 'cbor':
       return { status: 200, headers: { ...baseHeaders, 'content-type': 'application/cbor', 'smithy-protocol': 'rpc-v2-cbor' }, body: Buffer.from(cborEncoder.encode('data' in out ? out.data : {})) }
   }
