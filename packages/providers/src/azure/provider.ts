@@ -22,7 +22,7 @@ import type {
 import { CallRunner } from '../shared/call'
 import { CallMeter } from '../shared/calls'
 import { asCloudError, check } from '../shared/verify'
-import { addDays, groupBy, isoDay, mapLimit } from '../shared/windows'
+import { addDays, sumCostRows, groupBy, isoDay, mapLimit } from '../shared/windows'
 import { AzureClients, azureCredential, azureEnv } from './clients'
 import { fetchAzureDailyCosts } from './costs/query'
 import { classifyAzureError } from './errors'
@@ -215,7 +215,7 @@ export const azureProvider: Provider<'azure'> = {
       const rows: CostRow[] = []
       for (const sub of creds.subscriptionIds)
         rows.push(...(await fetchAzureDailyCosts(clients.costs(), sub, { from, to }, runFor(sub))))
-      return { rows, calls: meter.snapshot() }
+      return { rows: sumCostRows(rows), calls: meter.snapshot() }
     },
   },
 }

@@ -8,7 +8,7 @@ import type { InventoryResult, MetricDefinition, MetricPoint, MetricTarget, Norm
 import { CallRunner } from '../shared/call'
 import { CallMeter } from '../shared/calls'
 import { asCloudError, check } from '../shared/verify'
-import { addDays, isoDay, mapLimit } from '../shared/windows'
+import { addDays, sumCostRows, isoDay, mapLimit } from '../shared/windows'
 import { fetchGcpDailyCosts } from './billing/bigquery-export'
 import { GcpClients, NO_RETRY } from './clients'
 import { listGcpRegions } from './compute/regions'
@@ -165,7 +165,7 @@ export const gcpProvider: Provider<'gcp'> = {
         const table = opts.billingTable ?? `${first}.billing_export.gcp_billing_export_v1`
         const billingProject = table.split('.')[0] as string
         const rows = await fetchGcpDailyCosts(clients.bigquery(billingProject), table, creds.projectIds, { from, to }, scope(billingProject).run)
-        return { rows, calls: meter.snapshot() }
+        return { rows: sumCostRows(rows), calls: meter.snapshot() }
       })
     },
   },

@@ -74,3 +74,18 @@ export function addDays(day: string, n: number): string {
   d.setUTCDate(d.getUTCDate() + n)
   return isoDay(d)
 }
+
+/** One row per (day, service, region, currency): an account spanning several projects/subscriptions reports their sum. */
+export function sumCostRows<T extends { day: string; service: string; region: string; currency: string; amount: number; estimated: boolean }>(rows: readonly T[]): T[] {
+  const m = new Map<string, T>()
+  for (const r of rows) {
+    const k = `${r.day}|${r.service}|${r.region}|${r.currency}`
+    const cur = m.get(k)
+    if (!cur) m.set(k, { ...r })
+    else {
+      cur.amount = Math.round((cur.amount + r.amount) * 1e6) / 1e6
+      cur.estimated = cur.estimated || r.estimated
+    }
+  }
+  return [...m.values()].sort((a, b) => (a.day + a.service + a.region).localeCompare(b.day + b.service + b.region))
+}

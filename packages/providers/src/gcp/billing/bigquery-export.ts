@@ -2,7 +2,7 @@
  * GCP costs come from the Cloud Billing export to BigQuery (there is no cost API): one query per day
  * range, grouped by day, service and region, limited to the credentials' projects.
  */
-import type { BigQuery } from '@google-cloud/bigquery'
+import { BigQuery } from '@google-cloud/bigquery'
 import type { CostRow } from '../../contract'
 import type { Run } from '../../shared/call'
 import { badResponse } from '../../shared/call'
@@ -17,16 +17,19 @@ export function assertTableName(table: string): string {
 }
 
 export async function fetchGcpDailyCosts(api: BigQueryApi, table: string, projects: string[], range: { from: string; to: string }, run: Run): Promise<CostRow[]> {
-  const query = `SELECT FORMAT_DATE('%Y-%m-%d', DATE(usage_start_time)) AS day, service.description AS service,
-  IFNULL(location.region, 'global') AS region, SUM(cost) AS cost, ANY_VALUE(currency) AS currency
+  // Plain grouped SQL (no UNNEST params) so it runs on any export schema version; projects are filtered here.
+  const query = `SELECT DATE(usage_start_time) AS day, service.description AS service, location.region AS region,
+  project.id AS project, SUM(cost) AS cost, currency
 FROM \`${assertTableName(table)}\`
-WHERE DATE(usage_start_time) BETWEEN @from AND @to AND project.id IN UNNEST(@projects)
-GROUP BY day, service, region
-ORDER BY day, service, region`
+WHERE DATE(usage_start_time) >= @start AND DATE(usage_start_time) <= @end
+GROUP BY day, service, region, project, currency
+ORDER BY day`
+  const wanted = new Set(projects)
   return run({ api: 'gcp.bigquery', operation: 'jobs.query' }, async () => {
-    const [r] = await api.query({ query, params: { from: range.from, to: range.to, projects }, types: { from: 'DATE', to: 'DATE', projects: ['STRING'] } })
+    const [r] = await api.query({ query, params: { start: BigQuery.date(range.from), end: BigQuery.date(range.to) } })
     if (!Array.isArray(r)) throw badResponse('BigQuery returned no rows')
-    return (r as Array<Record<string, unknown>>).map(parseRow)
+    const rows = r as Array<Record<string, unknown>>
+    return rows.filter((x) => x.project === null || x.project === undefined || wanted.has(String(x.project))).map(parseRow)
   })
 }
 
@@ -34,5 +37,5 @@ function parseRow(r: Record<string, unknown>): CostRow {
   const day = typeof r.day === 'object' && r.day !== null && 'value' in r.day ? String((r.day as { value: unknown }).value) : String(r.day ?? '')
   const amount = Number(r.cost)
   if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || !Number.isFinite(amount)) throw badResponse('BigQuery billing row is malformed')
-  return { day, service: String(r.service ?? 'unknown'), region: String(r.region ?? 'global') || 'global', amount, currency: String(r.currency ?? 'USD'), estimated: false }
+  return { day, service: String(r.service ?? 'unknown'), region: r.region ? String(r.region) : 'global', amount, currency: String(r.currency ?? 'USD'), estimated: false }
 }
