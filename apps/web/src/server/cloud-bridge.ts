@@ -5,9 +5,8 @@
  *   - notifyAccountChanged: tell the scheduler an account was created/changed/paused/deleted so it
  *     (re)plans discovery immediately instead of at its next sweep.
  *
- * LEAD — TO WIRE (marked below): `providerRegistry()` must return @cms/providers' registry once it is
- * exported, and `notifyAccountChanged` must enqueue the scheduler's "account changed" job. Until then
- * verify reports "pending" with a clear message and the notification is logged only.
+ * LEAD — TO WIRE (marked below): `notifyAccountChanged` must enqueue the scheduler's "account changed"
+ * job; until then the notification is logged only. Verify runs @cms/providers' registry.
  */
 import { AppError, isAppError, type CloudCredentials, type CloudErrorCode } from '@cms/core'
 import { loadAccountCredentials } from '@cms/db'
@@ -15,9 +14,10 @@ import type { ProviderContext, ProviderRegistry, VerifyResult } from '@cms/provi
 import type { TenantContext } from './tenant-guard'
 import { services } from './services'
 
-/** LEAD: return the provider registry from @cms/providers (e.g. `return providers`). */
-function providerRegistry(): ProviderRegistry | null {
-  return (globalThis as { __cmsProviderRegistry?: ProviderRegistry }).__cmsProviderRegistry ?? null
+/** @cms/providers' registry, loaded on first verify (keeps the cloud SDKs out of pages that never verify). */
+async function providerRegistry(): Promise<ProviderRegistry | null> {
+  const { providers } = await import('@cms/providers')
+  return providers
 }
 
 export type AccountChange = 'created' | 'updated' | 'paused' | 'deleted' | 'verified'
@@ -66,7 +66,7 @@ export async function verifyAccount(t: TenantContext, accountId: string): Promis
   const s = services()
   const account = await t.db.cloudAccount.findUnique({ where: { id: accountId }, select: { id: true, status: true } })
   if (!account) throw new AppError('not_found', 'Cloud account not found')
-  const registry = providerRegistry()
+  const registry = await providerRegistry()
   if (!registry) {
     return { ok: false, status: account.status, checks: [], regions: { enabled: [], disabled: [] }, message: 'Verification is not available in this build yet; the account will be checked on its first poll.' }
   }
