@@ -1,5 +1,7 @@
 /** @cms/cloudsim — a wire-compatible AWS / Azure / GCP simulator for tests, the demo and benchmarks. */
-export { startCloudSim, type CloudSim, type CloudSimOptions, type CloudSimUrls } from './start'
+export { startCloudSim, type CloudSim, type CloudSimOptions, type CloudSimUrls, type CloudSimExtension, type ExtraRoute } from './start'
+export type { Reply } from './http'
+export type { Sim } from './control/sim'
 export { SimControl, ControlError, type AccountView, type ResourceView, type CreateResourceInput } from './control/control'
 export type { FaultRule, CallRow, SimLimits } from './control/sim'
 export { metricValue, aggregateBuckets, reduce, sampleAt, seriesGen, stateAt, isStat, SAMPLE_SECONDS, INGEST_DELAY_SECONDS, type Bucket, type Stat } from './world/metrics'

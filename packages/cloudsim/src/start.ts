@@ -21,10 +21,25 @@ import { json, readBody, send, type Reply } from './http'
 import { buildWorld, type ScenarioOptions } from './world/scenarios'
 import type { World } from './world/world'
 
+/** A route a plug-in module serves on one of the three listeners (checked before the cloud's own routes). */
+export interface ExtraRoute {
+  method: string
+  pathPrefix: string
+  handler: (ctx: { req: IncomingMessage; url: URL; body: Buffer; origin: string }) => Promise<Reply>
+}
+
+/** A plug-in (e.g. marketplace notifications): gets the runtime, returns routes per listener. */
+export type CloudSimExtension = (api: { sim: Sim; control: SimControl; world: World }) => Partial<Record<'aws' | 'azure' | 'gcp', ExtraRoute[]>>
+
 export interface CloudSimOptions extends ScenarioOptions {
   /** Base port (AWS; Azure +1, GCP +2). 0 or unset: random free ports. */
   port?: number
   host?: string
+  extensions?: CloudSimExtension[]
+}
+
+function findExtra(routes: ExtraRoute[], req: IncomingMessage, url: URL): ExtraRoute | undefined {
+  return routes.find((r) => r.method === (req.method ?? 'GET') && url.pathname.startsWith(r.pathPrefix))
 }
 
 export interface CloudSimUrls {
@@ -92,9 +107,16 @@ export async function startCloudSim(options: CloudSimOptions = {}): Promise<Clou
   const sim = new Sim(world)
   seedMarketplace(sim)
   const control = new SimControl(sim)
+  const extra: Record<'aws' | 'azure' | 'gcp', ExtraRoute[]> = { aws: [], azure: [], gcp: [] }
+  for (const ext of options.extensions ?? []) {
+    const r = ext({ sim, control, world })
+    for (const k of ['aws', 'azure', 'gcp'] as const) extra[k].push(...(r[k] ?? []))
+  }
 
   const awsServer = createHttpServer(
     listener(async (req, url, body) => {
+      const x = findExtra(extra.aws, req, url)
+      if (x) return x.handler({ req, url, body, origin: origins.aws })
       if (url.pathname.startsWith('/_sim/') || url.pathname === '/_sim') return handleControl(control, req.method ?? 'GET', url, body)
       return handleAws(sim, req.method ?? 'GET', req.url ?? '/', req.headers, body)
     }),
@@ -102,8 +124,8 @@ export async function startCloudSim(options: CloudSimOptions = {}): Promise<Clou
   const base = options.port ?? 0
   const awsPort = await listen(awsServer, base, host)
   const origins = { aws: `http://${host}:${awsPort}`, azure: '', gcp: '' }
-  const azureServer = createHttpsServer({ cert: cert.cert, key: cert.key }, listener((req, url, body) => handleAzure(sim, req, url, body, origins.azure)))
-  const gcpServer = createHttpServer(listener((req, url, body) => handleGcp(sim, req, url, body, origins.gcp)))
+  const azureServer = createHttpsServer({ cert: cert.cert, key: cert.key }, listener((req, url, body) => findExtra(extra.azure, req, url)?.handler({ req, url, body, origin: origins.azure }) ?? handleAzure(sim, req, url, body, origins.azure)))
+  const gcpServer = createHttpServer(listener((req, url, body) => findExtra(extra.gcp, req, url)?.handler({ req, url, body, origin: origins.gcp }) ?? handleGcp(sim, req, url, body, origins.gcp)))
   const azurePort = await listen(azureServer as unknown as Server, base === 0 ? 0 : base + 1, host)
   const gcpPort = await listen(gcpServer, base === 0 ? 0 : base + 2, host)
   origins.azure = `https://${host}:${azurePort}`

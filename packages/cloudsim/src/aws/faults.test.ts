@@ -95,3 +95,19 @@ describe('AWS faults', () => {
     expect(bad.status).toBe(400)
   })
 })
+
+describe('plug-in routes and marketplace tokens', () => {
+  it('serves extension routes and mints registration tokens', async () => {
+    const { startCloudSim } = await import('../start')
+    const sim = await startCloudSim({ scenario: 'empty', extensions: [() => ({ gcp: [{ method: 'GET', pathPrefix: '/ext/', handler: async () => ({ status: 200, body: 'hello' }) }] })] })
+    try {
+      expect(await (await fetch(`${sim.urls.gcp}/ext/x`)).text()).toBe('hello')
+      const product = sim.control.marketplace().products[0]?.productCode ?? ''
+      const r = await fetch(`${sim.urls.control}/_sim/marketplace/aws/tokens`, { method: 'POST', body: JSON.stringify({ productCode: product, awsAccountId: '123456789012' }) })
+      expect(r.status).toBe(201)
+      expect(((await r.json()) as { registrationToken: string }).registrationToken).toMatch(/^mp-reg-/)
+    } finally {
+      await sim.stop()
+    }
+  })
+})

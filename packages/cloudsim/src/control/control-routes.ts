@@ -100,6 +100,10 @@ export async function handleControl(control: SimControl, method: string, url: UR
         return json(200, { ok: true })
       case 'GET /_sim/marketplace':
         return json(200, control.marketplace())
+      case 'POST /_sim/marketplace/aws/tokens': {
+        const b = body(raw)
+        return json(201, control.mintMarketplaceToken({ productCode: strField(b, 'productCode'), ...(typeof b.awsAccountId === 'string' ? { awsAccountId: b.awsAccountId } : {}), ...(typeof b.customerIdentifier === 'string' ? { customerIdentifier: b.customerIdentifier } : {}) }))
+      }
       case 'GET /_sim/metrics':
         return json(200, {
           buckets: control.metricTruth({

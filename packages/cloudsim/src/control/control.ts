@@ -315,6 +315,26 @@ export class SimControl {
     this.sim.armBuckets.clear()
   }
 
+  /** Mint a ResolveCustomer registration token for a product (creating the customer subscription if needed). */
+  mintMarketplaceToken(input: { productCode: string; awsAccountId?: string; customerIdentifier?: string }): { registrationToken: string; customerIdentifier: string; productCode: string; awsAccountId: string } {
+    const mp = this.sim.marketplace
+    const product = mp.products.find((p) => p.productCode === input.productCode)
+    if (!product) throw new ControlError(404, `no marketplace product ${input.productCode}`)
+    let c = mp.customers.find((x) => x.productCode === product.productCode && (input.customerIdentifier ? x.customerIdentifier === input.customerIdentifier : x.awsAccountId === input.awsAccountId))
+    if (!c) {
+      c = {
+        customerIdentifier: input.customerIdentifier ?? `cust${this.world.rng.alnum(11).toLowerCase()}`,
+        awsAccountId: input.awsAccountId ?? this.world.rng.digits(12),
+        productCode: product.productCode,
+        registrationToken: '',
+        entitlements: Object.fromEntries(product.dimensions.map((d, j) => [d, (j + 1) * 100])),
+      }
+      mp.customers.push(c)
+    }
+    c.registrationToken = `mp-reg-${this.world.rng.hex(48)}`
+    return { registrationToken: c.registrationToken, customerIdentifier: c.customerIdentifier, productCode: c.productCode, awsAccountId: c.awsAccountId }
+  }
+
   marketplace() {
     return { products: this.sim.marketplace.products, customers: this.sim.marketplace.customers, records: this.sim.marketplace.records }
   }
