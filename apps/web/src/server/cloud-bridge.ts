@@ -5,8 +5,7 @@
  *   - notifyAccountChanged: tell the scheduler an account was created/changed/paused/deleted so it
  *     (re)plans discovery immediately instead of at its next sweep.
  *
- * LEAD — TO WIRE (marked below): `notifyAccountChanged` must enqueue the scheduler's "account changed"
- * job; until then the notification is logged only. Verify runs @cms/providers' registry.
+ * Verify runs @cms/providers' registry; notifications go to the scheduler's maintenance queue.
  */
 import { AppError, isAppError, type CloudCredentials, type CloudErrorCode } from '@cms/core'
 import { loadAccountCredentials } from '@cms/db'
@@ -22,9 +21,20 @@ async function providerRegistry(): Promise<ProviderRegistry | null> {
 
 export type AccountChange = 'created' | 'updated' | 'paused' | 'deleted' | 'verified'
 
-/** LEAD: enqueue the scheduler's account-changed job (deterministic id `account:{tenant}:{account}`). */
+/**
+ * Enqueue the scheduler's `schedules.reconcile` job for this account so discovery starts (or stops) now
+ * rather than at the workers' next periodic reconcile. A Redis outage must not fail the user's request:
+ * the periodic reconcile (every minute) picks the change up from the database anyway.
+ */
 export async function notifyAccountChanged(e: { tenantId: string; accountId: string; change: AccountChange }): Promise<void> {
-  services().log.info({ tenantId: e.tenantId, accountId: e.accountId, change: e.change }, 'account changed (scheduler notification not wired yet)')
+  const log = services().log
+  try {
+    const { notifyAccountChanged: notifyScheduler } = await import('@cms/scheduler/notify')
+    await notifyScheduler({ tenantId: e.tenantId, accountId: e.accountId })
+    log.info({ tenantId: e.tenantId, accountId: e.accountId, change: e.change }, 'account changed; scheduler notified')
+  } catch (err) {
+    log.warn({ tenantId: e.tenantId, accountId: e.accountId, change: e.change, err: (err as Error).message }, 'scheduler notification failed; the periodic reconcile will pick the change up')
+  }
 }
 
 export interface AccountVerification {
