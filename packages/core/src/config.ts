@@ -36,6 +36,32 @@ export const configSchema = z.object({
   CMS_WEBHOOK_ALLOW_PRIVATE: bool,
   /** Scales every webhook retry delay (1 = the real schedule; tests and demos compress time with it). */
   CMS_WEBHOOK_TIME_FACTOR: z.coerce.number().positive().max(1000).default(1),
+  /**
+   * Marketplaces (all optional; a marketplace whose settings are missing answers 503 on its routes).
+   * Plan maps are "marketplacePlan=cmsPlan,…". AWS uses the poller keys and CMS_AWS_ENDPOINT.
+   */
+  CMS_MP_AWS_PLAN_MAP: z.string().optional(),
+  CMS_MP_AWS_DEFAULT_PLAN: z.string().default('team'),
+  /** Regex for SNS SigningCertURL/SubscribeURL hosts (default: AWS's sns.<region>.amazonaws.com). */
+  CMS_MP_SNS_CERT_HOST_PATTERN: z.string().optional(),
+  CMS_MP_AZURE_API_BASE: z.string().url().default('https://marketplaceapi.microsoft.com/api/saas'),
+  CMS_MP_AZURE_AUTHORITY: z.string().url().default('https://login.microsoftonline.com'),
+  CMS_MP_AZURE_TENANT_ID: z.string().optional(),
+  CMS_MP_AZURE_CLIENT_ID: z.string().optional(),
+  CMS_MP_AZURE_CLIENT_SECRET: z.string().optional(),
+  CMS_MP_AZURE_PLAN_MAP: z.string().optional(),
+  CMS_MP_GCP_API_BASE: z.string().url().default('https://cloudcommerceprocurement.googleapis.com/v1'),
+  CMS_MP_GCP_PROVIDER_ID: z.string().optional(),
+  /** Our product domain: the sign-up JWT's audience. */
+  CMS_MP_GCP_AUDIENCE: z.string().optional(),
+  CMS_MP_GCP_CERTS_URL: z.string().url().optional(),
+  CMS_MP_GCP_ISSUER: z.string().optional(),
+  /** Service-account JSON (client_email, private_key, private_key_id) for the Procurement API. */
+  CMS_MP_GCP_SERVICE_ACCOUNT: z.string().optional(),
+  CMS_MP_GCP_PLAN_MAP: z.string().optional(),
+  CMS_MP_GCP_DEFAULT_PLAN: z.string().default('free'),
+  /** Partner provisioning API: "partnerId=secret,…" (HMAC secrets). */
+  CMS_MP_PARTNER_SECRETS: z.string().optional(),
   PUBLIC_URL: z.string().url().default('http://localhost:3000'),
   AUTH_SECRET: z.string().min(32).optional(),
   PORT: z.coerce.number().int().positive().default(3000),
