@@ -145,6 +145,11 @@ describe('aws metrics', () => {
     const r = await metrics.fetch(creds(), { region, targets, window: window() }, simContext(sim))
     const types = new Set(r.points.map((p) => targets.find((t) => t.nativeId === p.nativeId)?.type))
     expect(types).toEqual(new Set(['ec2.instance', 'rds.instance', 'rds.cluster', 'nat_gateway']))
+    // Every catalogue metric of every type came back.
+    for (const type of types) {
+      const got = new Set(r.points.filter((p) => targets.find((t) => t.nativeId === p.nativeId)?.type === type).map((p) => p.metric))
+      expect([...got].sort()).toEqual(metrics.catalog(type as string).map((d) => d.metric).sort())
+    }
     const p = r.points.find((x) => x.metric === 'CPUUtilization')!
     const sec = p.ts.getTime() / 1000
     const [truth] = sim.control.metricTruth({ resourceId: p.nativeId, metric: 'CPUUtilization', startSec: sec, endSec: sec + 300, periodSec: 300, stat: 'Average' })
@@ -162,6 +167,19 @@ describe('aws metrics', () => {
     const storm = await metrics.fetch(creds(), { region, targets, window: w }, simContext(sim))
     expect(storm.points.length).toBe(calm.points.length)
     expect(storm.calls[0]?.throttled).toBeGreaterThan(0)
+  })
+
+  it('5xx answers are retried; persistent ones surface as cloud_unavailable', async () => {
+    const sim = getSim()
+    const a = accountOf(sim, 'aws')
+    const region = a.regions[0] as string
+    const targets = sim.control.resources({ cloud: 'aws', account: a.id, region, type: 'rds.instance' }).map((x) => ({ type: 'rds.instance', nativeId: x.id, region }))
+    sim.control.addFault({ cloud: 'aws', api: 'cloudwatch', errorRate: 0.5 })
+    const ok = await metrics.fetch(creds(), { region, targets, window: window() }, simContext(sim))
+    expect(ok.points.length).toBeGreaterThan(0)
+    sim.control.reset()
+    sim.control.addFault({ cloud: 'aws', api: 'cloudwatch', errorRate: 1 })
+    await expect(metrics.fetch(creds(), { region, targets, window: window() }, simContext(sim))).rejects.toMatchObject({ code: 'cloud_unavailable', details: { attempts: 4 } })
   })
 
   it('revoked credentials fail with credentials_invalid', async () => {

@@ -112,6 +112,20 @@ describe('azure metrics', () => {
     expect(new Set(r.points.map((x) => x.metric))).toEqual(new Set(metrics.catalog('azure.vm').map((d) => d.metric)))
   })
 
+  it('a throttled or garbled getBatch is retried; a persistently garbled one is bad_response', async () => {
+    const sim = getSim()
+    const a = accountOf(sim, 'azure')
+    const targets = sim.control.resources({ cloud: 'azure', type: 'azure.vm' }).filter((x) => a.nativeIds.includes(x.account)).slice(0, 60).map((x) => ({ type: x.type, nativeId: x.id, region: x.region }))
+    const w = window()
+    const calm = await metrics.fetch(creds(), { region: '*', targets, window: w }, simContext(sim))
+    sim.control.addFault({ cloud: 'azure', api: 'azure.monitor', throttleRate: 0.5 })
+    const storm = await metrics.fetch(creds(), { region: '*', targets, window: w }, simContext(sim))
+    expect(storm.points.length).toBe(calm.points.length)
+    sim.control.reset()
+    sim.control.addFault({ cloud: 'azure', api: 'azure.monitor', malformedRate: 1 })
+    await expect(metrics.fetch(creds(), { region: '*', targets, window: w }, simContext(sim))).rejects.toMatchObject({ code: 'bad_response' })
+  })
+
   it('SQL database metrics come back too', async () => {
     const sim = getSim()
     const a = accountOf(sim, 'azure')

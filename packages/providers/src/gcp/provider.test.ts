@@ -105,6 +105,26 @@ describe('gcp metrics', () => {
   })
 })
 
+describe('gcp faults on metrics', () => {
+  it('429 storms lose nothing; garbled bodies end as bad_response', async () => {
+    const sim = getSim()
+    const a = accountOf(sim, 'gcp')
+    const targets = sim.control
+      .resources({ cloud: 'gcp', type: 'gcp.instance' })
+      .filter((x) => a.nativeIds.includes(x.account) && !x.name.startsWith('page-'))
+      .map((x) => ({ type: x.type, nativeId: x.id, region: x.region, accountNativeId: x.account }))
+    const w = window()
+    const calm = await metrics.fetch(creds(), { region: 'global', targets, window: w }, simContext(sim))
+    sim.control.addFault({ cloud: 'gcp', api: 'gcp.monitoring', throttleRate: 0.5 })
+    const storm = await metrics.fetch(creds(), { region: 'global', targets, window: w }, simContext(sim))
+    expect(storm.points.length).toBe(calm.points.length)
+    expect(storm.calls[0]?.throttled).toBeGreaterThan(0)
+    sim.control.reset()
+    sim.control.addFault({ cloud: 'gcp', api: 'gcp.monitoring', malformedRate: 1 })
+    await expect(metrics.fetch(creds(), { region: 'global', targets, window: w }, simContext(sim))).rejects.toMatchObject({ code: 'bad_response' })
+  })
+})
+
 describe('gcp costs', () => {
   it('reads the BigQuery billing export daily by service, re-reading the last 3 days', async () => {
     const sim = getSim()
