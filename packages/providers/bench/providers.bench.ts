@@ -13,8 +13,16 @@ import { TokenBucketBudget } from '../src/shared/budget'
 import { mergeCalls } from '../src/shared/calls'
 import { groupBy } from '../src/shared/windows'
 
-const METRIC_OPS: Record<CloudKind, string> = { aws: 'GetMetricData', azure: 'getBatch', gcp: 'timeSeries.list' }
-const SIM_OPS: Record<CloudKind, string> = { aws: 'GetMetricData', azure: 'MetricsBatch_Batch', gcp: 'timeSeries.list' }
+const METRIC_OPS: Record<CloudKind, string> = {
+  aws: 'GetMetricData',
+  azure: 'getBatch',
+  gcp: 'timeSeries.list',
+}
+const SIM_OPS: Record<CloudKind, string> = {
+  aws: 'GetMetricData',
+  azure: 'MetricsBatch_Batch',
+  gcp: 'timeSeries.list',
+}
 
 interface Inventory {
   account: AccountView
@@ -34,21 +42,42 @@ async function discoverAll(sim: CloudSim): Promise<Inventory[]> {
     sim.control.accounts().map(async (a) => {
       const r =
         a.cloud === 'aws'
-          ? await providers.aws.inventory!.discover(parseCredentials('aws', a.credentials.assumeRole), { regions: a.regions }, ctx)
+          ? await providers.aws.inventory!.discover(
+              parseCredentials('aws', a.credentials.assumeRole),
+              { regions: a.regions },
+              ctx,
+            )
           : a.cloud === 'azure'
-            ? await providers.azure.inventory!.discover(parseCredentials('azure', a.credentials), { regions: [] }, ctx)
-            : await providers.gcp.inventory!.discover(parseCredentials('gcp', a.credentials), { regions: [] }, ctx)
-      if (r.errors.length) throw new Error(`discovery errors for ${a.cloud} ${a.id}: ${JSON.stringify(r.errors[0])}`)
+            ? await providers.azure.inventory!.discover(
+                parseCredentials('azure', a.credentials),
+                { regions: [] },
+                ctx,
+              )
+            : await providers.gcp.inventory!.discover(
+                parseCredentials('gcp', a.credentials),
+                { regions: [] },
+                ctx,
+              )
+      if (r.errors.length)
+        throw new Error(`discovery errors for ${a.cloud} ${a.id}: ${JSON.stringify(r.errors[0])}`)
       out.push({ account: a, resources: r.resources })
     }),
   )
   return out
 }
 
-const targetOf = (r: NormalizedResource): MetricTarget => ({ type: r.type, nativeId: r.nativeId, region: r.region, accountNativeId: r.accountNativeId })
+const targetOf = (r: NormalizedResource): MetricTarget => ({
+  type: r.type,
+  nativeId: r.nativeId,
+  region: r.region,
+  accountNativeId: r.accountNativeId,
+})
 
 /** One metrics poll cycle for every account: AWS per region, Azure and GCP per credential (they batch across regions). */
-async function pollCycle(sim: CloudSim, inv: Inventory[]): Promise<{ calls: ApiCallCount[]; points: number }> {
+async function pollCycle(
+  sim: CloudSim,
+  inv: Inventory[],
+): Promise<{ calls: ApiCallCount[]; points: number }> {
   const ctx = ctxOf(sim)
   const now = Date.now()
   const window = { from: new Date(now - 10 * 60_000), to: new Date(now) }
@@ -65,9 +94,21 @@ async function pollCycle(sim: CloudSim, inv: Inventory[]): Promise<{ calls: ApiC
         for (const [region, rs] of groupBy(resources, (r) => r.region))
           add(await providers.aws.metrics!.fetch(creds, { region, targets: rs.map(targetOf), window }, ctx))
       } else if (a.cloud === 'azure') {
-        add(await providers.azure.metrics!.fetch(parseCredentials('azure', a.credentials), { region: '*', targets: resources.map(targetOf), window }, ctx))
+        add(
+          await providers.azure.metrics!.fetch(
+            parseCredentials('azure', a.credentials),
+            { region: '*', targets: resources.map(targetOf), window },
+            ctx,
+          ),
+        )
       } else {
-        add(await providers.gcp.metrics!.fetch(parseCredentials('gcp', a.credentials), { region: '*', targets: resources.map(targetOf), window }, ctx))
+        add(
+          await providers.gcp.metrics!.fetch(
+            parseCredentials('gcp', a.credentials),
+            { region: '*', targets: resources.map(targetOf), window },
+            ctx,
+          ),
+        )
       }
     }),
   )
@@ -75,7 +116,9 @@ async function pollCycle(sim: CloudSim, inv: Inventory[]): Promise<{ calls: ApiC
 }
 
 /** The physical minimum, computed from the inventory and each API's documented limits (not from our planner). */
-function physicalMinimum(inv: Inventory[]): Record<CloudKind, number> & { series: Record<CloudKind, number> } {
+function physicalMinimum(
+  inv: Inventory[],
+): Record<CloudKind, number> & { series: Record<CloudKind, number> } {
   const min = { aws: 0, azure: 0, gcp: 0 }
   const series = { aws: 0, azure: 0, gcp: 0 }
   for (const { account: a, resources } of inv) {
@@ -92,13 +135,15 @@ function physicalMinimum(inv: Inventory[]): Record<CloudKind, number> & { series
         min.azure += Math.ceil(rs.length / 50) * Math.ceil(p.metrics!.catalog(rs[0]!.type).length / 20)
     } else {
       // timeSeries.list: one metric type per call, any number of resources, per project.
-      for (const rs of groupBy(withMetrics, (r) => `${r.accountNativeId}|${r.type}`).values()) min.gcp += p.metrics!.catalog(rs[0]!.type).length
+      for (const rs of groupBy(withMetrics, (r) => `${r.accountNativeId}|${r.type}`).values())
+        min.gcp += p.metrics!.catalog(rs[0]!.type).length
     }
   }
   return { ...min, series }
 }
 
-const ours = (calls: ApiCallCount[], cloud: CloudKind) => calls.filter((c) => c.operation === METRIC_OPS[cloud]).reduce((n, c) => n + c.calls, 0)
+const ours = (calls: ApiCallCount[], cloud: CloudKind) =>
+  calls.filter((c) => c.operation === METRIC_OPS[cloud]).reduce((n, c) => n + c.calls, 0)
 const simSaw = (sim: CloudSim, cloud: CloudKind) =>
   sim.control
     .calls()
@@ -110,13 +155,19 @@ async function main(): Promise<void> {
   const sim = await startCloudSim({ seed: 42, scenario: 'scale', port: 0 })
   try {
     const summary = sim.control.summary()
-    console.log(`cloudsim scale world: ${summary.total} resources (${Object.entries(summary.byCloud).map(([c, n]) => `${c} ${n}`).join(', ')}), started in ${Math.round(performance.now() - t0)} ms`)
+    console.log(
+      `cloudsim scale world: ${summary.total} resources (${Object.entries(summary.byCloud)
+        .map(([c, n]) => `${c} ${n}`)
+        .join(', ')}), started in ${Math.round(performance.now() - t0)} ms`,
+    )
 
     let t = performance.now()
     const inv = await discoverAll(sim)
     const found = inv.reduce((n, i) => n + i.resources.length, 0)
     const invCalls = sim.control.calls().rows.reduce((n, r) => n + r.calls, 0)
-    console.log(`discovery: ${found} resources in ${Math.round(performance.now() - t)} ms, ${invCalls} API calls`)
+    console.log(
+      `discovery: ${found} resources in ${Math.round(performance.now() - t)} ms, ${invCalls} API calls`,
+    )
 
     sim.control.resetCalls()
     t = performance.now()
@@ -133,12 +184,24 @@ async function main(): Promise<void> {
       const naive = min.series[cloud]
       const fewer = naive / Math.max(1, n)
       pass &&= ratio <= 1.0001 && fewer >= 100 && seen === n
-      rows.push({ cloud, op: METRIC_OPS[cloud], series: naive, calls: n, 'cloud saw': seen, minimum: min[cloud], 'vs min': ratio.toFixed(2), 'naive calls': naive, 'x fewer': Math.round(fewer) })
+      rows.push({
+        cloud,
+        op: METRIC_OPS[cloud],
+        series: naive,
+        calls: n,
+        'cloud saw': seen,
+        minimum: min[cloud],
+        'vs min': ratio.toFixed(2),
+        'naive calls': naive,
+        'x fewer': Math.round(fewer),
+      })
     }
     console.log('\nmetrics poll cycle (10-minute window, full catalogue):')
     console.table(rows)
     const usd = calls.reduce((n, c) => n + c.costUsd, 0)
-    console.log(`estimated cloud charge of one cycle: $${usd.toFixed(4)} (CloudWatch: $0.01 / 1,000 metrics requested)`)
+    console.log(
+      `estimated cloud charge of one cycle: $${usd.toFixed(4)} (CloudWatch: $0.01 / 1,000 metrics requested)`,
+    )
     console.log(`cycle: ${points} points in ${Math.round(cycleMs)} ms without injected latency`)
 
     // The same cycle with 20 ms on every call of every cloud.
@@ -151,7 +214,9 @@ async function main(): Promise<void> {
     const slowDiscoverMs = performance.now() - t
     sim.control.clearFaults()
     pass &&= slowMs <= 10_000
-    console.log(`cycle wall time with 20 ms injected latency: ${Math.round(slowMs)} ms (target ≤ 10,000 ms); discovery with 20 ms: ${Math.round(slowDiscoverMs)} ms`)
+    console.log(
+      `cycle wall time with 20 ms injected latency: ${Math.round(slowMs)} ms (target ≤ 10,000 ms); discovery with 20 ms: ${Math.round(slowDiscoverMs)} ms`,
+    )
     console.log(
       JSON.stringify({
         resources: found,

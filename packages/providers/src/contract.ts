@@ -176,7 +176,12 @@ export interface Provider<K extends CloudKind> {
   metrics?: {
     /** The built-in catalogue for a resource type (tenants may extend it). */
     catalog(type: string): MetricDefinition[]
-    /** Fetch every catalogue metric of `targets` (one region) over `window`, batched at the physical minimum. */
+    /**
+     * Fetch every catalogue metric of `targets` over `window`, batched at the physical minimum.
+     * AWS: one region per call (`region` picks the CloudWatch endpoint). Azure and GCP batch across
+     * regions themselves (getBatch groups by subscription+region+type; GCP lists one metric type per
+     * project), so pass all of an account's targets in one call there; `region` is then ignored.
+     */
     fetch(
       creds: CredentialsByCloud[K],
       opts: {

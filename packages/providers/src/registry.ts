@@ -14,5 +14,10 @@ export function providerFor<K extends CloudKind>(cloud: K): Provider<K> {
 /** What each cloud can do, for the UI and the scheduler (capabilities, not fat interfaces). */
 export function capabilitiesOf(cloud: CloudKind): Array<'verify' | 'inventory' | 'metrics' | 'costs'> {
   const p = providers[cloud]
-  return ['verify' as const, ...(p.inventory ? ['inventory' as const] : []), ...(p.metrics ? ['metrics' as const] : []), ...(p.costs ? ['costs' as const] : [])]
+  return [
+    'verify' as const,
+    ...(p.inventory ? ['inventory' as const] : []),
+    ...(p.metrics ? ['metrics' as const] : []),
+    ...(p.costs ? ['costs' as const] : []),
+  ]
 }

@@ -20,6 +20,8 @@ export function callsOf(calls: ApiCallCount[], operation: string): number {
 export function simCalls(sim: CloudSim, operation: string, account?: string): number {
   return sim.control
     .calls()
-    .rows.filter((r) => r.operation === operation && (!account || r.account.toLowerCase() === account.toLowerCase()))
+    .rows.filter(
+      (r) => r.operation === operation && (!account || r.account.toLowerCase() === account.toLowerCase()),
+    )
     .reduce((n, r) => n + r.calls, 0)
 }

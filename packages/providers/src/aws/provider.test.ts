@@ -5,7 +5,8 @@ import { callsOf, simCalls, simContext } from '../../testing/sim-context'
 import { awsProvider } from './provider'
 
 const getSim = useCloudSim({ seed: 11, scenario: 'minimal' })
-const creds = (method: 'assumeRole' | 'accessKeys' = 'assumeRole') => parseCredentials('aws', accountOf(getSim(), 'aws').credentials[method])
+const creds = (method: 'assumeRole' | 'accessKeys' = 'assumeRole') =>
+  parseCredentials('aws', accountOf(getSim(), 'aws').credentials[method])
 const inventory = awsProvider.inventory!
 const metrics = awsProvider.metrics!
 const costs = awsProvider.costs!
@@ -23,7 +24,14 @@ describe('aws verify', () => {
     expect(r.identity).toContain(':assumed-role/')
     expect(r.regions.enabled).toEqual(expect.arrayContaining(a.regions))
     expect(r.regions.disabled).toEqual(expect.arrayContaining(a.disabledRegions ?? []))
-    expect(r.checks.map((c) => c.permission)).toEqual(expect.arrayContaining(['sts:AssumeRole', 'ec2:DescribeInstances', 'cloudwatch:GetMetricData', 'ce:GetCostAndUsage']))
+    expect(r.checks.map((c) => c.permission)).toEqual(
+      expect.arrayContaining([
+        'sts:AssumeRole',
+        'ec2:DescribeInstances',
+        'cloudwatch:GetMetricData',
+        'ce:GetCostAndUsage',
+      ]),
+    )
   })
 
   it('names the missing permission', async () => {
@@ -39,10 +47,17 @@ describe('aws verify', () => {
 
   it('a wrong ExternalId is an access problem on sts:AssumeRole, not a stack trace', async () => {
     const sim = getSim()
-    const r = await awsProvider.verify({ ...creds(), externalId: 'not-the-right-one' } as ReturnType<typeof creds>, simContext(sim))
+    const r = await awsProvider.verify(
+      { ...creds(), externalId: 'not-the-right-one' } as ReturnType<typeof creds>,
+      simContext(sim),
+    )
     expect(r.ok).toBe(false)
     expect(r.checks).toHaveLength(1)
-    expect(r.checks[0]).toMatchObject({ capability: 'identity', permission: 'sts:AssumeRole', code: 'access_denied' })
+    expect(r.checks[0]).toMatchObject({
+      capability: 'identity',
+      permission: 'sts:AssumeRole',
+      code: 'access_denied',
+    })
     expect(r.checks[0]?.message).not.toMatch(/\n|\.ts:\d+/)
   })
 })
@@ -57,11 +72,19 @@ describe('aws inventory', () => {
     expect(r.errors).toEqual([])
     const truth = sim.control.resources({ cloud: 'aws', account: a.id })
     expect(r.resources.map((x) => x.nativeId).sort()).toEqual(truth.map((x) => x.id).sort())
-    expect(new Set(r.resources.map((x) => x.type))).toEqual(new Set(['ec2.instance', 'rds.instance', 'rds.cluster', 'vpc', 'subnet', 'nat_gateway']))
+    expect(new Set(r.resources.map((x) => x.type))).toEqual(
+      new Set(['ec2.instance', 'rds.instance', 'rds.cluster', 'vpc', 'subnet', 'nat_gateway']),
+    )
     const untagged = truth.find((x) => x.type === 'ec2.instance' && Object.keys(x.tags).length === 0)
     expect(untagged).toBeDefined()
     const found = r.resources.find((x) => x.nativeId === untagged?.id)
-    expect(found).toMatchObject({ cloud: 'aws', accountNativeId: a.id, type: 'ec2.instance', tags: {}, name: null })
+    expect(found).toMatchObject({
+      cloud: 'aws',
+      accountNativeId: a.id,
+      type: 'ec2.instance',
+      tags: {},
+      name: null,
+    })
     expect(found?.attributes.instanceType).toBeTruthy()
     const vpc = r.resources.find((x) => x.type === 'vpc')
     expect(vpc?.attributes.cidr).toMatch(/^\d+\.\d+\.\d+\.\d+\/\d+$/)
@@ -85,7 +108,8 @@ describe('aws inventory', () => {
     const sim = getSim()
     const a = accountOf(sim, 'aws')
     const region = a.regions[1] as string
-    for (let i = 0; i < 1_050; i++) sim.control.createResource({ account: a.id, region, type: 'ec2.instance', name: `bulk-${i}` })
+    for (let i = 0; i < 1_050; i++)
+      sim.control.createResource({ account: a.id, region, type: 'ec2.instance', name: `bulk-${i}` })
     const r = await inventory.discover(creds(), { regions: [region] }, simContext(sim))
     const live = sim.control.resources({ cloud: 'aws', account: a.id, region, type: 'ec2.instance' })
     expect(r.resources.filter((x) => x.type === 'ec2.instance')).toHaveLength(live.length)
@@ -120,13 +144,25 @@ describe('aws metrics', () => {
     const sim = getSim()
     const a = accountOf(sim, 'aws')
     const region = a.regions[0] as string
-    const existing = sim.control.resources({ cloud: 'aws', account: a.id, region, type: 'ec2.instance' }).length
-    for (let i = existing; i < 1234; i++) sim.control.createResource({ account: a.id, region, type: 'ec2.instance', name: `m-${i}` })
-    const targets = sim.control.resources({ cloud: 'aws', account: a.id, region, type: 'ec2.instance' }).map((x) => ({ type: 'ec2.instance', nativeId: x.id, region }))
+    const existing = sim.control.resources({
+      cloud: 'aws',
+      account: a.id,
+      region,
+      type: 'ec2.instance',
+    }).length
+    for (let i = existing; i < 1234; i++)
+      sim.control.createResource({ account: a.id, region, type: 'ec2.instance', name: `m-${i}` })
+    const targets = sim.control
+      .resources({ cloud: 'aws', account: a.id, region, type: 'ec2.instance' })
+      .map((x) => ({ type: 'ec2.instance', nativeId: x.id, region }))
     expect(targets).toHaveLength(1234)
     sim.control.resetCalls()
     const cpu = metrics.catalog('ec2.instance').filter((d) => d.metric === 'CPUUtilization')
-    const r = await metrics.fetch(creds(), { region, targets, window: window(), metrics: cpu }, simContext(sim))
+    const r = await metrics.fetch(
+      creds(),
+      { region, targets, window: window(), metrics: cpu },
+      simContext(sim),
+    )
     expect(callsOf(r.calls, 'GetMetricData')).toBe(3)
     expect(simCalls(sim, 'GetMetricData')).toBe(3)
     expect(r.calls.find((c) => c.operation === 'GetMetricData')).toMatchObject({ billableUnits: 1234 })
@@ -147,12 +183,28 @@ describe('aws metrics', () => {
     expect(types).toEqual(new Set(['ec2.instance', 'rds.instance', 'rds.cluster', 'nat_gateway']))
     // Every catalogue metric of every type came back.
     for (const type of types) {
-      const got = new Set(r.points.filter((p) => targets.find((t) => t.nativeId === p.nativeId)?.type === type).map((p) => p.metric))
-      expect([...got].sort()).toEqual(metrics.catalog(type as string).map((d) => d.metric).sort())
+      const got = new Set(
+        r.points
+          .filter((p) => targets.find((t) => t.nativeId === p.nativeId)?.type === type)
+          .map((p) => p.metric),
+      )
+      expect([...got].sort()).toEqual(
+        metrics
+          .catalog(type as string)
+          .map((d) => d.metric)
+          .sort(),
+      )
     }
     const p = r.points.find((x) => x.metric === 'CPUUtilization')!
     const sec = p.ts.getTime() / 1000
-    const [truth] = sim.control.metricTruth({ resourceId: p.nativeId, metric: 'CPUUtilization', startSec: sec, endSec: sec + 300, periodSec: 300, stat: 'Average' })
+    const [truth] = sim.control.metricTruth({
+      resourceId: p.nativeId,
+      metric: 'CPUUtilization',
+      startSec: sec,
+      endSec: sec + 300,
+      periodSec: 300,
+      stat: 'Average',
+    })
     expect(p.value).toBeCloseTo(truth!.value, 6)
   })
 
@@ -160,7 +212,10 @@ describe('aws metrics', () => {
     const sim = getSim()
     const a = accountOf(sim, 'aws')
     const region = a.regions[0] as string
-    const targets = sim.control.resources({ cloud: 'aws', account: a.id, region, type: 'ec2.instance' }).slice(0, 600).map((x) => ({ type: 'ec2.instance', nativeId: x.id, region }))
+    const targets = sim.control
+      .resources({ cloud: 'aws', account: a.id, region, type: 'ec2.instance' })
+      .slice(0, 600)
+      .map((x) => ({ type: 'ec2.instance', nativeId: x.id, region }))
     const w = window()
     const calm = await metrics.fetch(creds(), { region, targets, window: w }, simContext(sim))
     sim.control.addFault({ cloud: 'aws', api: 'cloudwatch', throttleRate: 0.6 })
@@ -173,13 +228,17 @@ describe('aws metrics', () => {
     const sim = getSim()
     const a = accountOf(sim, 'aws')
     const region = a.regions[0] as string
-    const targets = sim.control.resources({ cloud: 'aws', account: a.id, region, type: 'rds.instance' }).map((x) => ({ type: 'rds.instance', nativeId: x.id, region }))
+    const targets = sim.control
+      .resources({ cloud: 'aws', account: a.id, region, type: 'rds.instance' })
+      .map((x) => ({ type: 'rds.instance', nativeId: x.id, region }))
     sim.control.addFault({ cloud: 'aws', api: 'cloudwatch', errorRate: 0.5 })
     const ok = await metrics.fetch(creds(), { region, targets, window: window() }, simContext(sim))
     expect(ok.points.length).toBeGreaterThan(0)
     sim.control.reset()
     sim.control.addFault({ cloud: 'aws', api: 'cloudwatch', errorRate: 1 })
-    await expect(metrics.fetch(creds(), { region, targets, window: window() }, simContext(sim))).rejects.toMatchObject({ code: 'cloud_unavailable', details: { attempts: 4 } })
+    await expect(
+      metrics.fetch(creds(), { region, targets, window: window() }, simContext(sim)),
+    ).rejects.toMatchObject({ code: 'cloud_unavailable', details: { attempts: 4 } })
   })
 
   it('revoked credentials fail with credentials_invalid', async () => {
@@ -189,7 +248,15 @@ describe('aws metrics', () => {
     sim.control.revokeCredentials('aws', a.id)
     try {
       await expect(
-        metrics.fetch(keys, { region: a.regions[0] as string, targets: [{ type: 'ec2.instance', nativeId: 'i-0', region: a.regions[0] as string }], window: window() }, simContext(sim)),
+        metrics.fetch(
+          keys,
+          {
+            region: a.regions[0] as string,
+            targets: [{ type: 'ec2.instance', nativeId: 'i-0', region: a.regions[0] as string }],
+            window: window(),
+          },
+          simContext(sim),
+        ),
       ).rejects.toMatchObject({ code: 'credentials_invalid' })
       const v = await awsProvider.verify(keys, simContext(sim))
       expect(v.checks[0]).toMatchObject({ ok: false, code: 'credentials_invalid' })
@@ -219,6 +286,8 @@ describe('aws costs', () => {
     const ctx = simContext(sim, { costRequestsPerDay: 2 })
     const today = new Date().toISOString().slice(0, 10)
     await costs.fetchDaily(creds('accessKeys'), { from: today, to: today }, ctx)
-    await expect(costs.fetchDaily(creds('accessKeys'), { from: today, to: today }, ctx)).rejects.toMatchObject({ code: 'throttled' })
+    await expect(
+      costs.fetchDaily(creds('accessKeys'), { from: today, to: today }, ctx),
+    ).rejects.toMatchObject({ code: 'throttled' })
   })
 })

@@ -147,13 +147,11 @@ export const awsProvider: Provider<'aws'> = {
         if (!capFor(ctx).tryReserve(s.accountId, 1)) throw ceCapError()
         const today = isoDay(ctx.now?.() ?? new Date())
         return home.run({ api: 'ce', operation: 'GetCostAndUsage', units: 1 }, () =>
-          s.clients
-            .ce()
-            .getCostAndUsage({
-              TimePeriod: { Start: addDays(today, -1), End: today },
-              Granularity: 'MONTHLY',
-              Metrics: ['UnblendedCost'],
-            }),
+          s.clients.ce().getCostAndUsage({
+            TimePeriod: { Start: addDays(today, -1), End: today },
+            Granularity: 'MONTHLY',
+            Metrics: ['UnblendedCost'],
+          }),
         )
       }),
     )

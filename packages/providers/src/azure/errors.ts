@@ -62,7 +62,9 @@ export function classifyAzureError(e: unknown): ClassifiedError {
     status === 401 ||
     // MSAL reports token-endpoint refusals in the message: invalid_client, AADSTS7000215 (bad secret),
     // 700016 (unknown app), 90002 (unknown tenant).
-    /invalid_client|unauthorized_client|invalid_tenant|AADSTS(7000215|7000222|700016|90002)/.test(errorMessage(e))
+    /invalid_client|unauthorized_client|invalid_tenant|AADSTS(7000215|7000222|700016|90002)/.test(
+      errorMessage(e),
+    )
   )
     return {
       code: 'credentials_invalid',

@@ -29,7 +29,12 @@ describe('azure verify', () => {
     sim.control.addFault({ cloud: 'azure', api: 'arm.network', deny: true })
     const r = await azureProvider.verify(creds(), simContext(sim))
     expect(r.ok).toBe(false)
-    expect(r.checks.filter((c) => !c.ok)).toEqual([expect.objectContaining({ code: 'access_denied', permission: expect.stringContaining('Microsoft.Network/virtualNetworks/read') })])
+    expect(r.checks.filter((c) => !c.ok)).toEqual([
+      expect.objectContaining({
+        code: 'access_denied',
+        permission: expect.stringContaining('Microsoft.Network/virtualNetworks/read'),
+      }),
+    ])
   })
 })
 
@@ -40,8 +45,12 @@ describe('azure inventory', () => {
     const ctx = simContext(sim)
     const r = await inventory.discover(creds(), { regions: [] }, ctx)
     expect(r.errors).toEqual([])
-    const truth = sim.control.resources({ cloud: 'azure' }).filter((x) => x.type !== 'azure.sql_server' && a.nativeIds.includes(x.account))
-    expect(r.resources.map((x) => x.nativeId.toLowerCase()).sort()).toEqual(truth.map((x) => x.id.toLowerCase()).sort())
+    const truth = sim.control
+      .resources({ cloud: 'azure' })
+      .filter((x) => x.type !== 'azure.sql_server' && a.nativeIds.includes(x.account))
+    expect(r.resources.map((x) => x.nativeId.toLowerCase()).sort()).toEqual(
+      truth.map((x) => x.id.toLowerCase()).sort(),
+    )
     const vm = r.resources.find((x) => x.type === 'azure.vm')
     expect(vm).toMatchObject({ cloud: 'azure', state: 'running' })
     expect(vm?.attributes.vmSize).toBeTruthy()
@@ -55,7 +64,8 @@ describe('azure inventory', () => {
     sim.control.setLimits({ azurePageSize: 2 })
     const sub = a.credentials.subscriptionIds[0] as string
     const region = a.regions[0] as string
-    for (let i = 0; i < 5; i++) sim.control.createResource({ account: sub, region, type: 'azure.vm', name: `page-vm-${i}` })
+    for (let i = 0; i < 5; i++)
+      sim.control.createResource({ account: sub, region, type: 'azure.vm', name: `page-vm-${i}` })
     sim.control.resetCalls()
     const r = await inventory.discover(creds(), { regions: [] }, simContext(sim))
     const vms = r.resources.filter((x) => x.type === 'azure.vm').length
@@ -80,8 +90,13 @@ describe('azure inventory', () => {
     try {
       const v = await azureProvider.verify(c, simContext(sim))
       expect(v.ok).toBe(false)
-      expect(v.checks[0], JSON.stringify(v.checks[0])).toMatchObject({ capability: 'identity', code: 'credentials_invalid' })
-      await expect(inventory.discover(c, { regions: [] }, simContext(sim))).rejects.toMatchObject({ code: 'credentials_invalid' })
+      expect(v.checks[0], JSON.stringify(v.checks[0])).toMatchObject({
+        capability: 'identity',
+        code: 'credentials_invalid',
+      })
+      await expect(inventory.discover(c, { regions: [] }, simContext(sim))).rejects.toMatchObject({
+        code: 'credentials_invalid',
+      })
     } finally {
       await sim.control.rotateCredentials('azure', a.id)
       clearAzureCredentialCache()
@@ -96,8 +111,11 @@ describe('azure metrics', () => {
     const sub = a.credentials.subscriptionIds[0] as string
     const region = a.regions[0] as string
     const existing = sim.control.resources({ cloud: 'azure', account: sub, region, type: 'azure.vm' })
-    for (let i = existing.length; i < 120; i++) sim.control.createResource({ account: sub, region, type: 'azure.vm', name: `mvm-${i}` })
-    const targets = sim.control.resources({ cloud: 'azure', account: sub, region, type: 'azure.vm' }).map((x) => ({ type: 'azure.vm', nativeId: x.id, region }))
+    for (let i = existing.length; i < 120; i++)
+      sim.control.createResource({ account: sub, region, type: 'azure.vm', name: `mvm-${i}` })
+    const targets = sim.control
+      .resources({ cloud: 'azure', account: sub, region, type: 'azure.vm' })
+      .map((x) => ({ type: 'azure.vm', nativeId: x.id, region }))
     sim.control.resetCalls()
     const r = await metrics.fetch(creds(), { region, targets, window: window() }, simContext(sim))
     expect(callsOf(r.calls, 'getBatch')).toBe(Math.ceil(targets.length / 50))
@@ -107,15 +125,28 @@ describe('azure metrics', () => {
     expect(cpu.length).toBeGreaterThan(0)
     const p = cpu[0]!
     const sec = p.ts.getTime() / 1000
-    const [truth] = sim.control.metricTruth({ resourceId: p.nativeId, metric: 'Percentage CPU', startSec: sec, endSec: sec + 300, periodSec: 300, stat: 'Average' })
+    const [truth] = sim.control.metricTruth({
+      resourceId: p.nativeId,
+      metric: 'Percentage CPU',
+      startSec: sec,
+      endSec: sec + 300,
+      periodSec: 300,
+      stat: 'Average',
+    })
     expect(p.value).toBeCloseTo(truth!.value, 6)
-    expect(new Set(r.points.map((x) => x.metric))).toEqual(new Set(metrics.catalog('azure.vm').map((d) => d.metric)))
+    expect(new Set(r.points.map((x) => x.metric))).toEqual(
+      new Set(metrics.catalog('azure.vm').map((d) => d.metric)),
+    )
   })
 
   it('a throttled or garbled getBatch is retried; a persistently garbled one is bad_response', async () => {
     const sim = getSim()
     const a = accountOf(sim, 'azure')
-    const targets = sim.control.resources({ cloud: 'azure', type: 'azure.vm' }).filter((x) => a.nativeIds.includes(x.account)).slice(0, 60).map((x) => ({ type: x.type, nativeId: x.id, region: x.region }))
+    const targets = sim.control
+      .resources({ cloud: 'azure', type: 'azure.vm' })
+      .filter((x) => a.nativeIds.includes(x.account))
+      .slice(0, 60)
+      .map((x) => ({ type: x.type, nativeId: x.id, region: x.region }))
     const w = window()
     const calm = await metrics.fetch(creds(), { region: '*', targets, window: w }, simContext(sim))
     sim.control.addFault({ cloud: 'azure', api: 'azure.monitor', throttleRate: 0.5 })
@@ -123,14 +154,23 @@ describe('azure metrics', () => {
     expect(storm.points.length).toBe(calm.points.length)
     sim.control.reset()
     sim.control.addFault({ cloud: 'azure', api: 'azure.monitor', malformedRate: 1 })
-    await expect(metrics.fetch(creds(), { region: '*', targets, window: w }, simContext(sim))).rejects.toMatchObject({ code: 'bad_response' })
+    await expect(
+      metrics.fetch(creds(), { region: '*', targets, window: w }, simContext(sim)),
+    ).rejects.toMatchObject({ code: 'bad_response' })
   })
 
   it('SQL database metrics come back too', async () => {
     const sim = getSim()
     const a = accountOf(sim, 'azure')
-    const targets = sim.control.resources({ cloud: 'azure', type: 'azure.sql_database' }).filter((x) => a.nativeIds.includes(x.account)).map((x) => ({ type: x.type, nativeId: x.id, region: x.region }))
-    const r = await metrics.fetch(creds(), { region: targets[0]!.region, targets, window: window() }, simContext(sim))
+    const targets = sim.control
+      .resources({ cloud: 'azure', type: 'azure.sql_database' })
+      .filter((x) => a.nativeIds.includes(x.account))
+      .map((x) => ({ type: x.type, nativeId: x.id, region: x.region }))
+    const r = await metrics.fetch(
+      creds(),
+      { region: targets[0]!.region, targets, window: window() },
+      simContext(sim),
+    )
     expect(new Set(r.points.map((x) => x.metric))).toContain('cpu_percent')
   })
 })

@@ -21,7 +21,8 @@ export const USAGE = `usage: cms verify|discover|metrics|costs --cloud aws|azure
 
 export function parseArgs(argv: readonly string[]): CliArgs {
   const [command, ...rest] = argv
-  if (!command || !(COMMANDS as readonly string[]).includes(command)) throw usage(command ? `unknown command ${command}` : 'missing command')
+  if (!command || !(COMMANDS as readonly string[]).includes(command))
+    throw usage(command ? `unknown command ${command}` : 'missing command')
   const flags = new Map<string, string>()
   for (let i = 0; i < rest.length; i++) {
     const a = rest[i] as string
@@ -34,7 +35,8 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   const known = new Set(['cloud', 'credentials', 'endpoint', 'ca', 'regions', 'from', 'to', 'billing-table'])
   for (const k of flags.keys()) if (!known.has(k)) throw usage(`unknown option --${k}`)
   const cloud = flags.get('cloud')
-  if (!cloud || !(CLOUD_KINDS as readonly string[]).includes(cloud)) throw usage('--cloud must be aws, azure or gcp')
+  if (!cloud || !(CLOUD_KINDS as readonly string[]).includes(cloud))
+    throw usage('--cloud must be aws, azure or gcp')
   const credentials = flags.get('credentials')
   if (!credentials) throw usage('--credentials FILE is required')
   const out: CliArgs = { command: command as Command, cloud: cloud as CloudKind, credentials }
@@ -43,11 +45,20 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   }
   set('endpoint', flags.get('endpoint'))
   set('ca', flags.get('ca'))
-  set('regions', flags.get('regions')?.split(',').map((r) => r.trim()).filter(Boolean))
+  set(
+    'regions',
+    flags
+      .get('regions')
+      ?.split(',')
+      .map((r) => r.trim())
+      .filter(Boolean),
+  )
   set('from', flags.get('from'))
   set('to', flags.get('to'))
   set('billingTable', flags.get('billing-table'))
-  for (const k of ['from', 'to'] as const) if (out[k] && Number.isNaN(Date.parse(out[k] as string))) throw usage(`--${k} must be an ISO date or timestamp`)
+  for (const k of ['from', 'to'] as const)
+    if (out[k] && Number.isNaN(Date.parse(out[k] as string)))
+      throw usage(`--${k} must be an ISO date or timestamp`)
   return out
 }
 

@@ -52,7 +52,17 @@ describe('cms CLI (bin/cms.mjs through tsx, real SDKs, cloudsim)', () => {
     const sim = getSim()
     const creds = await file('azure.json', accountOf(sim, 'azure').credentials)
     const ca = await file('ca.pem', sim.caCertPem)
-    const r = await cms(['metrics', '--cloud', 'azure', '--credentials', creds, '--endpoint', sim.urls.azure, '--ca', ca])
+    const r = await cms([
+      'metrics',
+      '--cloud',
+      'azure',
+      '--credentials',
+      creds,
+      '--endpoint',
+      sim.urls.azure,
+      '--ca',
+      ca,
+    ])
     expect(r.code).toBe(0)
     const p = JSON.parse(r.out[0] as string) as { nativeId: string; metric: string; value: number }
     expect(p.nativeId).toMatch(/^\/subscriptions\//)
@@ -63,20 +73,40 @@ describe('cms CLI (bin/cms.mjs through tsx, real SDKs, cloudsim)', () => {
   it('costs aws prints cost rows', async () => {
     const sim = getSim()
     const creds = await file('aws-keys.json', accountOf(sim, 'aws').credentials.accessKeys)
-    const r = await cms(['costs', '--cloud', 'aws', '--credentials', creds, '--endpoint', sim.urls.aws, '--from', '2026-01-01', '--to', new Date().toISOString()])
+    const r = await cms([
+      'costs',
+      '--cloud',
+      'aws',
+      '--credentials',
+      creds,
+      '--endpoint',
+      sim.urls.aws,
+      '--from',
+      '2026-01-01',
+      '--to',
+      new Date().toISOString(),
+    ])
     expect(r.code).toBe(0)
     expect(JSON.parse(r.out[0] as string)).toMatchObject({ currency: 'USD' })
   })
 
   it('fails with one clear line and a non-zero exit', async () => {
     const sim = getSim()
-    const bad = await file('bad.json', { method: 'accessKeys', accessKeyId: 'nope', secretAccessKey: 'tiny-secret' })
+    const bad = await file('bad.json', {
+      method: 'accessKeys',
+      accessKeyId: 'nope',
+      secretAccessKey: 'tiny-secret',
+    })
     const r1 = await cms(['discover', '--cloud', 'aws', '--credentials', bad])
     expect(r1.code).toBe(64)
     expect(r1.err).toHaveLength(1)
     expect(r1.err[0]).toMatch(/^cms: credentials file .* accessKeyId: /)
     expect(r1.err[0]).not.toContain('tiny-secret')
-    const wrong = await file('wrong.json', { ...accountOf(sim, 'aws').credentials.accessKeys, secretAccessKey: 'x'.repeat(40), accessKeyId: 'AKIAUNKNOWNKEY000000' })
+    const wrong = await file('wrong.json', {
+      ...accountOf(sim, 'aws').credentials.accessKeys,
+      secretAccessKey: 'x'.repeat(40),
+      accessKeyId: 'AKIAUNKNOWNKEY000000',
+    })
     const r2 = await cms(['discover', '--cloud', 'aws', '--credentials', wrong, '--endpoint', sim.urls.aws])
     expect(r2.code).toBe(2)
     expect(r2.err).toEqual([expect.stringMatching(/^cms: credentials_invalid: AWS rejected the credentials/)])

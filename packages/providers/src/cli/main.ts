@@ -3,7 +3,10 @@ import { AppError } from '@cms/core'
 import { parseArgs } from './args'
 import { runCli } from './run'
 
-const io = { out: (l: string) => process.stdout.write(`${l}\n`), err: (l: string) => process.stderr.write(`${l}\n`) }
+const io = {
+  out: (l: string) => process.stdout.write(`${l}\n`),
+  err: (l: string) => process.stderr.write(`${l}\n`),
+}
 
 try {
   process.exitCode = await runCli(parseArgs(process.argv.slice(2)), io)

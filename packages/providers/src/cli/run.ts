@@ -23,7 +23,10 @@ async function loadCredentials<K extends CloudKind>(cloud: K, file: string): Pro
   try {
     raw = JSON.parse(await readFile(file, 'utf8'))
   } catch (e) {
-    throw new AppError('bad_request', `cannot read credentials file ${file}: ${e instanceof SyntaxError ? 'not valid JSON' : ((e as NodeJS.ErrnoException).code ?? 'unreadable')}`)
+    throw new AppError(
+      'bad_request',
+      `cannot read credentials file ${file}: ${e instanceof SyntaxError ? 'not valid JSON' : ((e as NodeJS.ErrnoException).code ?? 'unreadable')}`,
+    )
   }
   try {
     return parseCredentials(cloud, raw)
@@ -31,7 +34,10 @@ async function loadCredentials<K extends CloudKind>(cloud: K, file: string): Pro
     // A zod error (core's schemas): report field paths and rules, never the values (they are secrets).
     const issues = (e as { issues?: Array<{ path: PropertyKey[]; message: string }> }).issues
     if (Array.isArray(issues))
-      throw new AppError('bad_request', `credentials file ${file} is not valid ${cloud} credentials: ${issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ')}`)
+      throw new AppError(
+        'bad_request',
+        `credentials file ${file} is not valid ${cloud} credentials: ${issues.map((i) => `${i.path.map(String).join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+      )
     throw e
   }
 }
@@ -54,11 +60,25 @@ export async function runCli(args: CliArgs, io: CliIO): Promise<number> {
   }
 }
 
-async function run<K extends CloudKind>(p: Provider<K>, creds: CredentialsByCloud[K], args: CliArgs, ctx: ProviderContext, io: CliIO): Promise<number> {
+async function run<K extends CloudKind>(
+  p: Provider<K>,
+  creds: CredentialsByCloud[K],
+  args: CliArgs,
+  ctx: ProviderContext,
+  io: CliIO,
+): Promise<number> {
   if (args.command === 'verify') {
     const r = await p.verify(creds, ctx)
     for (const c of r.checks) io.out(line(c))
-    io.err(line({ ok: r.ok, identity: r.identity, accountNativeIds: r.accountNativeIds, regions: r.regions, calls: r.calls }))
+    io.err(
+      line({
+        ok: r.ok,
+        identity: r.identity,
+        accountNativeIds: r.accountNativeIds,
+        regions: r.regions,
+        calls: r.calls,
+      }),
+    )
     const failed = r.checks.find((c) => !c.ok)
     if (failed) io.err(`cms: verify failed: ${failed.code}: ${failed.message}`)
     return r.ok ? 0 : 1
@@ -68,7 +88,11 @@ async function run<K extends CloudKind>(p: Provider<K>, creds: CredentialsByClou
     const today = isoDay(new Date())
     const from = args.from ? isoDay(new Date(args.from)) : addDays(today, -7)
     const to = args.to ? isoDay(new Date(args.to)) : today
-    const r = await p.costs.fetchDaily(creds, { from, to, ...(args.billingTable ? { billingTable: args.billingTable } : {}) }, ctx)
+    const r = await p.costs.fetchDaily(
+      creds,
+      { from, to, ...(args.billingTable ? { billingTable: args.billingTable } : {}) },
+      ctx,
+    )
     for (const row of r.rows) io.out(line(row))
     io.err(line({ forecast: r.forecast ?? null, calls: r.calls }))
     return 0

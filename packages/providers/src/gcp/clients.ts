@@ -32,14 +32,23 @@ export class GcpClients {
   private readonly cache = new Map<string, unknown>()
 
   constructor(creds: GcpCredentials, ctx: ProviderContext) {
-    this.jwt = new JWT({ email: creds.client_email, key: creds.private_key, keyId: creds.private_key_id, scopes: GCP_SCOPES })
+    this.jwt = new JWT({
+      email: creds.client_email,
+      key: creds.private_key,
+      keyId: creds.private_key_id,
+      scopes: GCP_SCOPES,
+    })
     // Sign our own access JWTs instead of exchanging the key at oauth2.googleapis.com (which ignores token_uri).
     this.jwt.useJWTAccessWithScope = true
     const ep = ctx.endpoints?.gcp?.replace(/\/+$/, '')
     this.url = ep
     if (ep) {
       const u = new URL(ep)
-      this.endpoint = { apiEndpoint: u.hostname, port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)), protocol: u.protocol.replace(':', '') }
+      this.endpoint = {
+        apiEndpoint: u.hostname,
+        port: Number(u.port || (u.protocol === 'https:' ? 443 : 80)),
+        protocol: u.protocol.replace(':', ''),
+      }
     }
   }
 
@@ -53,7 +62,10 @@ export class GcpClients {
   }
 
   monitoring(): MetricServiceClient {
-    return this.get('monitoring', () => new MetricServiceClient({ auth: this.auth(), fallback: true, ...(this.endpoint ?? {}) }))
+    return this.get(
+      'monitoring',
+      () => new MetricServiceClient({ auth: this.auth(), fallback: true, ...(this.endpoint ?? {}) }),
+    )
   }
   /** The instances client with its own counting auth (aggregatedList is only exposed as an auto-paging iterator). */
   instances(): { client: InstancesClient; auth: CountingAuth } {
@@ -63,22 +75,42 @@ export class GcpClients {
     })
   }
   networks(): NetworksClient {
-    return this.get('networks', () => new NetworksClient({ auth: this.auth(), fallback: true, ...(this.endpoint ?? {}) }))
+    return this.get(
+      'networks',
+      () => new NetworksClient({ auth: this.auth(), fallback: true, ...(this.endpoint ?? {}) }),
+    )
   }
   regions(): RegionsClient {
-    return this.get('regions', () => new RegionsClient({ auth: this.auth(), fallback: true, ...(this.endpoint ?? {}) }))
+    return this.get(
+      'regions',
+      () => new RegionsClient({ auth: this.auth(), fallback: true, ...(this.endpoint ?? {}) }),
+    )
   }
   sql(): SqlInstancesServiceClient {
-    return this.get('sql', () => new SqlInstancesServiceClient({ auth: this.auth(), fallback: true, ...(this.endpoint ?? {}) }))
+    return this.get(
+      'sql',
+      () => new SqlInstancesServiceClient({ auth: this.auth(), fallback: true, ...(this.endpoint ?? {}) }),
+    )
   }
   bigquery(projectId: string): BigQuery {
-    return this.get(`bq:${projectId}`, () => new BigQuery({ projectId, authClient: this.jwt, ...(this.url ? { apiEndpoint: this.url } : {}), autoRetry: false }))
+    return this.get(
+      `bq:${projectId}`,
+      () =>
+        new BigQuery({
+          projectId,
+          authClient: this.jwt,
+          ...(this.url ? { apiEndpoint: this.url } : {}),
+          autoRetry: false,
+        }),
+    )
   }
 
   async close(): Promise<void> {
     const closers: Array<Promise<unknown>> = []
     for (const c of this.cache.values()) {
-      const x = (c as { client?: { close?: () => Promise<void> }; close?: () => Promise<void> }).client ?? (c as { close?: () => Promise<void> })
+      const x =
+        (c as { client?: { close?: () => Promise<void> }; close?: () => Promise<void> }).client ??
+        (c as { close?: () => Promise<void> })
       if (typeof x.close === 'function') closers.push(x.close().catch(() => undefined))
     }
     await Promise.all(closers)

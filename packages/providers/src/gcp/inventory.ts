@@ -19,19 +19,29 @@ export const GCP_INVENTORY: Record<GcpResourceType, GcpLister> = {
   'gcp.instance': {
     permission: 'compute.instances.list',
     list: (c, s, extra) => listGcpInstances(c.instances(), s, extra),
-    probe: (c, s) => s.run({ api: 'gcp.compute', operation: 'instances.aggregatedList' }, async () => {
-      const it = c.instances().client.aggregatedListAsync({ project: s.projectId, maxResults: 1 }, NO_RETRY)[Symbol.asyncIterator]()
-      await it.next()
-    }),
+    probe: (c, s) =>
+      s.run({ api: 'gcp.compute', operation: 'instances.aggregatedList' }, async () => {
+        const pages = c
+          .instances()
+          .client.aggregatedListAsync({ project: s.projectId, maxResults: 1 }, NO_RETRY)
+        // One page is enough to prove the permission.
+        for await (const _ of pages) break
+      }),
   },
   'gcp.sql_instance': {
     permission: 'cloudsql.instances.list',
     list: (c, s) => listGcpSqlInstances(c.sql(), s),
-    probe: (c, s) => s.run({ api: 'gcp.sql', operation: 'instances.list' }, () => c.sql().list({ project: s.projectId, maxResults: 1 }, NO_RETRY)),
+    probe: (c, s) =>
+      s.run({ api: 'gcp.sql', operation: 'instances.list' }, () =>
+        c.sql().list({ project: s.projectId, maxResults: 1 }, NO_RETRY),
+      ),
   },
   'gcp.network': {
     permission: 'compute.networks.list',
     list: (c, s) => listGcpNetworks(c.networks(), s),
-    probe: (c, s) => s.run({ api: 'gcp.compute', operation: 'networks.list' }, () => c.networks().list({ project: s.projectId, maxResults: 1 }, NO_RETRY)),
+    probe: (c, s) =>
+      s.run({ api: 'gcp.compute', operation: 'networks.list' }, () =>
+        c.networks().list({ project: s.projectId, maxResults: 1 }, NO_RETRY),
+      ),
   },
 }

@@ -27,7 +27,12 @@ describe('gcp verify', () => {
     const sim = getSim()
     sim.control.addFault({ cloud: 'gcp', api: 'gcp.sql', deny: true })
     const r = await gcpProvider.verify(creds(), simContext(sim))
-    expect(r.checks.filter((c) => !c.ok)).toEqual([expect.objectContaining({ code: 'access_denied', permission: expect.stringContaining('cloudsql.instances.list') })])
+    expect(r.checks.filter((c) => !c.ok)).toEqual([
+      expect.objectContaining({
+        code: 'access_denied',
+        permission: expect.stringContaining('cloudsql.instances.list'),
+      }),
+    ])
   })
 
   it('a deleted key is credentials_invalid', async () => {
@@ -38,7 +43,9 @@ describe('gcp verify', () => {
     try {
       const v = await gcpProvider.verify(c, simContext(sim))
       expect(v.checks[0]).toMatchObject({ ok: false, code: 'credentials_invalid' })
-      await expect(inventory.discover(c, { regions: [] }, simContext(sim))).rejects.toMatchObject({ code: 'credentials_invalid' })
+      await expect(inventory.discover(c, { regions: [] }, simContext(sim))).rejects.toMatchObject({
+        code: 'credentials_invalid',
+      })
     } finally {
       await sim.control.rotateCredentials('gcp', a.id)
     }
@@ -54,7 +61,16 @@ describe('gcp inventory', () => {
     const truth = sim.control.resources({ cloud: 'gcp' }).filter((x) => a.nativeIds.includes(x.account))
     expect(r.resources).toHaveLength(truth.length)
     const byType = (t: string) => r.resources.filter((x) => x.type === t)
-    expect(byType('gcp.instance').map((x) => x.nativeId).sort()).toEqual(truth.filter((x) => x.type === 'gcp.instance').map((x) => x.id).sort())
+    expect(
+      byType('gcp.instance')
+        .map((x) => x.nativeId)
+        .sort(),
+    ).toEqual(
+      truth
+        .filter((x) => x.type === 'gcp.instance')
+        .map((x) => x.id)
+        .sort(),
+    )
     expect(byType('gcp.instance')[0]).toMatchObject({ state: 'running' })
     expect(byType('gcp.instance')[0]?.attributes.machineType).toBeTruthy()
     expect(byType('gcp.sql_instance')[0]?.attributes.engine).toMatch(/POSTGRES|MYSQL|SQLSERVER/)
@@ -66,7 +82,13 @@ describe('gcp inventory', () => {
     const a = accountOf(sim, 'gcp')
     const project = a.nativeIds[0] as string
     // 500 per page (the API maximum): 501+ instances need a second page.
-    for (let i = 0; i < 501; i++) sim.control.createResource({ account: project, region: a.regions[0] as string, type: 'gcp.instance', name: `page-gce-${i}` })
+    for (let i = 0; i < 501; i++)
+      sim.control.createResource({
+        account: project,
+        region: a.regions[0] as string,
+        type: 'gcp.instance',
+        name: `page-gce-${i}`,
+      })
     sim.control.resetCalls()
     const r = await inventory.discover(creds(), { regions: [] }, simContext(sim))
     const n = r.resources.filter((x) => x.type === 'gcp.instance').length
@@ -91,14 +113,25 @@ describe('gcp metrics', () => {
     const a = accountOf(sim, 'gcp')
     const targets = sim.control
       .resources({ cloud: 'gcp' })
-      .filter((x) => a.nativeIds.includes(x.account) && x.type !== 'gcp.network' && !x.name.startsWith('page-'))
-      .map((x) => ({ type: x.type, nativeId: x.type === 'gcp.sql_instance' ? `${x.account}:${x.name}` : x.id, region: x.region, accountNativeId: x.account }))
+      .filter(
+        (x) => a.nativeIds.includes(x.account) && x.type !== 'gcp.network' && !x.name.startsWith('page-'),
+      )
+      .map((x) => ({
+        type: x.type,
+        nativeId: x.type === 'gcp.sql_instance' ? `${x.account}:${x.name}` : x.id,
+        region: x.region,
+        accountNativeId: x.account,
+      }))
     sim.control.resetCalls()
     const r = await metrics.fetch(creds(), { region: 'global', targets, window: window() }, simContext(sim))
     const types = metrics.catalog('gcp.instance').length + metrics.catalog('gcp.sql_instance').length
     expect(callsOf(r.calls, 'timeSeries.list')).toBe(types)
     expect(simCalls(sim, 'timeSeries.list')).toBe(types)
-    expect(new Set(r.points.map((p) => p.metric))).toEqual(new Set([...metrics.catalog('gcp.instance'), ...metrics.catalog('gcp.sql_instance')].map((d) => d.metric)))
+    expect(new Set(r.points.map((p) => p.metric))).toEqual(
+      new Set(
+        [...metrics.catalog('gcp.instance'), ...metrics.catalog('gcp.sql_instance')].map((d) => d.metric),
+      ),
+    )
     const cpu = r.points.find((p) => p.metric === 'compute.googleapis.com/instance/cpu/utilization')!
     expect(cpu.value).toBeGreaterThanOrEqual(0)
     expect(cpu.value).toBeLessThanOrEqual(1)
@@ -121,7 +154,9 @@ describe('gcp faults on metrics', () => {
     expect(storm.calls[0]?.throttled).toBeGreaterThan(0)
     sim.control.reset()
     sim.control.addFault({ cloud: 'gcp', api: 'gcp.monitoring', malformedRate: 1 })
-    await expect(metrics.fetch(creds(), { region: 'global', targets, window: w }, simContext(sim))).rejects.toMatchObject({ code: 'bad_response' })
+    await expect(
+      metrics.fetch(creds(), { region: 'global', targets, window: w }, simContext(sim)),
+    ).rejects.toMatchObject({ code: 'bad_response' })
   })
 })
 

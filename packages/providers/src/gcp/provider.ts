@@ -4,7 +4,18 @@
  * billing export.
  */
 import { AppError, type GcpCredentials } from '@cms/core'
-import type { InventoryResult, MetricDefinition, MetricPoint, MetricTarget, NormalizedResource, Provider, ProviderContext, RegionError, VerifyCheck, VerifyResult } from '../contract'
+import type {
+  InventoryResult,
+  MetricDefinition,
+  MetricPoint,
+  MetricTarget,
+  NormalizedResource,
+  Provider,
+  ProviderContext,
+  RegionError,
+  VerifyCheck,
+  VerifyResult,
+} from '../contract'
 import { CallRunner } from '../shared/call'
 import { CallMeter } from '../shared/calls'
 import { asCloudError, check } from '../shared/verify'
@@ -14,7 +25,13 @@ import { GcpClients, NO_RETRY } from './clients'
 import { listGcpRegions } from './compute/regions'
 import { classifyGcpError } from './errors'
 import { GCP_INVENTORY } from './inventory'
-import { GCP_METRIC_CATALOG, GCP_MONITORED_RESOURCE, GCP_RESOURCE_TYPES, isGcpResourceType, type GcpResourceType } from './monitoring/catalog'
+import {
+  GCP_METRIC_CATALOG,
+  GCP_MONITORED_RESOURCE,
+  GCP_RESOURCE_TYPES,
+  isGcpResourceType,
+  type GcpResourceType,
+} from './monitoring/catalog'
 import { fetchTimeSeries } from './monitoring/list-time-series'
 import { planTimeSeriesLists, type GcpTarget } from './monitoring/planner'
 
@@ -24,7 +41,10 @@ function session(creds: GcpCredentials, ctx: ProviderContext) {
   const meter = new CallMeter()
   const runner = new CallRunner(ctx, meter, classifyGcpError)
   const clients = new GcpClients(creds, ctx)
-  const scope = (projectId: string) => ({ projectId, run: runner.bind({ cloud: 'gcp', account: projectId, region: 'global' }) })
+  const scope = (projectId: string) => ({
+    projectId,
+    run: runner.bind({ cloud: 'gcp', account: projectId, region: 'global' }),
+  })
   return { meter, runner, clients, scope }
 }
 
@@ -36,14 +56,21 @@ async function withClients<T>(clients: GcpClients, fn: () => Promise<T>): Promis
   }
 }
 
-export function gcpTargets(targets: readonly MetricTarget[], defaultProject: string, opts: { metrics?: MetricDefinition[]; metricsByType?: Record<string, MetricDefinition[]> }): GcpTarget[] {
+export function gcpTargets(
+  targets: readonly MetricTarget[],
+  defaultProject: string,
+  opts: { metrics?: MetricDefinition[]; metricsByType?: Record<string, MetricDefinition[]> },
+): GcpTarget[] {
   const out: GcpTarget[] = []
   for (const t of targets) {
     if (!isGcpResourceType(t.type)) continue
     const mr = GCP_MONITORED_RESOURCE[t.type]
     const defs = opts.metricsByType?.[t.type] ?? opts.metrics ?? GCP_METRIC_CATALOG[t.type]
     if (!mr || !defs.length) continue
-    const projectId = t.accountNativeId ?? (t.type === 'gcp.sql_instance' ? t.nativeId.split(':')[0] : undefined) ?? defaultProject
+    const projectId =
+      t.accountNativeId ??
+      (t.type === 'gcp.sql_instance' ? t.nativeId.split(':')[0] : undefined) ??
+      defaultProject
     out.push({ projectId, nativeId: t.nativeId, resourceType: mr.type, idLabel: mr.idLabel, defs })
   }
   return out
@@ -69,16 +96,26 @@ export const gcpProvider: Provider<'gcp'> = {
         if (!id.ok && id.code === 'credentials_invalid') break
         for (const type of GCP_RESOURCE_TYPES) {
           const l = GCP_INVENTORY[type]
-          checks.push(await check('inventory', `${l.permission} (project ${projectId})`, () => l.probe(clients, s)))
+          checks.push(
+            await check('inventory', `${l.permission} (project ${projectId})`, () => l.probe(clients, s)),
+          )
         }
         checks.push(
           await check('metrics', `monitoring.timeSeries.list (project ${projectId})`, () =>
             s.run({ api: 'gcp.monitoring', operation: 'timeSeries.list', units: 1 }, () => {
               const end = Math.floor(Date.now() / 300_000) * 300
-              return clients.monitoring().listTimeSeries(
-                { name: `projects/${projectId}`, filter: 'metric.type = "compute.googleapis.com/instance/cpu/utilization"', interval: { startTime: { seconds: end - 300 }, endTime: { seconds: end } }, view: 'HEADERS', pageSize: 1 },
-                NO_RETRY,
-              )
+              return clients
+                .monitoring()
+                .listTimeSeries(
+                  {
+                    name: `projects/${projectId}`,
+                    filter: 'metric.type = "compute.googleapis.com/instance/cpu/utilization"',
+                    interval: { startTime: { seconds: end - 300 }, endTime: { seconds: end } },
+                    view: 'HEADERS',
+                    pageSize: 1,
+                  },
+                  NO_RETRY,
+                )
             }),
           ),
         )
@@ -99,7 +136,8 @@ export const gcpProvider: Provider<'gcp'> = {
       const { meter, clients, scope } = session(creds, ctx)
       return withClients(clients, async () => {
         const all = new Set<string>()
-        for (const p of creds.projectIds) (await listGcpRegions(clients.regions(), scope(p))).enabled.forEach((r) => all.add(r))
+        for (const p of creds.projectIds)
+          (await listGcpRegions(clients.regions(), scope(p))).enabled.forEach((r) => all.add(r))
         return { regions: [...all].sort(), calls: meter.snapshot() }
       })
     },
@@ -118,17 +156,30 @@ export const gcpProvider: Provider<'gcp'> = {
           const extraPages = (n: number) => {
             for (let i = 0; i < n; i++) meter.count('gcp.compute', 'instances.aggregatedList')
           }
-          const settled = await Promise.allSettled(types.map((t) => GCP_INVENTORY[t].list(clients, s, extraPages)))
+          const settled = await Promise.allSettled(
+            types.map((t) => GCP_INVENTORY[t].list(clients, s, extraPages)),
+          )
           settled.forEach((r, i) => {
             if (r.status === 'fulfilled') resources.push(...r.value.filter(keep))
             else {
               const e = asCloudError(r.reason)
-              for (const region of wanted.size ? wanted : new Set(['*'])) errors.push({ region, type: types[i] as string, code: e.code, message: `${e.message} (project ${projectId})` })
+              for (const region of wanted.size ? wanted : new Set(['*']))
+                errors.push({
+                  region,
+                  type: types[i] as string,
+                  code: e.code,
+                  message: `${e.message} (project ${projectId})`,
+                })
             }
           })
         })
         const codes = new Set(errors.map((e) => e.code))
-        if (!resources.length && errors.length && codes.size === 1 && (codes.has('credentials_invalid') || codes.has('access_denied'))) {
+        if (
+          !resources.length &&
+          errors.length &&
+          codes.size === 1 &&
+          (codes.has('credentials_invalid') || codes.has('access_denied'))
+        ) {
           const e = errors[0] as RegionError
           throw new AppError(e.code, e.message, { calls: meter.snapshot() })
         }
@@ -143,11 +194,17 @@ export const gcpProvider: Provider<'gcp'> = {
     /** Region is ignored: one list per metric type per project serves every region, so pass all of a project's targets at once. */
     async fetch(creds, opts, ctx) {
       const now = ctx.now?.() ?? new Date()
-      const plan = planTimeSeriesLists(gcpTargets(opts.targets, creds.projectIds[0] as string, opts), opts.window, now)
+      const plan = planTimeSeriesLists(
+        gcpTargets(opts.targets, creds.projectIds[0] as string, opts),
+        opts.window,
+        now,
+      )
       if (!plan.length) return { points: [], calls: [] }
       const { meter, clients, scope } = session(creds, ctx)
       return withClients(clients, async () => {
-        const parts = await mapLimit(plan, 10, (c) => fetchTimeSeries(clients.monitoring(), c, scope(c.projectId).run))
+        const parts = await mapLimit(plan, 10, (c) =>
+          fetchTimeSeries(clients.monitoring(), c, scope(c.projectId).run),
+        )
         const points: MetricPoint[] = parts.flat()
         return { points, calls: meter.snapshot() }
       })
@@ -164,7 +221,13 @@ export const gcpProvider: Provider<'gcp'> = {
         const first = creds.projectIds[0] as string
         const table = opts.billingTable ?? `${first}.billing_export.gcp_billing_export_v1`
         const billingProject = table.split('.')[0] as string
-        const rows = await fetchGcpDailyCosts(clients.bigquery(billingProject), table, creds.projectIds, { from, to }, scope(billingProject).run)
+        const rows = await fetchGcpDailyCosts(
+          clients.bigquery(billingProject),
+          table,
+          creds.projectIds,
+          { from, to },
+          scope(billingProject).run,
+        )
         return { rows: sumCostRows(rows), calls: meter.snapshot() }
       })
     },

@@ -6,6 +6,7 @@ export interface GcpProjectScope {
 }
 
 /** "https://…/zones/us-central1-a" or "zones/us-central1-a" → "us-central1-a". */
-export const lastSegment = (url: string | null | undefined): string | null => (url ? (url.split('/').pop() ?? null) : null)
+export const lastSegment = (url: string | null | undefined): string | null =>
+  url ? (url.split('/').pop() ?? null) : null
 /** "us-central1-a" → "us-central1". */
 export const regionOfZone = (zone: string | null): string => (zone ? zone.replace(/-[a-z]$/, '') : 'global')

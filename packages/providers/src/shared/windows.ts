@@ -76,7 +76,16 @@ export function addDays(day: string, n: number): string {
 }
 
 /** One row per (day, service, region, currency): an account spanning several projects/subscriptions reports their sum. */
-export function sumCostRows<T extends { day: string; service: string; region: string; currency: string; amount: number; estimated: boolean }>(rows: readonly T[]): T[] {
+export function sumCostRows<
+  T extends {
+    day: string
+    service: string
+    region: string
+    currency: string
+    amount: number
+    estimated: boolean
+  },
+>(rows: readonly T[]): T[] {
   const m = new Map<string, T>()
   for (const r of rows) {
     const k = `${r.day}|${r.service}|${r.region}|${r.currency}`
@@ -87,5 +96,7 @@ export function sumCostRows<T extends { day: string; service: string; region: st
       cur.estimated = cur.estimated || r.estimated
     }
   }
-  return [...m.values()].sort((a, b) => (a.day + a.service + a.region).localeCompare(b.day + b.service + b.region))
+  return [...m.values()].sort((a, b) =>
+    (a.day + a.service + a.region).localeCompare(b.day + b.service + b.region),
+  )
 }

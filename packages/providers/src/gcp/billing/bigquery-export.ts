@@ -16,7 +16,13 @@ export function assertTableName(table: string): string {
   return table
 }
 
-export async function fetchGcpDailyCosts(api: BigQueryApi, table: string, projects: string[], range: { from: string; to: string }, run: Run): Promise<CostRow[]> {
+export async function fetchGcpDailyCosts(
+  api: BigQueryApi,
+  table: string,
+  projects: string[],
+  range: { from: string; to: string },
+  run: Run,
+): Promise<CostRow[]> {
   // Plain grouped SQL (no UNNEST params) so it runs on any export schema version; projects are filtered here.
   const query = `SELECT DATE(usage_start_time) AS day, service.description AS service, location.region AS region,
   project.id AS project, SUM(cost) AS cost, currency
@@ -26,16 +32,32 @@ GROUP BY day, service, region, project, currency
 ORDER BY day`
   const wanted = new Set(projects)
   return run({ api: 'gcp.bigquery', operation: 'jobs.query' }, async () => {
-    const [r] = await api.query({ query, params: { start: BigQuery.date(range.from), end: BigQuery.date(range.to) } })
+    const [r] = await api.query({
+      query,
+      params: { start: BigQuery.date(range.from), end: BigQuery.date(range.to) },
+    })
     if (!Array.isArray(r)) throw badResponse('BigQuery returned no rows')
     const rows = r as Array<Record<string, unknown>>
-    return rows.filter((x) => x.project === null || x.project === undefined || wanted.has(String(x.project))).map(parseRow)
+    return rows
+      .filter((x) => x.project === null || x.project === undefined || wanted.has(String(x.project)))
+      .map(parseRow)
   })
 }
 
 function parseRow(r: Record<string, unknown>): CostRow {
-  const day = typeof r.day === 'object' && r.day !== null && 'value' in r.day ? String((r.day as { value: unknown }).value) : String(r.day ?? '')
+  const day =
+    typeof r.day === 'object' && r.day !== null && 'value' in r.day
+      ? String((r.day as { value: unknown }).value)
+      : String(r.day ?? '')
   const amount = Number(r.cost)
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || !Number.isFinite(amount)) throw badResponse('BigQuery billing row is malformed')
-  return { day, service: String(r.service ?? 'unknown'), region: r.region ? String(r.region) : 'global', amount, currency: String(r.currency ?? 'USD'), estimated: false }
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || !Number.isFinite(amount))
+    throw badResponse('BigQuery billing row is malformed')
+  return {
+    day,
+    service: String(r.service ?? 'unknown'),
+    region: r.region ? String(r.region) : 'global',
+    amount,
+    currency: String(r.currency ?? 'USD'),
+    estimated: false,
+  }
 }

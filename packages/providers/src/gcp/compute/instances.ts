@@ -6,7 +6,10 @@ import { mapState, tagsFromRecord, toDate } from '../../shared/normalize'
 import { NO_RETRY, type CountingAuth } from '../clients'
 import { lastSegment, regionOfZone, type GcpProjectScope } from '../scope'
 
-export type InstancesApi = { client: Pick<InstancesClient, 'aggregatedListAsync'>; auth: Pick<CountingAuth, 'requests'> }
+export type InstancesApi = {
+  client: Pick<InstancesClient, 'aggregatedListAsync'>
+  auth: Pick<CountingAuth, 'requests'>
+}
 
 // GCE "TERMINATED" means stopped (the disk and the instance remain), not deleted.
 const STATES: Record<string, ResourceState> = {
@@ -25,12 +28,19 @@ const STATES: Record<string, ResourceState> = {
  * instances.aggregatedList: every zone of the project in one paged listing (500 per page). The SDK only
  * offers it as an auto-paging iterator, so pages are counted from the HTTP requests the client made.
  */
-export async function listGcpInstances(api: InstancesApi, s: GcpProjectScope, countExtraPages: (n: number) => void): Promise<NormalizedResource[]> {
+export async function listGcpInstances(
+  api: InstancesApi,
+  s: GcpProjectScope,
+  countExtraPages: (n: number) => void,
+): Promise<NormalizedResource[]> {
   return s.run({ api: 'gcp.compute', operation: 'instances.aggregatedList' }, async () => {
     const before = api.auth.requests
     const out: NormalizedResource[] = []
     try {
-      for await (const [, scoped] of api.client.aggregatedListAsync({ project: s.projectId, maxResults: 500 }, NO_RETRY))
+      for await (const [, scoped] of api.client.aggregatedListAsync(
+        { project: s.projectId, maxResults: 500 },
+        NO_RETRY,
+      ))
         for (const i of scoped.instances ?? []) out.push(normalizeInstance(i, s.projectId))
     } finally {
       // The runner counts one call per attempt; the iterator may have fetched several pages.
@@ -40,7 +50,10 @@ export async function listGcpInstances(api: InstancesApi, s: GcpProjectScope, co
   })
 }
 
-export function normalizeInstance(i: protos.google.cloud.compute.v1.IInstance, projectId: string): NormalizedResource {
+export function normalizeInstance(
+  i: protos.google.cloud.compute.v1.IInstance,
+  projectId: string,
+): NormalizedResource {
   if (i.id === null || i.id === undefined || !i.name) throw badResponse('a GCE instance has no id')
   const zone = lastSegment(i.zone)
   return {

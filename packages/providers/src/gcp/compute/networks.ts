@@ -11,7 +11,10 @@ export type NetworksApi = Pick<NetworksClient, 'list'>
 /** VPC networks are global; 500 per page. */
 export async function listGcpNetworks(api: NetworksApi, s: GcpProjectScope): Promise<NormalizedResource[]> {
   return collectPages(s.run, { api: 'gcp.compute', operation: 'networks.list' }, async (token) => {
-    const [items, next] = await api.list({ project: s.projectId, maxResults: 500, ...(token ? { pageToken: token } : {}) }, NO_RETRY)
+    const [items, next] = await api.list(
+      { project: s.projectId, maxResults: 500, ...(token ? { pageToken: token } : {}) },
+      NO_RETRY,
+    )
     if (!Array.isArray(items)) throw badResponse('networks.list returned no items')
     return { items: items.map((n) => normalizeNetwork(n, s.projectId)), next: next?.pageToken ?? undefined }
   })

@@ -4,7 +4,13 @@ import type { MetricDefinition } from '../../contract'
 // Compute/SQL agents sample every 60 s and publish within ~4 min (metadata.ingestDelay).
 const P = 300
 const D = 300
-const m = (metric: string, stat: string, unit: string): MetricDefinition => ({ metric, stat, unit, periodSeconds: P, delaySeconds: D })
+const m = (metric: string, stat: string, unit: string): MetricDefinition => ({
+  metric,
+  stat,
+  unit,
+  periodSeconds: P,
+  delaySeconds: D,
+})
 
 export const GCP_RESOURCE_TYPES = ['gcp.instance', 'gcp.sql_instance', 'gcp.network'] as const
 export type GcpResourceType = (typeof GCP_RESOURCE_TYPES)[number]
@@ -35,7 +41,10 @@ export function isGcpResourceType(t: string): t is GcpResourceType {
 }
 
 /** Our stat names → Cloud Monitoring per-series aligners. */
-export const ALIGNERS: Record<string, 'ALIGN_MEAN' | 'ALIGN_SUM' | 'ALIGN_MAX' | 'ALIGN_MIN' | 'ALIGN_COUNT'> = {
+export const ALIGNERS: Record<
+  string,
+  'ALIGN_MEAN' | 'ALIGN_SUM' | 'ALIGN_MAX' | 'ALIGN_MIN' | 'ALIGN_COUNT'
+> = {
   Average: 'ALIGN_MEAN',
   Sum: 'ALIGN_SUM',
   Total: 'ALIGN_SUM',

@@ -31,17 +31,29 @@ export interface GcpListCall {
   aligner: string
 }
 
-export function planTimeSeriesLists(targets: readonly GcpTarget[], window: MetricWindow, now: Date, rereadPeriods = 2): GcpListCall[] {
+export function planTimeSeriesLists(
+  targets: readonly GcpTarget[],
+  window: MetricWindow,
+  now: Date,
+  rereadPeriods = 2,
+): GcpListCall[] {
   const units = targets.flatMap((t) => t.defs.map((def) => ({ t, def })))
   const out: GcpListCall[] = []
-  for (const group of groupBy(units, (u) => `${u.t.projectId}|${u.t.resourceType}|${u.def.metric}|${u.def.stat}|${u.def.periodSeconds}|${u.def.delaySeconds}`).values()) {
+  for (const group of groupBy(
+    units,
+    (u) =>
+      `${u.t.projectId}|${u.t.resourceType}|${u.def.metric}|${u.def.stat}|${u.def.periodSeconds}|${u.def.delaySeconds}`,
+  ).values()) {
     const first = group[0]
     if (!first) continue
     const w = alignWindow(window, first.def.periodSeconds, first.def.delaySeconds, now, rereadPeriods)
     if (!w) continue
     const ids = [...new Set(group.map((u) => u.t.nativeId))]
     const base = `metric.type = "${first.def.metric}" AND resource.type = "${first.t.resourceType}"`
-    const filter = ids.length <= MAX_IDS_IN_FILTER ? `${base} AND resource.labels.${first.t.idLabel} = one_of(${ids.map((i) => JSON.stringify(idLabelValue(i, first.t.idLabel))).join(',')})` : base
+    const filter =
+      ids.length <= MAX_IDS_IN_FILTER
+        ? `${base} AND resource.labels.${first.t.idLabel} = one_of(${ids.map((i) => JSON.stringify(idLabelValue(i, first.t.idLabel))).join(',')})`
+        : base
     out.push({
       projectId: first.t.projectId,
       def: first.def,

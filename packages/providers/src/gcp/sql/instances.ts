@@ -23,15 +23,27 @@ const STATES: Record<string, ResourceState> = {
  * Cloud SQL instances. Their native id is `project:instance`, the `database_id` label of the
  * cloudsql_database monitored resource, so metrics join without a lookup.
  */
-export async function listGcpSqlInstances(api: SqlInstancesApi, s: GcpProjectScope): Promise<NormalizedResource[]> {
+export async function listGcpSqlInstances(
+  api: SqlInstancesApi,
+  s: GcpProjectScope,
+): Promise<NormalizedResource[]> {
   return collectPages(s.run, { api: 'gcp.sql', operation: 'instances.list' }, async (token) => {
-    const [res] = await api.list({ project: s.projectId, maxResults: 500, ...(token ? { pageToken: token } : {}) }, NO_RETRY)
+    const [res] = await api.list(
+      { project: s.projectId, maxResults: 500, ...(token ? { pageToken: token } : {}) },
+      NO_RETRY,
+    )
     if (!res || typeof res !== 'object') throw badResponse('sql instances.list returned nothing')
-    return { items: (res.items ?? []).map((i) => normalizeSql(i, s.projectId)), next: res.nextPageToken || undefined }
+    return {
+      items: (res.items ?? []).map((i) => normalizeSql(i, s.projectId)),
+      next: res.nextPageToken || undefined,
+    }
   })
 }
 
-function normalizeSql(i: protos.google.cloud.sql.v1.IDatabaseInstance, projectId: string): NormalizedResource {
+function normalizeSql(
+  i: protos.google.cloud.sql.v1.IDatabaseInstance,
+  projectId: string,
+): NormalizedResource {
   if (!i.name) throw badResponse('a Cloud SQL instance has no name')
   const state = typeof i.state === 'string' ? i.state : null
   // A stopped instance is RUNNABLE with activation policy NEVER.
@@ -46,7 +58,13 @@ function normalizeSql(i: protos.google.cloud.sql.v1.IDatabaseInstance, projectId
     state: stopped ? 'stopped' : mapState(state, STATES),
     nativeState: state,
     tags: tagsFromRecord(i.settings?.userLabels),
-    createdAt: toDate(typeof i.createTime === 'string' ? i.createTime : i.createTime?.seconds ? Number(i.createTime.seconds) * 1000 : null),
+    createdAt: toDate(
+      typeof i.createTime === 'string'
+        ? i.createTime
+        : i.createTime?.seconds
+          ? Number(i.createTime.seconds) * 1000
+          : null,
+    ),
     attributes: {
       engine: i.databaseVersion ?? null,
       tier: i.settings?.tier ?? null,
