@@ -6,7 +6,9 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import { AppError, type CloudKind } from '@cms/core'
 import { createCloudAccount, generateExternalId, replaceCloudAccountCredentials } from '@cms/db'
 import type { z } from 'zod'
+import { assertCanAddCloudAccount } from '@cms/marketplace'
 import { notifyAccountChanged } from './cloud-bridge'
+import { planDb } from './plans'
 import type { createAccountSchema, patchAccountSchema } from './api/schemas'
 import { audit, type TenantContext } from './tenant-guard'
 import { services } from './services'
@@ -127,6 +129,8 @@ export function verifyTemplateRequest(tenantId: string | null, externalId: strin
 // ------------------------------------------------------------------ mutations
 
 export async function createAccount(t: TenantContext, input: z.infer<typeof createAccountSchema>): Promise<AccountView> {
+  // Plan limit first: 402 limit_exceeded with a message naming the plan and its limit.
+  await assertCanAddCloudAccount(planDb(t), t.tenantId)
   if (input.cloud === 'aws' && input.credentials.method === 'assumeRole') {
     checkExternalIdToken(t.tenantId, input.credentials.externalId, input.externalIdToken)
   }

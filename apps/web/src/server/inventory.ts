@@ -4,6 +4,8 @@
  * state filter asks for them.
  */
 import { AppError } from '@cms/core'
+import { monitoredResourceLimit } from '@cms/marketplace'
+import { isBeyondCutoff, monitoredCutoff, planDb } from './plans'
 import type { ResourceQuery } from './api/schemas'
 import { tenantQuery } from './tenant-sql'
 import type { TenantContext } from './tenant-guard'
@@ -49,6 +51,8 @@ export interface ResourceRow {
   firstSeenAt: string
   lastSeenAt: string
   isNew: boolean
+  /** False when the resource is beyond the plan's monitoredResources limit (inventoried, not polled). */
+  monitored: boolean
 }
 
 export async function listResources(t: TenantContext, q: ResourceQuery): Promise<{ items: ResourceRow[]; total: number; nextCursor: string | null }> {
@@ -95,12 +99,14 @@ export async function listResources(t: TenantContext, q: ResourceQuery): Promise
     id: string; account_id: string; account_name: string; cloud: ResourceRow['cloud']; region: string; type: string; native_id: string
     name: string | null; state: string; tags: Record<string, string>; first_seen_at: Date; last_seen_at: Date; sort_value: string | Date
   }
-  const { rows, total } = await tenantQuery(t.tenantId, async (run) => {
-    const [rows, count] = await Promise.all([
+  const limit = await monitoredResourceLimit(planDb(t), t.tenantId)
+  const { rows, total, cutoff } = await tenantQuery(t.tenantId, async (run) => {
+    const [rows, count, cutoff] = await Promise.all([
       run<Row>(sql, params),
       run<{ n: string }>(`SELECT count(*)::text AS n FROM resource r WHERE ${countWhere}`, countParams),
+      monitoredCutoff(run, t.tenantId, limit),
     ])
-    return { rows, total: Number(count[0]?.n ?? 0) }
+    return { rows, total: Number(count[0]?.n ?? 0), cutoff }
   })
   const now = Date.now()
   const page = rows.slice(0, q.limit)
@@ -116,6 +122,7 @@ export async function listResources(t: TenantContext, q: ResourceQuery): Promise
       id: r.id, accountId: r.account_id, accountName: r.account_name, cloud: r.cloud, region: r.region, type: r.type, nativeId: r.native_id,
       name: r.name, state: r.state, tags: r.tags ?? {}, firstSeenAt: r.first_seen_at.toISOString(), lastSeenAt: r.last_seen_at.toISOString(),
       isNew: now - r.first_seen_at.getTime() < NEW_WINDOW_MS,
+      monitored: !isBeyondCutoff(cutoff, { firstSeenAt: r.first_seen_at, id: r.id, state: r.state }),
     })),
   }
 }

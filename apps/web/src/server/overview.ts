@@ -1,13 +1,17 @@
 /** The overview dashboard in one round of aggregate queries (no per-resource work). */
+import { monitoredResourceLimit } from '@cms/marketplace'
+import { alertList } from './alerts'
 import { costSummary, isoDay, monthStart } from './costs'
+import { monitoredCutoff, planDb } from './plans'
 import type { TenantContext } from './tenant-guard'
 import { tenantQuery } from './tenant-sql'
 
 export async function readOverview(t: TenantContext) {
   const id = t.tenantId
-  const [agg, cost] = await Promise.all([
+  const limit = await monitoredResourceLimit(planDb(t), id)
+  const [agg, cost, alerts] = await Promise.all([
     tenantQuery(id, async (sql) => {
-      const [byDim, accounts, coverage, ledger, newCount] = await Promise.all([
+      const [byDim, accounts, coverage, ledger, newCount, cutoff] = await Promise.all([
         sql<{ cloud: string; region: string; type: string; state: string; n: number }>(
           `SELECT cloud::text, region, type, state, count(*)::int AS n FROM resource
            WHERE tenant_id = $1 AND state <> 'terminated' GROUP BY 1, 2, 3, 4`, [id]),
@@ -23,10 +27,12 @@ export async function readOverview(t: TenantContext) {
            WHERE tenant_id = $1 AND hour >= $2`, [id, monthStart()]),
         sql<{ n: number }>(
           `SELECT count(*)::int AS n FROM resource WHERE tenant_id = $1 AND state <> 'terminated' AND first_seen_at > now() - interval '24 hours'`, [id]),
+        monitoredCutoff(sql, id, limit),
       ])
-      return { byDim, accounts, coverage: coverage[0] ?? { total: 0, covered: 0 }, ledger: ledger[0] ?? { calls: 0, cost: 0 }, newCount: newCount[0]?.n ?? 0 }
+      return { byDim, accounts, coverage: coverage[0] ?? { total: 0, covered: 0 }, ledger: ledger[0] ?? { calls: 0, cost: 0 }, newCount: newCount[0]?.n ?? 0, cutoff }
     }),
     costSummary(t),
+    alertList(t, { state: 'active', limit: 20 }),
   ])
   const tally = (key: 'cloud' | 'region' | 'type' | 'state') => {
     const m = new Map<string, number>()
@@ -49,7 +55,8 @@ export async function readOverview(t: TenantContext) {
     coverage: { monitored: agg.coverage.covered, total: agg.coverage.total },
     monitoringCost: { calls: agg.ledger.calls, costUsd: agg.ledger.cost, since: isoDay(monthStart()) },
     cost,
-    alerts: [] as { id: string; title: string; severity: string }[],
+    planLimit: { monitoredResources: limit, notMonitored: agg.cutoff.notMonitored },
+    alerts: alerts.map((a) => ({ id: a.id, title: a.ruleName, summary: a.summary, severity: a.severity, state: a.state, since: a.firingSince ?? a.pendingSince, resourceId: a.resourceId, metric: a.metric })),
   }
 }
 export type Overview = Awaited<ReturnType<typeof readOverview>>

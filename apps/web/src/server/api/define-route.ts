@@ -9,6 +9,8 @@ import type { Role } from '../roles'
 import { withTenant, type RouteHandler, type TenantContext } from '../tenant-guard'
 
 export type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE'
+/** Kinds of tenant-owned objects addressed by a path id (the cross-tenant test seeds one of each in another tenant). */
+export type TenantObject = 'account' | 'resource' | 'alertRule' | 'webhook' | 'delivery' | 'silence'
 
 export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType> {
   id: string
@@ -23,7 +25,7 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   response: z.ZodType
   status?: number
   /** Path params refer to tenant-owned objects (the cross-tenant test targets these). */
-  tenantObject?: 'account' | 'resource'
+  tenantObject?: TenantObject
   run: (t: TenantContext, input: { params: z.infer<P>; query: z.infer<Q>; body: z.infer<B> }) => Promise<unknown>
 }
 

@@ -1,5 +1,11 @@
 /** Every /api/v1 route, in one list (OpenAPI and the cross-tenant test iterate it). */
+import { createAlertRuleSchema, createSilenceSchema, createWebhookEndpointSchema, rotateSecretSchema, updateAlertRuleSchema } from '@cms/alerts'
 import { z } from 'zod'
+import {
+  addSilence, alertList, createEndpoint, createRule, endSilence, endpointDeliveries, getEndpoint, getRule, listEndpoints, listRules, patchEndpoint,
+  patchRule, removeEndpoint, removeRule, replay, rotateSecret, sendTest, silences,
+} from '../alerts'
+import { readPlan } from '../plans'
 import { awsSetup, createAccount, deleteAccount, getAccount, listAccounts, patchAccount } from '../accounts'
 import { verifyAccount } from '../cloud-bridge'
 import { readCosts } from '../costs'
@@ -8,6 +14,8 @@ import { readSeries } from '../metrics'
 import { readUsage } from '../usage'
 import { defineRoute } from './define-route'
 import {
+  alertInstanceSchema, alertRuleSchema, alertsQuerySchema, deliveriesQuerySchema, deliverySchema, dispatchResultSchema, endpointWithSecretSchema,
+  patchWebhookSchema, planSchema, silenceSchema, silencesQuerySchema, webhookEndpointSchema,
   accountSchema, awsSetupSchema, costsQuerySchema, costsResponseSchema, createAccountSchema, deletedSchema, metricsQuerySchema,
   metricsResponseSchema, pageOf, patchAccountSchema, resourceDetailSchema, resourceQuerySchema, resourceSchema, usageQuerySchema,
   usageResponseSchema, uuidParam, verifyResultSchema,
@@ -77,6 +85,103 @@ export const routes = {
     id: 'getUsage', method: 'GET', path: '/usage', summary: 'Cloud API calls and monitoring cost per account', role: 'viewer',
     query: usageQuerySchema, response: usageResponseSchema,
     run: async (t, { query }) => readUsage(t, query),
+  }),
+  getPlan: defineRoute({
+    id: 'getPlan', method: 'GET', path: '/plan', summary: 'The organization\'s plan, its limits and current usage', role: 'viewer',
+    response: planSchema,
+    run: async (t) => readPlan(t),
+  }),
+
+  // ---------------------------------------------------------------- alerts
+  listAlerts: defineRoute({
+    id: 'listAlerts', method: 'GET', path: '/alerts', summary: 'Active (firing/pending) and recently resolved alerts', role: 'viewer',
+    query: alertsQuerySchema, response: z.object({ items: z.array(alertInstanceSchema) }),
+    run: async (t, { query }) => ({ items: await alertList(t, query) }),
+  }),
+  listAlertRules: defineRoute({
+    id: 'listAlertRules', method: 'GET', path: '/alert-rules', summary: 'List alert rules', role: 'viewer',
+    response: z.object({ items: z.array(alertRuleSchema) }),
+    run: async (t) => ({ items: await listRules(t) }),
+  }),
+  createAlertRule: defineRoute({
+    id: 'createAlertRule', method: 'POST', path: '/alert-rules', summary: 'Create an alert rule (metric threshold, inventory event, account health, cost)', role: 'member', status: 201,
+    body: createAlertRuleSchema, response: alertRuleSchema,
+    run: async (t, { body }) => createRule(t, body),
+  }),
+  getAlertRule: defineRoute({
+    id: 'getAlertRule', method: 'GET', path: '/alert-rules/{id}', summary: 'Get an alert rule', role: 'viewer', tenantObject: 'alertRule',
+    params: uuidParam, response: alertRuleSchema,
+    run: async (t, { params }) => getRule(t, params.id),
+  }),
+  patchAlertRule: defineRoute({
+    id: 'patchAlertRule', method: 'PATCH', path: '/alert-rules/{id}', summary: 'Change an alert rule (its kind stays)', role: 'member', tenantObject: 'alertRule',
+    params: uuidParam, body: updateAlertRuleSchema.strict(), response: alertRuleSchema,
+    run: async (t, { params, body }) => patchRule(t, params.id, body),
+  }),
+  deleteAlertRule: defineRoute({
+    id: 'deleteAlertRule', method: 'DELETE', path: '/alert-rules/{id}', summary: 'Delete an alert rule (no resolves are sent)', role: 'member', tenantObject: 'alertRule',
+    params: uuidParam, response: z.object({ id: z.uuid(), deleted: z.literal(true) }),
+    run: async (t, { params }) => removeRule(t, params.id),
+  }),
+  listWebhooks: defineRoute({
+    id: 'listWebhooks', method: 'GET', path: '/webhooks', summary: 'List webhook endpoints', role: 'viewer',
+    response: z.object({ items: z.array(webhookEndpointSchema) }),
+    run: async (t) => ({ items: await listEndpoints(t) }),
+  }),
+  createWebhook: defineRoute({
+    id: 'createWebhook', method: 'POST', path: '/webhooks', summary: 'Create a webhook endpoint (standard, slack, pagerduty, alertmanager); the signing secret is returned once', role: 'admin', status: 201,
+    body: createWebhookEndpointSchema, response: endpointWithSecretSchema,
+    run: async (t, { body }) => createEndpoint(t, body),
+  }),
+  getWebhook: defineRoute({
+    id: 'getWebhook', method: 'GET', path: '/webhooks/{id}', summary: 'Get a webhook endpoint', role: 'viewer', tenantObject: 'webhook',
+    params: uuidParam, response: webhookEndpointSchema,
+    run: async (t, { params }) => getEndpoint(t, params.id),
+  }),
+  patchWebhook: defineRoute({
+    id: 'patchWebhook', method: 'PATCH', path: '/webhooks/{id}', summary: 'Rename, change URL / routing key, enable or disable, acknowledge', role: 'admin', tenantObject: 'webhook',
+    params: uuidParam, body: patchWebhookSchema, response: webhookEndpointSchema,
+    run: async (t, { params, body }) => patchEndpoint(t, params.id, body),
+  }),
+  deleteWebhook: defineRoute({
+    id: 'deleteWebhook', method: 'DELETE', path: '/webhooks/{id}', summary: 'Delete a webhook endpoint and its delivery log', role: 'admin', tenantObject: 'webhook',
+    params: uuidParam, response: z.object({ id: z.uuid(), deleted: z.literal(true) }),
+    run: async (t, { params }) => removeEndpoint(t, params.id),
+  }),
+  rotateWebhookSecret: defineRoute({
+    id: 'rotateWebhookSecret', method: 'POST', path: '/webhooks/{id}/rotate-secret', summary: 'New signing secret (returned once); the old one keeps signing for graceHours', role: 'admin', tenantObject: 'webhook',
+    params: uuidParam, body: rotateSecretSchema.strict(), response: endpointWithSecretSchema,
+    run: async (t, { params, body }) => rotateSecret(t, params.id, body.graceHours),
+  }),
+  testWebhook: defineRoute({
+    id: 'testWebhook', method: 'POST', path: '/webhooks/{id}/test', summary: 'Send a test notification now (first attempt in the request; retries follow the schedule)', role: 'member', tenantObject: 'webhook',
+    params: uuidParam, response: dispatchResultSchema,
+    run: async (t, { params }) => sendTest(t, params.id),
+  }),
+  listWebhookDeliveries: defineRoute({
+    id: 'listWebhookDeliveries', method: 'GET', path: '/webhooks/{id}/deliveries', summary: 'Delivery log of an endpoint, newest first, with every attempt', role: 'viewer', tenantObject: 'webhook',
+    params: uuidParam, query: deliveriesQuerySchema, response: z.object({ items: z.array(deliverySchema) }),
+    run: async (t, { params, query }) => ({ items: await endpointDeliveries(t, params.id, query.limit) }),
+  }),
+  replayDelivery: defineRoute({
+    id: 'replayDelivery', method: 'POST', path: '/webhooks/deliveries/{id}/replay', summary: 'Send a delivery again (same webhook-id, fresh retry schedule)', role: 'member', tenantObject: 'delivery',
+    params: uuidParam, response: dispatchResultSchema,
+    run: async (t, { params }) => replay(t, params.id),
+  }),
+  listSilences: defineRoute({
+    id: 'listSilences', method: 'GET', path: '/silences', summary: 'Silences and maintenance windows', role: 'viewer',
+    query: silencesQuerySchema, response: z.object({ items: z.array(silenceSchema) }),
+    run: async (t, { query }) => ({ items: (await silences(t, query.active === '1' || query.active === 'true')).slice(0, query.limit) }),
+  }),
+  createSilence: defineRoute({
+    id: 'createSilence', method: 'POST', path: '/silences', summary: 'Silence a rule or label matchers for a time window', role: 'member', status: 201,
+    body: createSilenceSchema, response: silenceSchema,
+    run: async (t, { body }) => addSilence(t, body),
+  }),
+  expireSilence: defineRoute({
+    id: 'expireSilence', method: 'DELETE', path: '/silences/{id}', summary: 'End a silence now (kept for history)', role: 'member', tenantObject: 'silence',
+    params: uuidParam, response: z.object({ id: z.uuid(), expired: z.literal(true) }),
+    run: async (t, { params }) => endSilence(t, params.id),
   }),
 }
 

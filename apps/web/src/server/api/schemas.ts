@@ -131,6 +131,7 @@ export const resourceSchema = z
     firstSeenAt: z.string(),
     lastSeenAt: z.string(),
     isNew: z.boolean(),
+    monitored: z.boolean().optional().describe('false: beyond the plan limit, inventoried but not polled'),
   })
   .meta({ id: 'Resource' })
 
@@ -224,3 +225,86 @@ export const deletedSchema = z.object({ id: z.uuid(), deleted: z.literal(true), 
 export const errorSchema = z
   .object({ error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }) })
   .meta({ id: 'Error' })
+
+// ------------------------------------------------------------------ alerts (request schemas come from @cms/alerts)
+
+const isoOrNull = z.string().nullable()
+export const alertRuleSchema = z
+  .object({
+    id: z.uuid(), name: z.string(), description: z.string().nullable(), kind: z.string(), enabled: z.boolean(), severity: z.string(),
+    renotifyMinutes: z.number().nullable(), spec: z.record(z.string(), z.unknown()), endpointIds: z.array(z.uuid()), createdAt: z.string(), updatedAt: z.string(),
+  })
+  .meta({ id: 'AlertRule' })
+
+export const webhookEndpointSchema = z
+  .object({
+    id: z.uuid(), name: z.string(), format: z.enum(['standard', 'slack', 'pagerduty', 'alertmanager']), urlView: z.string(), status: z.string(),
+    disabledReason: z.string().nullable(), disabledAt: isoOrNull, failingSince: isoOrNull, lastSuccessAt: isoOrNull, needsAttention: z.boolean(),
+    secrets: z.array(z.object({ id: z.string(), createdAt: z.string(), expiresAt: z.string().nullable() })), createdAt: z.string(), updatedAt: z.string(),
+  })
+  .meta({ id: 'WebhookEndpoint', description: 'The URL is shown without its query or Slack path; secrets are never returned.' })
+
+export const endpointWithSecretSchema = z
+  .object({ endpoint: webhookEndpointSchema, signingSecret: z.string().describe('shown once: store it now') })
+  .meta({ id: 'WebhookEndpointWithSecret' })
+
+export const patchWebhookSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200).optional(),
+    url: z.string().trim().min(1).max(2048).optional(),
+    routingKey: z.string().trim().min(1).max(200).optional(),
+    status: z.enum(['active', 'disabled']).optional(),
+    acknowledge: z.boolean().optional().describe('clear the needs-attention flag after an automatic disable'),
+  })
+  .strict()
+  .meta({ id: 'PatchWebhookEndpoint' })
+
+export const deliverySchema = z
+  .object({
+    id: z.uuid(), endpointId: z.uuid(), kind: z.string(), eventType: z.string(), status: z.string(), attempts: z.number().int(), generation: z.number().int(),
+    nextAttemptAt: isoOrNull, lastAttemptAt: isoOrNull, lastStatusCode: z.number().nullable(), succeededAt: isoOrNull, createdAt: z.string(),
+    attemptLog: z.array(z.object({
+      attempt: z.number().int(), generation: z.number().int(), startedAt: z.string(), durationMs: z.number(), statusCode: z.number().nullable(),
+      outcome: z.string(), error: z.string().nullable(), responseExcerpt: z.string().nullable(),
+    })),
+  })
+  .meta({ id: 'WebhookDelivery' })
+
+export const dispatchResultSchema = z
+  .object({
+    result: z.object({ status: z.string(), attempt: z.number().int(), nextAttemptInMs: z.number().nullable() }),
+    delivery: deliverySchema,
+  })
+  .meta({ id: 'DispatchResult' })
+
+export const silenceSchema = z
+  .object({ id: z.uuid(), ruleId: z.uuid().nullable(), matchers: z.record(z.string(), z.string()), startsAt: z.string(), endsAt: z.string(), comment: z.string(), createdAt: z.string() })
+  .meta({ id: 'Silence' })
+
+export const alertInstanceSchema = z
+  .object({
+    id: z.uuid(), ruleId: z.uuid(), ruleName: z.string(), severity: z.string(), kind: z.string(), state: z.string(), summary: z.string(), value: z.number().nullable(),
+    labels: z.record(z.string(), z.string()), fingerprint: z.string(), firingSince: isoOrNull, pendingSince: isoOrNull, resolvedAt: isoOrNull, updatedAt: z.string(),
+    resourceId: z.string().nullable(), metric: z.string().nullable(),
+  })
+  .meta({ id: 'Alert' })
+
+export const alertsQuerySchema = z.object({
+  state: z.enum(['active', 'recent', 'all']).default('all').describe('active = firing or pending; recent = resolved in the last 7 days'),
+  limit: z.coerce.number({ message: 'must be a number' }).int().min(1).max(500).default(100),
+})
+export const silencesQuerySchema = z.object({
+  active: z.enum(['1', 'true', '0', 'false']).optional().describe('only silences in effect now'),
+  limit: z.coerce.number({ message: 'must be a number' }).int().min(1).max(500).default(100),
+})
+export const deliveriesQuerySchema = z.object({ limit: z.coerce.number({ message: 'must be a number' }).int().min(1).max(200).default(50) })
+
+export const planSchema = z
+  .object({
+    planId: z.string(), planName: z.string(),
+    limits: z.record(z.string(), z.number().nullable()),
+    usage: z.object({ cloudAccounts: z.number(), monitoredResources: z.number(), inventoriedResources: z.number(), alertRules: z.number(), webhookEndpoints: z.number() }),
+    notMonitored: z.number().describe('resources inventoried but not polled (beyond the plan limit, newest first-seen)'),
+    subscription: z.object({ source: z.string(), status: z.string() }).nullable(),
+  })
+  .meta({ id: 'Plan' })

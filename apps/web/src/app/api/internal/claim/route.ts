@@ -1,0 +1,3 @@
+import { redeemClaim } from '@/server/marketplace'
+
+export const POST = redeemClaim

@@ -1,0 +1,3 @@
+import { awsFulfillment } from '@/server/marketplace'
+
+export const POST = awsFulfillment

@@ -1,0 +1,3 @@
+import { awsSns } from '@/server/marketplace'
+
+export const POST = awsSns

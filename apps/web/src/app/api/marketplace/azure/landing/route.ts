@@ -1,0 +1,3 @@
+import { azureLanding } from '@/server/marketplace'
+
+export const GET = azureLanding

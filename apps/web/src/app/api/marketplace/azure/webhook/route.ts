@@ -1,0 +1,3 @@
+import { azureWebhook } from '@/server/marketplace'
+
+export const POST = azureWebhook

@@ -1,0 +1,3 @@
+import { gcpEvents } from '@/server/marketplace'
+
+export const POST = gcpEvents

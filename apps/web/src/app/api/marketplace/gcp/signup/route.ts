@@ -1,0 +1,3 @@
+import { gcpSignup } from '@/server/marketplace'
+
+export const POST = gcpSignup

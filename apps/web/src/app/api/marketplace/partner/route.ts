@@ -1,0 +1,3 @@
+import { partnerProvisioning } from '@/server/marketplace'
+
+export const POST = partnerProvisioning

@@ -1,0 +1,3 @@
+import { routes } from '@/server/api/routes'
+
+export const DELETE = routes.expireSilence.handler
