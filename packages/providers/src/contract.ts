@@ -28,6 +28,12 @@ export interface ProviderContext {
   endpoints?: Endpoints
   /** Cap on paid-per-request cost calls (Cost Explorer) per account per rolling day; default 12. */
   costRequestsPerDay?: number
+  /** Retry tuning (e.g. a job with a short timeout); unset → absorb throttling storms (12 attempts, ≤ 10 s backoff). */
+  retry?: {
+    maxAttempts?: Partial<Record<'throttled' | 'cloud_unavailable' | 'bad_response', number>>
+    baseMs?: number
+    capMs?: number
+  }
   budget?: ApiBudget
   signal?: AbortSignal
   /** Clock, injectable so windows are testable. */

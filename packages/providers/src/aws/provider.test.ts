@@ -241,6 +241,23 @@ describe('aws metrics', () => {
     ).rejects.toMatchObject({ code: 'cloud_unavailable', details: { attempts: 4 } })
   })
 
+  it('persistent throttling surfaces as throttled after the configured attempts', async () => {
+    const sim = getSim()
+    const a = accountOf(sim, 'aws')
+    const region = a.regions[0] as string
+    const targets = sim.control
+      .resources({ cloud: 'aws', account: a.id, region, type: 'rds.instance' })
+      .map((x) => ({ type: 'rds.instance', nativeId: x.id, region }))
+    sim.control.addFault({ cloud: 'aws', api: 'cloudwatch', throttleRate: 1 })
+    sim.control.resetCalls()
+    const ctx = simContext(sim, { retry: { maxAttempts: { throttled: 5 }, baseMs: 5, capMs: 20 } })
+    await expect(metrics.fetch(creds(), { region, targets, window: window() }, ctx)).rejects.toMatchObject({
+      code: 'throttled',
+      details: { attempts: 5, operation: 'GetMetricData' },
+    })
+    expect(simCalls(sim, 'GetMetricData')).toBe(5)
+  })
+
   it('revoked credentials fail with credentials_invalid', async () => {
     const sim = getSim()
     const a = accountOf(sim, 'aws')

@@ -46,6 +46,15 @@ export const DEFAULT_RETRY: RetryPolicy = {
   capMs: 10_000,
 }
 
+function withOverrides(base: RetryPolicy, o: ProviderContext['retry']): RetryPolicy {
+  if (!o) return base
+  return {
+    maxAttempts: { ...base.maxAttempts, ...o.maxAttempts },
+    baseMs: o.baseMs ?? base.baseMs,
+    capMs: o.capMs ?? base.capMs,
+  }
+}
+
 /** A runner bound to one account + region: what the per-resource modules receive. */
 export type Run = <T>(op: Operation, fn: () => Promise<T>) => Promise<T>
 
@@ -54,7 +63,7 @@ export class CallRunner {
     readonly ctx: ProviderContext,
     readonly meter: CallMeter,
     private readonly classify: ErrorClassifier,
-    private readonly retry: RetryPolicy = DEFAULT_RETRY,
+    private readonly retry: RetryPolicy = withOverrides(DEFAULT_RETRY, ctx.retry),
     private readonly concurrency: KeyedConcurrency = defaultConcurrency,
   ) {}
 
