@@ -168,5 +168,10 @@ describe('gcp costs', () => {
     expect(new Set(r.rows.map((x) => x.day)).size).toBeGreaterThanOrEqual(3)
     expect(r.rows.some((x) => x.amount > 0 && x.service.length > 0)).toBe(true)
     expect(callsOf(r.calls, 'jobs.query')).toBe(1)
+    // Bytes scanned are the billable unit (10 MiB minimum), priced at $6.25/TiB.
+    expect(r.calls.find((c) => c.operation === 'jobs.query')?.billableUnits).toBeGreaterThanOrEqual(
+      10 * 1024 ** 2,
+    )
+    expect(r.calls.find((c) => c.operation === 'jobs.query')?.costUsd).toBeGreaterThan(0)
   })
 })

@@ -56,7 +56,9 @@ function withOverrides(base: RetryPolicy, o: ProviderContext['retry']): RetryPol
 }
 
 /** A runner bound to one account + region: what the per-resource modules receive. */
-export type Run = <T>(op: Operation, fn: () => Promise<T>) => Promise<T>
+/** Billable units known only from the answer (BigQuery bytes processed). */
+export type UnitsOf<T> = { unitsOf?: (result: T) => number }
+export type Run = <T>(op: Operation & UnitsOf<T>, fn: () => Promise<T>) => Promise<T>
 
 export class CallRunner {
   constructor(
@@ -71,7 +73,7 @@ export class CallRunner {
     return (op, fn) => this.run(scope, op, fn)
   }
 
-  async run<T>(scope: CallScope, op: Operation, fn: () => Promise<T>): Promise<T> {
+  async run<T>(scope: CallScope, op: Operation & UnitsOf<T>, fn: () => Promise<T>): Promise<T> {
     const key = budgetKey(scope.cloud, scope.account, scope.region, op.api)
     const budget = this.ctx.budget ?? defaultBudget
     for (let attempt = 1; ; attempt++) {
@@ -80,7 +82,7 @@ export class CallRunner {
       let failure: ClassifiedError
       try {
         const result = await this.concurrency.run(key, fn)
-        this.meter.count(op.api, op.operation, { units: op.units ?? 0 })
+        this.meter.count(op.api, op.operation, { units: op.unitsOf ? op.unitsOf(result) : (op.units ?? 0) })
         return result
       } catch (e) {
         failure =

@@ -31,17 +31,23 @@ WHERE DATE(usage_start_time) >= @start AND DATE(usage_start_time) <= @end
 GROUP BY day, service, region, project, currency
 ORDER BY day`
   const wanted = new Set(projects)
-  return run({ api: 'gcp.bigquery', operation: 'jobs.query' }, async () => {
-    const [r] = await api.query({
+  // On-demand queries bill the bytes scanned, at least 10 MiB per query.
+  const unitsOf = (r: { bytes: number }) => Math.max(r.bytes, 10 * 1024 ** 2)
+  const { rows } = await run({ api: 'gcp.bigquery', operation: 'jobs.query', unitsOf }, async () => {
+    const res: unknown[] = await api.query({
       query,
       params: { start: BigQuery.date(range.from), end: BigQuery.date(range.to) },
     })
+    // [rows, nextQuery, queryResponse] on the jobs.query path; the typings only name the first two.
+    const [r, , response] = res
     if (!Array.isArray(r)) throw badResponse('BigQuery returned no rows')
-    const rows = r as Array<Record<string, unknown>>
-    return rows
+    const rows = (r as Array<Record<string, unknown>>)
       .filter((x) => x.project === null || x.project === undefined || wanted.has(String(x.project)))
       .map(parseRow)
+    const bytes = Number((response as { totalBytesProcessed?: string } | undefined)?.totalBytesProcessed ?? 0)
+    return { rows, bytes: Number.isFinite(bytes) ? bytes : 0 }
   })
+  return rows
 }
 
 function parseRow(r: Record<string, unknown>): CostRow {
