@@ -66,6 +66,12 @@ export class MarketplaceSim {
     return {
       mintToken: (input: { productCode: string; awsAccountId?: string; customerIdentifier?: string }) => this.runtime().control.mintMarketplaceToken(input),
       products: () => this.runtime().control.marketplace().products,
+      /** Add a listing (e.g. a usage-priced one metering `monitored_resources`); returns its product code. */
+      addProduct: (name: string, dimensions: string[]) => {
+        const productCode = `cms${randomBytes(11).toString('hex')}`
+        this.runtime().sim.marketplace.products.push({ productCode, name, dimensions })
+        return productCode
+      },
       /** Replace a customer's contract entitlements (dimension → integer), e.g. for an upgrade. */
       setEntitlements: (customerIdentifier: string, entitlements: Record<string, number>) => {
         const c = this.runtime().sim.marketplace.customers.find((x) => x.customerIdentifier === customerIdentifier)

@@ -126,7 +126,8 @@ export class AzureSaasClient {
 export async function fulfillAzureToken(db: PrismaClient, client: AzureSaasClient, landingToken: string) {
   if (!landingToken) throw new AppError('bad_request', 'Missing marketplace token', { field: 'token' })
   const sub = await client.resolve(decodeURIComponent(landingToken)).catch((e: unknown) => {
-    if (e instanceof AppError && (e.code === 'not_found' || e.httpStatus < 500)) {
+    // Microsoft answers 400 for an invalid/expired token (fetchJson maps every 4xx but 401/403/404 to cloud_unavailable).
+    if (e instanceof AppError && (e.code === 'not_found' || e.httpStatus < 500 || e.details.status === 400)) {
       throw new AppError(
         'bad_request',
         'The marketplace token is invalid or expired. Open the offer from Azure again.',
