@@ -62,6 +62,20 @@ describe('CallRunner', () => {
   })
 })
 
+describe('CallRunner cancellation', () => {
+  it('stops retrying as soon as the job is aborted', async () => {
+    const ac = new AbortController()
+    const r = new CallRunner({ ...free, signal: ac.signal }, new CallMeter(), classifyAwsError, fast)
+    let n = 0
+    const p = r.run(scope, { api: 'ec2', operation: 'DescribeInstances' }, () => {
+      if (++n === 2) ac.abort(new Error('job cancelled'))
+      return Promise.reject(awsError('RequestLimitExceeded', 503))
+    })
+    await expect(p).rejects.toThrow('job cancelled')
+    expect(n).toBe(2)
+  })
+})
+
 describe('classifyAwsError', () => {
   it.each([
     ['Throttling', 'throttled'],

@@ -85,6 +85,8 @@ export class CallRunner {
         this.meter.count(op.api, op.operation, { units: op.unitsOf ? op.unitsOf(result) : (op.units ?? 0) })
         return result
       } catch (e) {
+        // A cancelled job is not a cloud failure: stop at once, neither retry nor classify.
+        if (this.ctx.signal?.aborted) throw this.ctx.signal.reason
         failure =
           e instanceof AppError && isCloudCode(e.code)
             ? { code: e.code, message: e.message }
