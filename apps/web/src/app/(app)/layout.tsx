@@ -20,6 +20,9 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
     ['/overview', tr('overview')],
     ['/inventory', tr('inventory')],
     ['/costs', tr('costs')],
+    ['/alerts', tr('alerts')],
+    ['/alert-rules', tr('alertRules')],
+    ['/webhooks', tr('webhooks')],
     ['/accounts', tr('accounts')],
     ['/settings', tr('settings')],
   ] as const

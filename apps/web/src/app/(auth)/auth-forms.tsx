@@ -53,6 +53,7 @@ function Shell({ title, children }: { title: string; children: React.ReactNode }
 export function SignupForm() {
   const t = useTranslations('auth')
   const router = useRouter()
+  const search = useSearchParams()
   const [errors, setErrors] = useState<Errors>({})
   const [busy, setBusy] = useState(false)
   async function submit(e: FormEvent<HTMLFormElement>) {
@@ -61,8 +62,20 @@ export function SignupForm() {
     if (!parsed.success) return setErrors(fieldsFrom(parsed.error))
     setBusy(true)
     const r = await authClient.signUp.email(parsed.data)
+    if (r.error) {
+      setBusy(false)
+      return setErrors(serverFieldError(r.error.code, r.error.message))
+    }
+    // A marketplace buyer arrives with a signed claim: redeeming it makes them owner of their new organization.
+    const claim = search.get('claim')
+    if (claim) {
+      const res = await fetch('/api/internal/claim', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ claim }) })
+      setBusy(false)
+      if (!res.ok) return setErrors({ _: ((await res.json().catch(() => ({}))) as { error?: { message?: string } }).error?.message ?? t('failed') })
+      router.push('/overview')
+      return
+    }
     setBusy(false)
-    if (r.error) return setErrors(serverFieldError(r.error.code, r.error.message))
     router.push('/orgs/new')
   }
   return (

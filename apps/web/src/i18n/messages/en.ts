@@ -1,6 +1,6 @@
 const en = {
   app: { name: 'CMS', tagline: 'Multi-cloud monitoring' },
-  nav: { overview: 'Overview', inventory: 'Inventory', costs: 'Costs', accounts: 'Accounts', settings: 'Settings', logout: 'Sign out', language: 'Language', organization: 'Organization', newOrg: 'New organization' },
+  nav: { alerts: 'Alerts', alertRules: 'Alert rules', webhooks: 'Webhooks', overview: 'Overview', inventory: 'Inventory', costs: 'Costs', accounts: 'Accounts', settings: 'Settings', logout: 'Sign out', language: 'Language', organization: 'Organization', newOrg: 'New organization' },
   auth: {
     login: 'Sign in', signup: 'Create account', email: 'E-mail', password: 'Password', name: 'Name', forgot: 'Forgot password?',
     noAccount: 'No account yet?', haveAccount: 'Already have an account?', reset: 'Reset password', sendReset: 'Send reset link',
@@ -13,7 +13,7 @@ const en = {
   },
   overview: {
     title: 'Overview', resources: 'Resources', newResources: '{count} new in 24 h', byCloud: 'By cloud', byRegion: 'By region', byType: 'By type', byState: 'By state',
-    accountsHealth: 'Accounts health', alerts: 'Active alerts', noAlerts: 'No active alerts (alerting arrives with the alerts module).',
+    accountsHealth: 'Accounts health', alerts: 'Active alerts', noAlerts: 'No active alerts.',
     mtd: 'Month to date', forecast: 'Forecast (month)', lastMonth: 'Last month', sameSpan: 'same days last month',
     freshness: 'Data freshness', lastPolled: 'last polled {ago}', neverPolled: 'not polled yet', coverage: 'Monitoring coverage',
     coverageDetail: '{monitored} of {total} resources have metrics', monitoringCost: 'Cost of monitoring (cloud API)', calls: '{count} API calls this month',
@@ -57,6 +57,18 @@ const en = {
     title: 'Settings', members: 'Members', role: 'Role', invite: 'Invite', inviteEmail: 'E-mail to invite', inviteLink: 'Invitation link (share it; e-mail is sent when SMTP is configured)',
     pending: 'Pending invitations', apiKeys: 'API keys', keyName: 'Key name', scope: 'Scope', create: 'Create key', revoke: 'Revoke', revoked: 'revoked',
     keyOnce: 'Copy this key now — it is shown only once:', lastUsed: 'Last used', never: 'never', openapi: 'API documentation (OpenAPI 3.1)',
+  },
+  alerts: {
+    title: 'Alerts', active: 'Active', recent: 'Resolved (7 days)', none: 'No alerts.', rule: 'Rule', state: 'State', since: 'Since', resource: 'Resource', chart: 'chart',
+    rulesTitle: 'Alert rules', newRule: 'New metric rule', name: 'Name', metric: 'Metric', resourceType: 'Resource type', comparison: 'Comparison', threshold: 'Threshold',
+    severity: 'Severity', enabled: 'Enabled', disable: 'Disable', enable: 'Enable', delete: 'Delete', create: 'Create', kind: 'Kind',
+    webhooksTitle: 'Webhooks', newWebhook: 'New webhook endpoint', format: 'Format', url: 'URL', routingKey: 'PagerDuty routing key', status: 'Status',
+    formats: { standard: 'Generic (Standard Webhooks)', slack: 'Slack', pagerduty: 'PagerDuty', alertmanager: 'Alertmanager' },
+    secretOnce: 'Signing secret — copy it now, it will not be shown again:', sendTest: 'Send test', rotate: 'Rotate secret', deliveries: 'Delivery log',
+    replay: 'Replay', attempts: 'Attempts', needsAttention: 'This endpoint was disabled automatically ({reason}). Fix the receiver, then re-enable it.',
+    disabled: 'Disabled', reenable: 'Re-enable', acknowledge: 'Dismiss', testResult: 'Test: {status}', notMonitored: 'not monitored: plan limit',
+    planTitle: 'Plan', planName: 'Current plan: {name}', limit: 'Limit', used: 'Used', unlimited: 'unlimited', notMonitoredCount: '{count} resources are inventoried but not monitored (plan limit).',
+    limits: { cloudAccounts: 'Cloud accounts', monitoredResources: 'Monitored resources', alertRules: 'Alert rules', webhookEndpoints: 'Webhook endpoints' },
   },
   common: { loading: 'Loading…', error: 'Something went wrong', save: 'Save', cancel: 'Cancel', yes: 'Yes', no: 'No', created: 'Created', none: '—' },
 } as const

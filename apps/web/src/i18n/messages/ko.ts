@@ -2,7 +2,7 @@ import type { Messages } from './en'
 
 const ko: Messages = {
   app: { name: 'CMS', tagline: '멀티 클라우드 모니터링' },
-  nav: { overview: '개요', inventory: '인벤토리', costs: '비용', accounts: '계정', settings: '설정', logout: '로그아웃', language: '언어', organization: '조직', newOrg: '새 조직' },
+  nav: { alerts: '알림', alertRules: '알림 규칙', webhooks: '웹훅', overview: '개요', inventory: '인벤토리', costs: '비용', accounts: '계정', settings: '설정', logout: '로그아웃', language: '언어', organization: '조직', newOrg: '새 조직' },
   auth: {
     login: '로그인', signup: '계정 만들기', email: '이메일', password: '비밀번호', name: '이름', forgot: '비밀번호를 잊으셨나요?',
     noAccount: '계정이 없으신가요?', haveAccount: '이미 계정이 있으신가요?', reset: '비밀번호 재설정', sendReset: '재설정 링크 보내기',
@@ -15,7 +15,7 @@ const ko: Messages = {
   },
   overview: {
     title: '개요', resources: '리소스', newResources: '24시간 내 신규 {count}개', byCloud: '클라우드별', byRegion: '리전별', byType: '유형별', byState: '상태별',
-    accountsHealth: '계정 상태', alerts: '활성 알림', noAlerts: '활성 알림이 없습니다 (알림 모듈과 함께 제공됩니다).',
+    accountsHealth: '계정 상태', alerts: '활성 알림', noAlerts: '활성 알림이 없습니다.',
     mtd: '이번 달 누적', forecast: '이번 달 예상', lastMonth: '지난달', sameSpan: '지난달 같은 기간',
     freshness: '데이터 최신성', lastPolled: '마지막 수집 {ago}', neverPolled: '아직 수집되지 않음', coverage: '모니터링 커버리지',
     coverageDetail: '리소스 {total}개 중 {monitored}개에 지표가 있음', monitoringCost: '모니터링 비용 (클라우드 API)', calls: '이번 달 API 호출 {count}회',
@@ -59,6 +59,18 @@ const ko: Messages = {
     title: '설정', members: '구성원', role: '역할', invite: '초대', inviteEmail: '초대할 이메일', inviteLink: '초대 링크 (공유하세요. SMTP가 설정되면 이메일이 발송됩니다)',
     pending: '대기 중인 초대', apiKeys: 'API 키', keyName: '키 이름', scope: '범위', create: '키 만들기', revoke: '폐기', revoked: '폐기됨',
     keyOnce: '지금 이 키를 복사하세요. 한 번만 표시됩니다:', lastUsed: '마지막 사용', never: '사용 안 함', openapi: 'API 문서 (OpenAPI 3.1)',
+  },
+  alerts: {
+    title: '알림', active: '활성', recent: '해결됨 (7일)', none: '알림이 없습니다.', rule: '규칙', state: '상태', since: '시작', resource: '리소스', chart: '차트',
+    rulesTitle: '알림 규칙', newRule: '새 지표 규칙', name: '이름', metric: '지표', resourceType: '리소스 유형', comparison: '비교', threshold: '임계값',
+    severity: '심각도', enabled: '사용', disable: '끄기', enable: '켜기', delete: '삭제', create: '만들기', kind: '종류',
+    webhooksTitle: '웹훅', newWebhook: '새 웹훅 엔드포인트', format: '형식', url: 'URL', routingKey: 'PagerDuty 라우팅 키', status: '상태',
+    formats: { standard: '일반 (Standard Webhooks)', slack: 'Slack', pagerduty: 'PagerDuty', alertmanager: 'Alertmanager' },
+    secretOnce: '서명 비밀키 — 지금 복사하세요. 다시 표시되지 않습니다:', sendTest: '테스트 전송', rotate: '비밀키 교체', deliveries: '전송 기록',
+    replay: '재전송', attempts: '시도', needsAttention: '이 엔드포인트가 자동으로 비활성화되었습니다 ({reason}). 수신 측을 고친 뒤 다시 켜세요.',
+    disabled: '비활성', reenable: '다시 켜기', acknowledge: '닫기', testResult: '테스트: {status}', notMonitored: '모니터링 안 됨: 요금제 한도',
+    planTitle: '요금제', planName: '현재 요금제: {name}', limit: '한도', used: '사용', unlimited: '무제한', notMonitoredCount: '리소스 {count}개는 인벤토리에만 있고 모니터링되지 않습니다 (요금제 한도).',
+    limits: { cloudAccounts: '클라우드 계정', monitoredResources: '모니터링 리소스', alertRules: '알림 규칙', webhookEndpoints: '웹훅 엔드포인트' },
   },
   common: { loading: '불러오는 중…', error: '문제가 발생했습니다', save: '저장', cancel: '취소', yes: '예', no: '아니요', created: '생성일', none: '—' },
 }

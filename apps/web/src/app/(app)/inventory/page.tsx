@@ -17,7 +17,7 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
   // A bad filter in the URL shows the unfiltered list and the messages rather than an error page.
   const q: ResourceQuery = parsed.success ? parsed.data : resourceQuerySchema.parse({ limit: '50' })
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
-  const [page, facets, tr, f] = await Promise.all([listResources(t, q), inventoryFacets(t), getTranslations('inventory'), getFormatter()])
+  const [page, facets, tr, f, ta] = await Promise.all([listResources(t, q), inventoryFacets(t), getTranslations('inventory'), getFormatter(), getTranslations('alerts')])
   const offset = q.offset ?? 0
   const href = (over: Record<string, string | undefined>) => {
     const u = new URLSearchParams({ ...raw, ...over } as Record<string, string>)
@@ -88,6 +88,7 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
               <td>
                 <Link href={`/resources/${r.id}`}>{r.name ?? r.nativeId}</Link>
                 {r.isNew ? <> <span className="pill s-new">{tr('new')}</span></> : null}
+                {r.monitored ? null : <> <span className="pill s-paused" data-testid="not-monitored">{ta('notMonitored')}</span></>}
                 <div className="small muted mono">{r.nativeId}</div>
               </td>
               <td className="mono">{r.type}</td>

@@ -9,7 +9,7 @@ export const dynamic = 'force-dynamic'
 
 export default async function OverviewPage() {
   const t = await pageTenant('viewer')
-  const [o, tr, ta, f] = await Promise.all([readOverview(t), getTranslations('overview'), getTranslations('accounts'), getFormatter()])
+  const [o, tr, ta, f, ta2] = await Promise.all([readOverview(t), getTranslations('overview'), getTranslations('accounts'), getFormatter(), getTranslations('alerts')])
   const now = new Date()
   const money = (n: number, c = o.cost.currency) => f.number(n, { style: 'currency', currency: c, maximumFractionDigits: 2 })
   const num = (n: number) => f.number(n)
@@ -78,7 +78,14 @@ export default async function OverviewPage() {
         </div>
         <div className="card">
           <h2>{tr('alerts')}</h2>
-          <div className="muted small">{tr('noAlerts')}</div>
+          {o.alerts.length === 0 ? <div className="muted small">{tr('noAlerts')}</div> : (
+            <ul className="small">
+              {o.alerts.map((a) => (
+                <li key={a.id}><span className={`pill sev-${a.severity}`}>{a.severity}</span> <Link href="/alerts">{a.title}</Link> — {a.resourceId ? <Link href={`/resources/${a.resourceId}${a.metric ? `?metric=${encodeURIComponent(a.metric)}` : ''}`}>{a.summary}</Link> : a.summary}</li>
+              ))}
+            </ul>
+          )}
+          {o.planLimit.notMonitored > 0 ? <div className="alert small">{ta2('notMonitoredCount', { count: o.planLimit.notMonitored })} <Link href="/settings">→</Link></div> : null}
         </div>
       </div>
     </>

@@ -1,6 +1,7 @@
 import { getFormatter, getTranslations } from 'next-intl/server'
 import { pageTenant } from '@/server/page-guard'
 import { roleAtLeast } from '@/server/roles'
+import { readPlan } from '@/server/plans'
 import { ApiKeys, InviteForm } from './settings-forms'
 
 export const dynamic = 'force-dynamic'
@@ -17,9 +18,24 @@ export default async function SettingsPage() {
     getFormatter(),
   ])
   const admin = roleAtLeast(t.role, 'admin')
+  const [plan, tp] = await Promise.all([readPlan(t), getTranslations('alerts')])
+  const limitKeys = ['cloudAccounts', 'monitoredResources', 'alertRules', 'webhookEndpoints'] as const
   return (
     <>
       <h1>{tr('title')}</h1>
+      <div className="card" data-testid="plan">
+        <h2>{tp('planTitle')}</h2>
+        <div>{tp('planName', { name: plan.planName })}{plan.subscription ? <span className="muted small"> · {plan.subscription.source} ({plan.subscription.status})</span> : null}</div>
+        <table>
+          <thead><tr><th /><th>{tp('used')}</th><th>{tp('limit')}</th></tr></thead>
+          <tbody>
+            {limitKeys.map((k) => (
+              <tr key={k}><td>{tp(`limits.${k}`)}</td><td>{plan.usage[k]}</td><td>{plan.limits[k] ?? tp('unlimited')}</td></tr>
+            ))}
+          </tbody>
+        </table>
+        {plan.notMonitored > 0 ? <div className="alert small">{tp('notMonitoredCount', { count: plan.notMonitored })}</div> : null}
+      </div>
       <div className="grid">
         <div className="card">
           <h2>{tr('members')}</h2>
