@@ -19,6 +19,7 @@ import { Sim } from './control/sim'
 import { handleGcp } from './gcp/gcp-server'
 import { json, readBody, send, type Reply } from './http'
 import { buildWorld, type ScenarioOptions } from './world/scenarios'
+import { marketplaceExtension, type MarketplaceSim } from './marketplace'
 import type { World } from './world/world'
 
 /** A route a plug-in module serves on one of the three listeners (checked before the cloud's own routes). */
@@ -36,6 +37,11 @@ export interface CloudSimOptions extends ScenarioOptions {
   port?: number
   host?: string
   extensions?: CloudSimExtension[]
+  /**
+   * The marketplace simulation (signed SNS, Azure SaaS v2, GCP procurement) is on by default; pass an
+   * instance to control it from a test, or `false` to leave it out.
+   */
+  marketplace?: MarketplaceSim | false
 }
 
 function findExtra(routes: ExtraRoute[], req: IncomingMessage, url: URL): ExtraRoute | undefined {
@@ -58,6 +64,8 @@ export interface CloudSim {
   control: SimControl
   world: World
   sim: Sim
+  /** The marketplace simulation (absent when started with `marketplace: false`). */
+  marketplace?: MarketplaceSim
   stop(): Promise<void>
 }
 
@@ -108,7 +116,10 @@ export async function startCloudSim(options: CloudSimOptions = {}): Promise<Clou
   seedMarketplace(sim)
   const control = new SimControl(sim)
   const extra: Record<'aws' | 'azure' | 'gcp', ExtraRoute[]> = { aws: [], azure: [], gcp: [] }
-  for (const ext of options.extensions ?? []) {
+  const marketplace = options.marketplace === false ? undefined : (options.marketplace ?? marketplaceExtension())
+  const extensions = [...(options.extensions ?? [])]
+  if (marketplace && !extensions.includes(marketplace.extension)) extensions.unshift(marketplace.extension)
+  for (const ext of extensions) {
     const r = ext({ sim, control, world })
     for (const k of ['aws', 'azure', 'gcp'] as const) extra[k].push(...(r[k] ?? []))
   }
@@ -136,6 +147,7 @@ export async function startCloudSim(options: CloudSimOptions = {}): Promise<Clou
   const caCertFile = join(dir, `ca-${process.pid}-${azurePort}.pem`)
   await writeFile(caCertFile, cert.cert)
 
+  marketplace?.attachOrigins(origins)
   const servers: Server[] = [awsServer, azureServer as unknown as Server, gcpServer]
   return {
     urls: { aws: origins.aws, azure: origins.azure, gcp: origins.gcp, control: origins.aws },
@@ -144,6 +156,7 @@ export async function startCloudSim(options: CloudSimOptions = {}): Promise<Clou
     control,
     world,
     sim,
+    ...(marketplace ? { marketplace } : {}),
     stop: () =>
       Promise.all(
         servers.map(

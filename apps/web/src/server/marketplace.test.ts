@@ -23,8 +23,8 @@ const SECRET = 'test-secret-test-secret-test-secret-0123456789'
 const PARTNER_SECRET = 'partner-secret-0123456789'
 
 beforeAll(async () => {
-  sim = await startCloudSim({ port: 0, seed: 11, scenario: 'minimal', extensions: [mp.extension] })
-  mp.attachOrigins(sim.urls)
+  sim = await startCloudSim({ port: 0, seed: 11, scenario: 'minimal', marketplace: mp })
+
   const c = mp.config()
   const poller = sim.control.poller()
   const gcpSa = sim.control.accounts().find((a) => a.cloud === 'gcp')!.credentials as Record<string, unknown>

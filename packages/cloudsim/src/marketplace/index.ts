@@ -3,8 +3,8 @@
  * Fulfillment v2 API with its Entra token/JWKS endpoints, and the GCP Procurement API with Google's
  * x509 metadata — plus the control side that plays the buyer and the marketplace.
  *
- *   const mp = marketplaceExtension()
- *   const sim = await startCloudSim({ extensions: [mp.extension] })
+ *   const mp = marketplaceExtension()       // startCloudSim creates one by default (sim.marketplace)
+ *   const sim = await startCloudSim({ marketplace: mp })
  *   mp.aws.snsNotification({ action: 'unsubscribe-success', productCode, customerIdentifier })
  *
  * AWS ResolveCustomer / GetEntitlements / BatchMeterUsage stay in the AWS front end (aws/marketplace.ts);

@@ -11,8 +11,8 @@ let tls: Agent
 const get = (url: string, init: RequestInit = {}) => fetch(url, { ...init, dispatcher: tls } as RequestInit)
 
 beforeAll(async () => {
-  sim = await startCloudSim({ port: 0, seed: 7, scenario: 'minimal', extensions: [mp.extension] })
-  mp.attachOrigins(sim.urls)
+  sim = await startCloudSim({ port: 0, seed: 7, scenario: 'minimal', marketplace: mp })
+
   tls = new Agent({ connect: { ca: sim.caCertPem } })
 })
 afterAll(async () => {

@@ -20,7 +20,7 @@ let metering: MarketplaceMeteringClient
 let entitlement: MarketplaceEntitlementServiceClient
 
 beforeAll(async () => {
-  ;[sim, db] = await Promise.all([startCloudSim({ port: 0, seed: 3, scenario: 'minimal', extensions: [mp.extension] }), createTestDatabase()])
+  ;[sim, db] = await Promise.all([startCloudSim({ port: 0, seed: 3, scenario: 'minimal', marketplace: mp }), createTestDatabase()])
   const p = sim.control.poller()
   const cfg = { region: 'us-east-1', endpoint: sim.urls.aws, credentials: { accessKeyId: p.accessKeyId, secretAccessKey: p.secretAccessKey }, maxAttempts: 1 }
   metering = new MarketplaceMeteringClient(cfg)
