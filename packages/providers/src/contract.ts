@@ -26,6 +26,11 @@ export interface ApiBudget {
 
 export interface ProviderContext {
   endpoints?: Endpoints
+  /**
+   * Our own AWS principal (the "poller") that assumes tenants' roles. Stored role credentials carry only
+   * the role ARN and ExternalId; these base keys come from server configuration, never from a tenant.
+   */
+  awsPoller?: { accessKeyId: string; secretAccessKey: string }
   /** Cap on paid-per-request cost calls (Cost Explorer) per account per rolling day; default 12. */
   costRequestsPerDay?: number
   /** Retry tuning (e.g. a job with a short timeout); unset → absorb throttling storms (12 attempts, ≤ 10 s backoff). */

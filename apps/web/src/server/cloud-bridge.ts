@@ -7,6 +7,7 @@
  *
  * Verify runs @cms/providers' registry; notifications go to the scheduler's maintenance queue.
  */
+import { readFileSync } from 'node:fs'
 import { AppError, isAppError, type CloudCredentials, type CloudErrorCode } from '@cms/core'
 import { loadAccountCredentials } from '@cms/db'
 import type { ProviderContext, ProviderRegistry, VerifyResult } from '@cms/providers'
@@ -46,18 +47,17 @@ export interface AccountVerification {
   message?: string
 }
 
+let caPem: string | undefined | null = null
+/** Endpoint overrides, extra CA and our poller principal, from server configuration. */
 function providerContext(): ProviderContext {
   const c = services().config
-  return { endpoints: { aws: c.CMS_AWS_ENDPOINT, azure: c.CMS_AZURE_ENDPOINT, gcp: c.CMS_GCP_ENDPOINT } }
-}
-
-/** Our poller principal's keys are server config; AssumeRole credentials carry only the role + ExternalId. */
-function withPollerKeys(c: CloudCredentials): CloudCredentials {
-  const cfg = services().config
-  if (c.cloud === 'aws' && c.credentials.method === 'assumeRole' && !c.credentials.accessKeyId && cfg.CMS_AWS_ACCESS_KEY_ID) {
-    return { cloud: 'aws', credentials: { ...c.credentials, accessKeyId: cfg.CMS_AWS_ACCESS_KEY_ID, secretAccessKey: cfg.CMS_AWS_SECRET_ACCESS_KEY } }
+  if (caPem === null) caPem = c.CMS_CLOUD_CA_FILE ? readFileSync(c.CMS_CLOUD_CA_FILE, 'utf8') : undefined
+  return {
+    endpoints: { aws: c.CMS_AWS_ENDPOINT, azure: c.CMS_AZURE_ENDPOINT, gcp: c.CMS_GCP_ENDPOINT, ...(caPem ? { caPem } : {}) },
+    ...(c.CMS_AWS_ACCESS_KEY_ID && c.CMS_AWS_SECRET_ACCESS_KEY
+      ? { awsPoller: { accessKeyId: c.CMS_AWS_ACCESS_KEY_ID, secretAccessKey: c.CMS_AWS_SECRET_ACCESS_KEY } }
+      : {}),
   }
-  return c
 }
 
 async function runVerify(registry: ProviderRegistry, c: CloudCredentials): Promise<VerifyResult> {
@@ -80,7 +80,7 @@ export async function verifyAccount(t: TenantContext, accountId: string): Promis
   if (!registry) {
     return { ok: false, status: account.status, checks: [], regions: { enabled: [], disabled: [] }, message: 'Verification is not available in this build yet; the account will be checked on its first poll.' }
   }
-  const creds = withPollerKeys(await loadAccountCredentials(t.db, s.vault, t.tenantId, accountId))
+  const creds = await loadAccountCredentials(t.db, s.vault, t.tenantId, accountId)
   let result: VerifyResult
   try {
     result = await runVerify(registry, creds)

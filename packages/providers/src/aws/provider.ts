@@ -30,7 +30,7 @@ import { planGetMetricData, type CwSeries } from './cloudwatch/planner'
 import { listAwsRegions } from './ec2/regions'
 import { classifyAwsError } from './errors'
 import { AWS_INVENTORY, AWS_RESOURCE_TYPES, type AwsResourceType } from './inventory'
-import { openAwsSession, withAwsSession, type AwsSession } from './session'
+import { openAwsSession, withAwsSession, withPollerKeys, type AwsSession } from './session'
 
 /** Bills are revised for days: every cost read goes back at least this far. */
 export const COST_REREAD_DAYS = 3
@@ -80,7 +80,8 @@ export function awsSeries(
 export const awsProvider: Provider<'aws'> = {
   cloud: 'aws',
 
-  async verify(creds: AwsCredentials, ctx: ProviderContext): Promise<VerifyResult> {
+  async verify(tenantCreds: AwsCredentials, ctx: ProviderContext): Promise<VerifyResult> {
+    const creds = withPollerKeys(tenantCreds, ctx.awsPoller)
     const { meter, runner } = runnerFor(ctx)
     const checks: VerifyCheck[] = []
     const regions = { enabled: [] as string[], disabled: [] as string[] }
@@ -167,7 +168,8 @@ export const awsProvider: Provider<'aws'> = {
   },
 
   inventory: {
-    async listRegions(creds, ctx) {
+    async listRegions(tenantCreds, ctx) {
+      const creds = withPollerKeys(tenantCreds, ctx.awsPoller)
       const { meter, runner } = runnerFor(ctx)
       return withAwsSession(creds, runner, endpointOf(ctx), async (s) => {
         const r = await listAwsRegions(
@@ -178,7 +180,8 @@ export const awsProvider: Provider<'aws'> = {
       })
     },
 
-    async discover(creds, opts, ctx): Promise<InventoryResult> {
+    async discover(tenantCreds, opts, ctx): Promise<InventoryResult> {
+      const creds = withPollerKeys(tenantCreds, ctx.awsPoller)
       const { meter, runner } = runnerFor(ctx)
       return withAwsSession(creds, runner, endpointOf(ctx), async (s) => {
         const resources: NormalizedResource[] = []
@@ -240,7 +243,8 @@ export const awsProvider: Provider<'aws'> = {
       return isAwsResourceType(type) ? AWS_METRIC_CATALOG[type] : []
     },
 
-    async fetch(creds, opts, ctx): Promise<MetricsResult> {
+    async fetch(tenantCreds, opts, ctx): Promise<MetricsResult> {
+      const creds = withPollerKeys(tenantCreds, ctx.awsPoller)
       const { meter, runner } = runnerFor(ctx)
       const now = ctx.now?.() ?? new Date()
       const batches = planGetMetricData(awsSeries(opts.targets, opts), opts.window, now)
@@ -256,7 +260,8 @@ export const awsProvider: Provider<'aws'> = {
   },
 
   costs: {
-    async fetchDaily(creds, opts, ctx): Promise<CostsResult> {
+    async fetchDaily(tenantCreds, opts, ctx): Promise<CostsResult> {
+      const creds = withPollerKeys(tenantCreds, ctx.awsPoller)
       const { meter, runner } = runnerFor(ctx)
       return withAwsSession(creds, runner, endpointOf(ctx), async (s) => {
         const today = isoDay(ctx.now?.() ?? new Date())

@@ -31,6 +31,12 @@ export function accountFromRoleArn(roleArn: string): string {
   return id
 }
 
+/** Role credentials without base keys get our poller's keys (from the context); others pass unchanged. */
+export function withPollerKeys(creds: AwsCredentials, poller: { accessKeyId: string; secretAccessKey: string } | undefined): AwsCredentials {
+  if (creds.method !== 'assumeRole' || creds.accessKeyId || !poller) return creds
+  return { ...creds, accessKeyId: poller.accessKeyId, secretAccessKey: poller.secretAccessKey }
+}
+
 export interface OpenSessionOptions {
   endpoint?: string
   /** Force a GetCallerIdentity (verify does: it proves the keys work). */
