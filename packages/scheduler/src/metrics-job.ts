@@ -103,7 +103,7 @@ export async function runMetricsFetch(
 
   const wm = await rt.prisma.metricWatermark.findUnique({
     where: { tenantId_accountId_region_metricGroup: { tenantId: p.tenantId, accountId: p.accountId, region: p.region, metricGroup: p.group } },
-    select: { highWater: true },
+    select: { highWater: true, updatedAt: true },
   })
   const mark = wm ? wm.highWater.getTime() : null
   const periodMs = Number(p.group.replace(/^p/, '')) * 1000
@@ -129,11 +129,12 @@ export async function runMetricsFetch(
   const targets = resources.filter((r) => (defsByType.get(r.type)?.length ?? 0) > 0)
   if (targets.length === 0) return { targets: 0, fetched: 0, written: 0 }
 
-  // Resources first seen since the mark: reach back to their creation so their first minutes are kept.
+  // Resources discovered since the mark was last written: reach back to their creation (capped) so
+  // their first minutes are kept even if they were created well before discovery saw them.
   let earliestNew: number | null = null
-  if (mark !== null) {
+  if (wm) {
     for (const r of targets) {
-      if (r.firstSeenAt.getTime() > mark - rt.tuning.rereadPeriods * periodMs) {
+      if (r.firstSeenAt.getTime() > wm.updatedAt.getTime()) {
         const born = (r.createdAtCloud ?? r.firstSeenAt).getTime()
         earliestNew = earliestNew === null ? born : Math.min(earliestNew, born)
       }
@@ -153,6 +154,8 @@ export async function runMetricsFetch(
 
   const creds = await loadAccountCredentials(rt.prisma, rt.vault, p.tenantId, p.accountId)
   const ctx = providerContext(rt, signal)
+  // Taken before the fetch: a resource first seen after this instant was not in this job's targets.
+  const fetchedAt = rt.now()
   const toTarget = (r: (typeof targets)[number]): MetricTarget => ({ type: r.type, nativeId: r.nativeId, region: r.region, attributes: (r.attributes ?? {}) as Record<string, unknown> })
   const calls = []
   const points = []
@@ -193,10 +196,10 @@ export async function runMetricsFetch(
     written = await upsertPoints(client, p.tenantId, p.accountId, rows)
     await client.query(
       `INSERT INTO metric_watermark (tenant_id, account_id, region, metric_group, high_water, updated_at)
-       VALUES ($1, $2, $3, $4, $5, now())
+       VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (tenant_id, account_id, region, metric_group)
-       DO UPDATE SET high_water = GREATEST(metric_watermark.high_water, EXCLUDED.high_water), updated_at = now()`,
-      [p.tenantId, p.accountId, p.region, p.group, window.to],
+       DO UPDATE SET high_water = GREATEST(metric_watermark.high_water, EXCLUDED.high_water), updated_at = GREATEST(metric_watermark.updated_at, EXCLUDED.updated_at)`,
+      [p.tenantId, p.accountId, p.region, p.group, window.to, fetchedAt],
     )
     await client.query('COMMIT')
   } catch (e) {
