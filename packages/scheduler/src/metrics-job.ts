@@ -7,7 +7,7 @@
  */
 import { AppError, type CloudKind } from '@cms/core'
 import { loadAccountCredentials } from '@cms/db'
-import type { MetricDefinition, MetricTarget, Provider } from '@cms/providers'
+import type { ApiCallCount, MetricDefinition, MetricPoint, MetricTarget, Provider } from '@cms/providers'
 import { CATALOG, jobIds } from './catalog'
 import { countCalls, providerContext } from './discovery'
 import { recordCalls } from './ledger'
@@ -86,6 +86,7 @@ export interface FetchOutcome {
   from?: Date
   to?: Date
   targets: number
+  fresh?: number
   fetched: number
   written: number
 }
@@ -103,7 +104,7 @@ export async function runMetricsFetch(
 
   const wm = await rt.prisma.metricWatermark.findUnique({
     where: { tenantId_accountId_region_metricGroup: { tenantId: p.tenantId, accountId: p.accountId, region: p.region, metricGroup: p.group } },
-    select: { highWater: true, updatedAt: true },
+    select: { highWater: true },
   })
   const mark = wm ? wm.highWater.getTime() : null
   const periodMs = Number(p.group.replace(/^p/, '')) * 1000
@@ -129,49 +130,59 @@ export async function runMetricsFetch(
   const targets = resources.filter((r) => (defsByType.get(r.type)?.length ?? 0) > 0)
   if (targets.length === 0) return { targets: 0, fetched: 0, written: 0 }
 
-  // Resources discovered since the mark was last written: reach back to their creation (capped) so
-  // their first minutes are kept even if they were created well before discovery saw them.
+  // Resources with nothing stored yet (just discovered, or created well before discovery saw them) get
+  // an extra fetch of their own back to their creation (capped by maxBackfill), so their first minutes
+  // are kept without widening the whole region's window. Decided from the data, not from timestamps, so
+  // a discovery racing this job can never leave a hole.
+  const fresh = new Set<string>()
   let earliestNew: number | null = null
-  if (wm) {
-    for (const r of targets) {
-      if (r.firstSeenAt.getTime() > wm.updatedAt.getTime()) {
+  if (mark !== null) {
+    const recent = targets.filter((r) => r.firstSeenAt.getTime() > rt.now().getTime() - rt.tuning.maxBackfillMs)
+    if (recent.length > 0) {
+      const res = await rt.pool.query<{ id: string }>(
+        `SELECT r.id::text AS id FROM unnest($2::uuid[]) AS r(id)
+         WHERE NOT EXISTS (SELECT 1 FROM metric_series s WHERE s.tenant_id = $1 AND s.resource_id = r.id)`,
+        [p.tenantId, recent.map((r) => r.id)],
+      )
+      for (const x of res.rows) fresh.add(x.id)
+      for (const r of recent) {
+        if (!fresh.has(r.id)) continue
         const born = (r.createdAtCloud ?? r.firstSeenAt).getTime()
         earliestNew = earliestNew === null ? born : Math.min(earliestNew, born)
       }
     }
   }
-  const w = computeWindow({
-    periodMs,
-    windowStart: p.windowStart,
-    mark,
-    rereadPeriods: rt.tuning.rereadPeriods,
-    maxBackfillMs: rt.tuning.maxBackfillMs,
-    initialLookbackMs: rt.tuning.initialLookbackMs,
-    earliestNew,
-  })
-  if (!w) return { targets: targets.length, fetched: 0, written: 0 }
-  const window = { from: new Date(w.from), to: new Date(w.to) }
+  const tuning = { periodMs, windowStart: p.windowStart, mark, rereadPeriods: rt.tuning.rereadPeriods, maxBackfillMs: rt.tuning.maxBackfillMs, initialLookbackMs: rt.tuning.initialLookbackMs }
+  const w = computeWindow(tuning)
+  const wNew = earliestNew === null ? null : computeWindow({ ...tuning, earliestNew })
+  // The fresh resources' extra range: from their creation to where the main window starts.
+  const extra = wNew && (!w || wNew.from < w.from) ? { from: wNew.from, to: w ? w.from : wNew.to } : null
+  if (!w && !extra) return { targets: targets.length, fetched: 0, written: 0 }
 
   const creds = await loadAccountCredentials(rt.prisma, rt.vault, p.tenantId, p.accountId)
   const ctx = providerContext(rt, signal)
-  // Taken before the fetch: a resource first seen after this instant was not in this job's targets.
-  const fetchedAt = rt.now()
   const toTarget = (r: (typeof targets)[number]): MetricTarget => ({ type: r.type, nativeId: r.nativeId, region: r.region, attributes: (r.attributes ?? {}) as Record<string, unknown> })
-  const calls = []
-  const points = []
-  try {
+  const metricsByType = Object.fromEntries(defsByType)
+  const calls: ApiCallCount[] = []
+  const points: Array<{ pt: MetricPoint; from: number; to: number }> = []
+  const fetchRange = async (ts: typeof targets, range: { from: number; to: number }) => {
     const res = await metricsApi.fetch(
       creds.credentials as never,
-      { region: p.region, targets: targets.map(toTarget), window, metricsByType: Object.fromEntries(defsByType) },
+      { region: p.region, targets: ts.map(toTarget), window: { from: new Date(range.from), to: new Date(range.to) }, metricsByType },
       ctx,
     )
     calls.push(...res.calls)
-    points.push(...res.points)
+    for (const pt of res.points) points.push({ pt, ...range })
+  }
+  try {
+    if (w) await fetchRange(targets, w)
+    if (extra) await fetchRange(targets.filter((r) => fresh.has(r.id)), extra)
   } finally {
     countCalls(rt, account.cloud, calls)
     await recordCalls(rt.pool, p.tenantId, p.accountId, calls, rt.now()).catch((e: unknown) => rt.log.warn({ err: e }, 'ledger write failed'))
   }
   rt.telemetry.pointsFetched.inc(points.length)
+  const newMark = w ? w.to : extra!.to
 
   const idByNative = new Map(targets.map((r) => [r.nativeId, r.id]))
   const client = await rt.pool.connect()
@@ -179,16 +190,16 @@ export async function runMetricsFetch(
   try {
     await client.query('BEGIN')
     const keys = []
-    for (const pt of points) {
+    for (const { pt } of points) {
       const rid = idByNative.get(pt.nativeId)
       if (rid) keys.push({ resourceId: rid, metric: pt.metric, stat: pt.stat, unit: pt.unit ?? null })
     }
     const ids = await rt.series.resolve(client, p.tenantId, keys)
     const rows: PointRow[] = []
-    for (const pt of points) {
+    for (const { pt, from, to } of points) {
       const ts = pt.ts.getTime()
       // Only the window asked for: a point beyond `to` may not have converged yet.
-      if (ts < w.from || ts >= w.to) continue
+      if (ts < from || ts >= to) continue
       const rid = idByNative.get(pt.nativeId)
       const sid = rid && ids.get(`${rid}|${pt.metric}|${pt.stat}`)
       if (sid) rows.push({ seriesId: sid, ts, value: pt.value })
@@ -199,7 +210,7 @@ export async function runMetricsFetch(
        VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (tenant_id, account_id, region, metric_group)
        DO UPDATE SET high_water = GREATEST(metric_watermark.high_water, EXCLUDED.high_water), updated_at = GREATEST(metric_watermark.updated_at, EXCLUDED.updated_at)`,
-      [p.tenantId, p.accountId, p.region, p.group, window.to, fetchedAt],
+      [p.tenantId, p.accountId, p.region, p.group, new Date(newMark), rt.now()],
     )
     await client.query('COMMIT')
   } catch (e) {
@@ -209,6 +220,6 @@ export async function runMetricsFetch(
     client.release()
   }
   rt.telemetry.pointsWritten.inc(written)
-  rt.telemetry.lag.set({ tenant: p.tenantId, account: p.accountId }, Math.max(0, (rt.now().getTime() - w.to) / 1000))
-  return { from: window.from, to: window.to, targets: targets.length, fetched: points.length, written }
+  rt.telemetry.lag.set({ tenant: p.tenantId, account: p.accountId }, Math.max(0, (rt.now().getTime() - newMark) / 1000))
+  return { from: new Date(extra?.from ?? w!.from), to: new Date(newMark), targets: targets.length, fresh: fresh.size, fetched: points.length, written }
 }
