@@ -51,7 +51,7 @@ function fingerprint(r: { region: string; type: string; name: string | null; sta
 }
 
 export function providerContext(rt: Runtime, signal: AbortSignal): ProviderContext {
-  return { endpoints: rt.endpoints, budget: rt.budget, signal, now: rt.now, log: rt.log }
+  return { endpoints: rt.endpoints, budget: rt.budget, signal, now: rt.now, log: rt.log, ...(rt.awsPoller ? { awsPoller: rt.awsPoller } : {}) }
 }
 
 export async function runDiscovery(rt: Runtime, p: { tenantId: string; accountId: string }, signal: AbortSignal): Promise<DiscoveryOutcome | null> {

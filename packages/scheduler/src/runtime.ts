@@ -33,6 +33,8 @@ export interface Runtime {
   vault: Vault
   providers: ProviderRegistry
   endpoints: Endpoints
+  /** Our own AWS principal that assumes tenants' roles (server config, never a tenant's secret). */
+  awsPoller?: { accessKeyId: string; secretAccessKey: string }
   budget: ApiBudget
   queues: Record<ActiveQueue, Queue>
   log: Logger

@@ -7,6 +7,7 @@
  *     watermarks in PostgreSQL make the next metrics jobs backfill whatever was missed.
  */
 import { createServer, type Server } from 'node:http'
+import { hostname } from 'node:os'
 import type { AddressInfo } from 'node:net'
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq'
 import { Redis } from 'ioredis'
@@ -39,6 +40,8 @@ export interface WorkerOptions {
   /** The one seam to cloud code: the real registry from @cms/providers (pointed at cloudsim by `endpoints`). */
   providers: ProviderRegistry
   endpoints?: Endpoints
+  /** Our AWS poller keys, used to assume tenants' roles (CMS_AWS_ACCESS_KEY_ID / CMS_AWS_SECRET_ACCESS_KEY). */
+  awsPoller?: { accessKeyId: string; secretAccessKey: string }
   /** Jobs in flight per process for the metrics queue (others use a share of it). */
   concurrency?: number
   /** Serve /healthz and /metrics on this port (0 = any free port). */
@@ -131,6 +134,7 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
     vault: options.vault,
     providers: options.providers,
     endpoints: options.endpoints ?? {},
+    ...(options.awsPoller ? { awsPoller: options.awsPoller } : {}),
     budget,
     queues,
     log,
@@ -227,6 +231,8 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
       {
         connection: redis,
         prefix,
+        // Recorded on each job as processedBy: which process did the work (ops, and the bench's split).
+        name: `${hostname()}:${process.pid}`,
         concurrency: perQueue[qname],
         lockDuration: options.lockDurationMs ?? 30_000,
         stalledInterval: Math.max(1000, Math.floor((options.lockDurationMs ?? 30_000) / 2)),

@@ -30,6 +30,9 @@ const worker = await startWorker({
     gcp: cfg.core.CMS_GCP_ENDPOINT,
     caPem: cfg.core.CMS_CLOUD_CA_FILE ? readFileSync(cfg.core.CMS_CLOUD_CA_FILE, 'utf8') : undefined,
   },
+  ...(cfg.core.CMS_AWS_ACCESS_KEY_ID && cfg.core.CMS_AWS_SECRET_ACCESS_KEY
+    ? { awsPoller: { accessKeyId: cfg.core.CMS_AWS_ACCESS_KEY_ID, secretAccessKey: cfg.core.CMS_AWS_SECRET_ACCESS_KEY } }
+    : {}),
   concurrency: cfg.env.CMS_WORKER_CONCURRENCY,
   httpPort: cfg.env.CMS_WORKER_HTTP_PORT,
   reconcileIntervalMs: cfg.env.CMS_RECONCILE_INTERVAL_MS,

@@ -83,10 +83,10 @@ export async function privateRedis(port?: number) {
 }
 
 /** Spawns src/testing/worker-child.ts; resolves when the worker is running. */
-export async function spawnWorker(options: Record<string, unknown>): Promise<ChildProcess> {
+export async function spawnWorker(options: Record<string, unknown>, nodeArgs: string[] = []): Promise<ChildProcess> {
   const root = repoRoot()
   // node itself with tsx as a loader (not the tsx CLI, which forks a grandchild a SIGKILL would miss).
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, 'packages/scheduler/src/testing/worker-child.ts')], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(root, 'packages/scheduler/src/testing/worker-child.ts')], {
     cwd: root,
     env: { ...process.env, CMS_TEST_WORKER: JSON.stringify(options) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
