@@ -39,13 +39,38 @@ export function errorResponse(e: unknown, log?: { error(o: object, m?: string): 
   return json(err.toJSON(), err.httpStatus, headers)
 }
 
+// PostgreSQL cannot store U+0000 in text/jsonb, nor encode an unpaired UTF-16 surrogate as UTF-8: such
+// strings would fail in the database as a 500, so they are refused at the edge like any invalid field.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+const unstorable = (s: string) => s.includes('\u0000') || LONE_SURROGATE.test(s)
+
+/** Refuse NUL and unpaired surrogates anywhere in a parsed value (keys included); iterative, so deep input cannot overflow the stack. */
+export function assertStorableText(value: unknown, where = 'body'): void {
+  const stack: { v: unknown; path: string }[] = [{ v: value, path: '' }]
+  while (stack.length) {
+    const { v, path } = stack.pop()!
+    if (typeof v === 'string') {
+      if (unstorable(v)) throw new AppError('validation_failed', `Invalid ${where}`, { fields: { [path || '_']: 'must not contain NUL or unpaired surrogate characters' } })
+    } else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        const p = path ? `${path}.${k}` : k
+        if (unstorable(k)) throw new AppError('validation_failed', `Invalid ${where}`, { fields: { [p]: 'must not contain NUL or unpaired surrogate characters' } })
+        stack.push({ v: x, path: p })
+      }
+    }
+  }
+}
+
 /** Read a JSON body; a malformed one is a 400 with a message, not a 500. */
 export async function readJson(req: Request): Promise<unknown> {
   const text = await req.text()
   if (text.trim() === '') return {}
+  let parsed: unknown
   try {
-    return JSON.parse(text) as unknown
+    parsed = JSON.parse(text) as unknown
   } catch {
     throw new AppError('bad_request', 'Request body is not valid JSON', { fields: { _: 'invalid JSON' } })
   }
+  assertStorableText(parsed)
+  return parsed
 }

@@ -4,7 +4,7 @@
  * cross-tenant test, so every route is documented and tested by construction.
  */
 import type { z } from 'zod'
-import { json, parseOrThrow, readJson } from '../http'
+import { assertStorableText, json, parseOrThrow, readJson } from '../http'
 import type { Role } from '../roles'
 import { withTenant, type RouteHandler, type TenantContext } from '../tenant-guard'
 
@@ -38,7 +38,9 @@ export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends 
     async (req, t, rawParams) => {
       const params = spec.params ? parseOrThrow(spec.params, rawParams, 'path') : ({} as z.infer<P>)
       const url = new URL(req.url)
-      const query = spec.query ? parseOrThrow(spec.query, Object.fromEntries(url.searchParams), 'query') : ({} as z.infer<Q>)
+      const rawQuery = Object.fromEntries(url.searchParams)
+      assertStorableText(rawQuery, 'query')
+      const query = spec.query ? parseOrThrow(spec.query, rawQuery, 'query') : ({} as z.infer<Q>)
       const body = spec.body ? parseOrThrow(spec.body, await readJson(req), 'body') : ({} as z.infer<B>)
       const out = await spec.run(t, { params, query, body })
       return json(out, spec.status ?? 200)
