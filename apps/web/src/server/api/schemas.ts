@@ -170,7 +170,11 @@ export const metricsResponseSchema = z
   })
   .meta({ id: 'MetricSeries' })
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+// The regex alone lets 2024-13-45 through to PostgreSQL's ::date cast (a 500): check it is a real day.
+const day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
+  .refine((s) => s >= '1000-01-01' && !Number.isNaN(Date.parse(s)) && new Date(s).toISOString().startsWith(s), 'must be a real date YYYY-MM-DD')
 export const COST_GROUPS = ['service', 'account', 'region', 'cloud', 'day'] as const
 export const costsQuerySchema = z
   .object({
