@@ -118,7 +118,11 @@ async function formField(req: Request, name: string): Promise<string> {
   if (!type.includes('application/x-www-form-urlencoded') && !type.includes('multipart/form-data')) {
     throw new AppError('bad_request', 'Expected a form POST', { field: name })
   }
-  const v = (await req.formData()).get(name)
+  // A truncated multipart body or a missing boundary makes formData() throw: the sender's fault, not ours.
+  const form = await req.formData().catch(() => {
+    throw new AppError('bad_request', 'Expected a form POST', { field: name })
+  })
+  const v = form.get(name)
   if (typeof v !== 'string' || !v) throw new AppError('bad_request', 'Missing marketplace token', { field: name })
   return v
 }
@@ -181,6 +185,9 @@ export const awsSns = edge(async (req) => {
 export const azureLanding = edge(async (req) => {
   const az = runtime().azure ?? (() => { throw notEnabled('Azure') })()
   const token = new URL(req.url).searchParams.get('token') ?? ''
+  // Microsoft's tokens are short printable ASCII; anything else would only come back from the resolve
+  // call as an HTTP error (or not fit in its header) and surface as our 502.
+  if (!/^[\x21-\x7e]{1,8192}$/.test(token)) throw new AppError('bad_request', 'Invalid marketplace token')
   // URLSearchParams already decoded the query once; the library decodes again as Microsoft documents.
   const r = await fulfillAzureToken(services().worker, az.client, encodeURIComponent(token))
   return claimRedirect(r.tenantId)
@@ -230,9 +237,10 @@ export const redeemClaim = edge(async (req) => {
   const s = services()
   const info = await getSessionInfo(req.headers)
   if (!info) throw new AppError('unauthenticated', 'Sign in first')
-  const body = (await readBodyJson(req)) as { claim?: unknown }
-  if (typeof body.claim !== 'string') throw new AppError('bad_request', 'Missing claim')
-  const tenantId = verifyClaim(s.config.AUTH_SECRET ?? '', body.claim)
+  const body = await readBodyJson(req)
+  const claim = body && typeof body === 'object' ? (body as { claim?: unknown }).claim : undefined
+  if (typeof claim !== 'string') throw new AppError('bad_request', 'Missing claim')
+  const tenantId = verifyClaim(s.config.AUTH_SECRET ?? '', claim)
   const claimed = await s.worker.$transaction(async (tx) => {
     const members = await tx.member.findMany({ where: { organizationId: tenantId }, select: { userId: true } })
     if (members.some((m) => m.userId === info.user.id)) return true
