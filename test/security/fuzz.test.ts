@@ -227,7 +227,7 @@ function casesForApiRoute(r: ApiRoute, rnd: () => number): { label: string; o: C
   const destructive = r.method === 'DELETE'
   // Deletes keep the objects alive for the other routes: they get a random id, never the own one.
   const id = r.params ? (destructive ? randomUUID() : ownId!) : undefined
-  const params = id ? { id } : {}
+  const params: Record<string, string> = id ? { id } : {}
   const path = `/api/v1${r.path.replace('{id}', id ?? '')}`
   const body = r.body ? baseBody(r.id) : undefined
   const base: CallOptions = { method: r.method, path, params, auth, ...(body ? { body } : {}) }
