@@ -22,9 +22,9 @@ const RESOURCES = Number(process.argv[2] ?? 10_000)
 const REDIS_URL = 'redis://127.0.0.1:6379'
 const PERIOD = 300_000
 const say = (s: string) => console.log(`[bench] ${s}`)
-// Worker processes run with a bounded old-space (as in production: NODE_OPTIONS=--max-old-space-size=…),
-// so V8 collects instead of growing the heap into gigabytes on a large machine.
-const HEAP_MB = Number(process.env.BENCH_WORKER_HEAP_MB ?? 384)
+// BENCH_WORKER_HEAP_MB caps the workers' old-space (NODE_OPTIONS=--max-old-space-size=… in production)
+// to see how much of the RSS is live data vs lazy GC; 0 = no cap.
+const HEAP_MB = Number(process.env.BENCH_WORKER_HEAP_MB ?? 0)
 const nodeArgs = HEAP_MB > 0 ? [`--max-old-space-size=${HEAP_MB}`] : []
 
 const rssMb = (pid: number) => {
@@ -59,7 +59,7 @@ try {
   say(`world: ${simTotal} resources in ${accounts.length} accounts (${Object.entries(sim.control.summary().byCloud).map(([c, n]) => `${c} ${n}`).join(', ')})`)
 
   const endpoints = { aws: sim.urls.aws, azure: sim.urls.azure, gcp: sim.urls.gcp, caPem: sim.caCertPem }
-  const childOpts = { databaseUrl: db.url, redisUrl: REDIS_URL, queuePrefix: prefix, keySpec, endpoints, controlUrl: sim.urls.control, concurrency: Number(process.env.BENCH_CONCURRENCY ?? 4), logLevel: process.env.BENCH_LOG ?? 'error' }
+  const childOpts = { databaseUrl: db.url, redisUrl: REDIS_URL, queuePrefix: prefix, keySpec, endpoints, controlUrl: sim.urls.control, concurrency: Number(process.env.BENCH_CONCURRENCY ?? 8), logLevel: process.env.BENCH_LOG ?? 'error' }
   const t0 = Date.now()
   const w1 = await spawnWorker(childOpts, nodeArgs)
   children.push(w1)
