@@ -60,7 +60,10 @@ it('stores credentials only as ciphertext, and decrypts them for the right tenan
     where: { id: az.id },
     data: { credentials: row.credentials as object },
   })
-  await expect(loadAccountCredentials(t.worker, vault, tenant.id, az.id)).rejects.toThrow(/decryption failed/)
+  await expect(loadAccountCredentials(t.worker, vault, tenant.id, az.id)).rejects.toMatchObject({
+    code: 'conflict',
+    details: { reason: expect.stringMatching(/decryption failed/) },
+  })
 
   // Rotation: add k2 in front, re-wrap, then k1 can be removed.
   const k2 = LocalKeyring.generateKeySpec('k2')

@@ -96,10 +96,16 @@ export async function loadAccountCredentials(
     select: { cloud: true, credentials: true },
   })
   if (!row) throw new AppError('not_found', 'Cloud account not found')
-  const plain = await vault.decryptJson<CredentialsByCloud[CloudKind]>(row.credentials, {
-    tenantId,
-    accountId,
-  })
+  let plain: CredentialsByCloud[CloudKind]
+  try {
+    plain = await vault.decryptJson<CredentialsByCloud[CloudKind]>(row.credentials, { tenantId, accountId })
+  } catch (e) {
+    // Unreadable ciphertext (tampered, wrong binding, or a master key that was removed) is a stored
+    // state the user can repair by entering the credentials again — not a server crash.
+    throw new AppError('conflict', 'The stored credentials of this account cannot be read; enter them again.', {
+      reason: e instanceof AppError ? e.message : 'decryption failed',
+    })
+  }
   return { cloud: row.cloud, credentials: plain } as CloudCredentials
 }
 
