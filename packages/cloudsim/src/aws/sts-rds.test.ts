@@ -59,6 +59,31 @@ describe('STS (awsQuery)', () => {
     }
   })
 
+  it('the role trusts the ExternalId the customer pastes (control setRoleExternalId, in-process and over HTTP)', async () => {
+    const sim = getSim()
+    const a = accountOf(sim, 'aws')
+    const { roleArn, externalId: original, accessKeyId, secretAccessKey } = a.credentials.assumeRole
+    const sts = new STSClient({ region: 'us-east-1', endpoint: sim.urls.aws, credentials: { accessKeyId, secretAccessKey }, maxAttempts: 1 })
+    const assume = (ExternalId: string) => sts.send(new AssumeRoleCommand({ RoleArn: roleArn, RoleSessionName: 'cms', ExternalId }))
+    try {
+      expect(sim.control.setRoleExternalId(a.id, 'cms-issued-by-us-1')).toEqual({ roleArn, externalId: 'cms-issued-by-us-1' })
+      expect((await assume('cms-issued-by-us-1')).Credentials?.AccessKeyId).toMatch(/^ASIA/)
+      await expect(assume(original)).rejects.toMatchObject({ name: 'AccessDenied' })
+      expect(accountOf(sim, 'aws').credentials.assumeRole.externalId).toBe('cms-issued-by-us-1')
+
+      const post = (b: unknown) => fetch(`${sim.urls.control}/_sim/roles/external-id`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(b) })
+      const ok = await post({ account: a.id, externalId: 'cms-issued-by-us-2' })
+      expect(ok.status).toBe(200)
+      expect(await ok.json()).toEqual({ roleArn, externalId: 'cms-issued-by-us-2' })
+      expect((await assume('cms-issued-by-us-2')).Credentials?.AccessKeyId).toMatch(/^ASIA/)
+      await expect(assume('cms-issued-by-us-1')).rejects.toMatchObject({ name: 'AccessDenied' })
+      expect((await post({ account: '000000000000', externalId: 'cms-x1' })).status).toBe(404)
+      expect((await post({ account: a.id, externalId: 'has space' })).status).toBe(400)
+    } finally {
+      sim.control.setRoleExternalId(a.id, original)
+    }
+  })
+
   it('unknown keys get InvalidClientTokenId', async () => {
     const sim = getSim()
     const sts = new STSClient({ region: 'us-east-1', endpoint: sim.urls.aws, credentials: { accessKeyId: 'AKIAUNKNOWN000000000', secretAccessKey: 'x'.repeat(40) } })

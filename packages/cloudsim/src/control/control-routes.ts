@@ -71,6 +71,10 @@ export async function handleControl(control: SimControl, method: string, url: UR
         const b = body(raw)
         return json(200, await control.rotateCredentials(cloudOf(b.cloud), strField(b, 'account')))
       }
+      case 'POST /_sim/roles/external-id': {
+        const b = body(raw)
+        return json(200, control.setRoleExternalId(strField(b, 'account'), strField(b, 'externalId')))
+      }
       case 'GET /_sim/faults':
         return json(200, { faults: control.faults() })
       case 'POST /_sim/faults':

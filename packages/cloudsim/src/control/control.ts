@@ -225,6 +225,20 @@ export class SimControl {
     }
   }
 
+  /**
+   * Set the ExternalId the account's CMS role trusts — what a customer does when they paste the
+   * ExternalId CMS shows into the role's trust policy (CloudFormation parameter). AssumeRole then
+   * requires exactly this value. Returns the role ARN to enter in CMS.
+   */
+  setRoleExternalId(account: string, externalId: string): { roleArn: string; externalId: string } {
+    if (!/^[\w+=,.@:/-]{2,1224}$/.test(externalId)) throw new ControlError(400, 'externalId must be 2-1224 characters of [\\w+=,.@:/-]')
+    const a = this.findAccount('aws', account)
+    const role = [...this.world.awsRoles.values()].find((r) => r.account === a.id)
+    if (!role) throw new ControlError(404, `no role in aws account ${account}`)
+    role.externalId = externalId
+    return { roleArn: role.roleArn, externalId }
+  }
+
   /** Issue new secrets (the old ones stop working) and return the account with its new credentials. */
   async rotateCredentials(cloud: CloudKind, account: string): Promise<AccountView> {
     const a = this.findAccount(cloud, account)
