@@ -17,7 +17,9 @@ export function VerificationView({ v }: { v: Verification }) {
   return (
     <div className={v.ok ? 'notice' : 'alert'} data-testid="verification">
       <b>{v.ok ? t('verified') : t('verifyFailed')}</b> {v.identity ? <span className="mono">{v.identity}</span> : null}
-      {v.message ? <div>{v.message}</div> : null}
+      {/* The server's message summarizes the failed checks / disabled regions (for API clients); shown here only
+          when nothing structured below explains the outcome, else every line appears twice (and untranslated). */}
+      {v.message && failed.length === 0 && v.regions.disabled.length === 0 ? <div>{v.message}</div> : null}
       {failed.length ? (
         <ul>
           {failed.map((c) => (
