@@ -6,7 +6,7 @@ import { listGcpNetworks } from './compute/networks'
 import type { GcpResourceType } from './monitoring/catalog'
 import type { GcpProjectScope } from './scope'
 import { listGcpSqlInstances } from './sql/instances'
-import { NO_RETRY } from './clients'
+import { withDeadline } from './clients'
 
 export interface GcpLister {
   /** The IAM permission the lister needs (roles/compute.viewer, roles/cloudsql.viewer). */
@@ -21,11 +21,11 @@ export const GCP_INVENTORY: Record<GcpResourceType, GcpLister> = {
     list: (c, s, extra) => listGcpInstances(c.instances(), s, extra),
     probe: (c, s) =>
       s.run({ api: 'gcp.compute', operation: 'instances.aggregatedList' }, async () => {
-        const pages = c
-          .instances()
-          .client.aggregatedListAsync({ project: s.projectId, maxResults: 1 }, NO_RETRY)
         // One page is enough to prove the permission.
-        for await (const _ of pages) break
+        await withDeadline(async (o) => {
+          for await (const _ of c.instances().aggregatedListAsync({ project: s.projectId, maxResults: 1 }, o))
+            break
+        }, s.signal)
       }),
   },
   'gcp.sql_instance': {
@@ -33,7 +33,7 @@ export const GCP_INVENTORY: Record<GcpResourceType, GcpLister> = {
     list: (c, s) => listGcpSqlInstances(c.sql(), s),
     probe: (c, s) =>
       s.run({ api: 'gcp.sql', operation: 'instances.list' }, () =>
-        c.sql().list({ project: s.projectId, maxResults: 1 }, NO_RETRY),
+        withDeadline((o) => c.sql().list({ project: s.projectId, maxResults: 1 }, o), s.signal),
       ),
   },
   'gcp.network': {
@@ -41,7 +41,7 @@ export const GCP_INVENTORY: Record<GcpResourceType, GcpLister> = {
     list: (c, s) => listGcpNetworks(c.networks(), s),
     probe: (c, s) =>
       s.run({ api: 'gcp.compute', operation: 'networks.list' }, () =>
-        c.networks().list({ project: s.projectId, maxResults: 1 }, NO_RETRY),
+        withDeadline((o) => c.networks().list({ project: s.projectId, maxResults: 1 }, o), s.signal),
       ),
   },
 }

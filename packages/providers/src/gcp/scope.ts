@@ -3,6 +3,8 @@ import type { Run } from '../shared/call'
 export interface GcpProjectScope {
   projectId: string
   run: Run
+  /** The caller's cancellation (a job's): aborts the request in flight. */
+  signal?: AbortSignal
 }
 
 /** "https://…/zones/us-central1-a" or "zones/us-central1-a" → "us-central1-a". */

@@ -3,13 +3,11 @@ import type { ResourceState } from '@cms/core'
 import type { NormalizedResource } from '../../contract'
 import { badResponse } from '../../shared/call'
 import { mapState, tagsFromRecord, toDate } from '../../shared/normalize'
-import { NO_RETRY, type CountingAuth } from '../clients'
+import { countRequests, withDeadline } from '../clients'
 import { lastSegment, regionOfZone, type GcpProjectScope } from '../scope'
 
-export type InstancesApi = {
-  client: Pick<InstancesClient, 'aggregatedListAsync'>
-  auth: Pick<CountingAuth, 'requests'>
-}
+/** The client must be built with a CountingAuth (GcpClients.instances) for pages to be counted. */
+export type InstancesApi = Pick<InstancesClient, 'aggregatedListAsync'>
 
 // GCE "TERMINATED" means stopped (the disk and the instance remain), not deleted.
 const STATES: Record<string, ResourceState> = {
@@ -34,17 +32,23 @@ export async function listGcpInstances(
   countExtraPages: (n: number) => void,
 ): Promise<NormalizedResource[]> {
   return s.run({ api: 'gcp.compute', operation: 'instances.aggregatedList' }, async () => {
-    const before = api.auth.requests
     const out: NormalizedResource[] = []
+    const requests = { n: 0 }
     try {
-      for await (const [, scoped] of api.client.aggregatedListAsync(
-        { project: s.projectId, maxResults: 500 },
-        NO_RETRY,
-      ))
-        for (const i of scoped.instances ?? []) out.push(normalizeInstance(i, s.projectId))
+      await countRequests(requests, () =>
+        withDeadline(async (o, stillAlive) => {
+          for await (const [, scoped] of api.aggregatedListAsync(
+            { project: s.projectId, maxResults: 500 },
+            o,
+          )) {
+            stillAlive()
+            for (const i of scoped.instances ?? []) out.push(normalizeInstance(i, s.projectId))
+          }
+        }, s.signal),
+      )
     } finally {
       // The runner counts one call per attempt; the iterator may have fetched several pages.
-      countExtraPages(Math.max(0, api.auth.requests - before - 1))
+      countExtraPages(Math.max(0, requests.n - 1))
     }
     return out
   })

@@ -3,7 +3,7 @@ import type { NormalizedResource } from '../../contract'
 import { badResponse } from '../../shared/call'
 import { toDate } from '../../shared/normalize'
 import { collectPages } from '../../shared/paging'
-import { NO_RETRY } from '../clients'
+import { withDeadline } from '../clients'
 import { lastSegment, type GcpProjectScope } from '../scope'
 
 export type NetworksApi = Pick<NetworksClient, 'list'>
@@ -11,9 +11,9 @@ export type NetworksApi = Pick<NetworksClient, 'list'>
 /** VPC networks are global; 500 per page. */
 export async function listGcpNetworks(api: NetworksApi, s: GcpProjectScope): Promise<NormalizedResource[]> {
   return collectPages(s.run, { api: 'gcp.compute', operation: 'networks.list' }, async (token) => {
-    const [items, next] = await api.list(
-      { project: s.projectId, maxResults: 500, ...(token ? { pageToken: token } : {}) },
-      NO_RETRY,
+    const [items, next] = await withDeadline(
+      (o) => api.list({ project: s.projectId, maxResults: 500, ...(token ? { pageToken: token } : {}) }, o),
+      s.signal,
     )
     if (!Array.isArray(items)) throw badResponse('networks.list returned no items')
     return { items: items.map((n) => normalizeNetwork(n, s.projectId)), next: next?.pageToken ?? undefined }

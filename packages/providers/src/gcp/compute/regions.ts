@@ -1,7 +1,7 @@
 import type { RegionsClient } from '@google-cloud/compute'
 import { badResponse } from '../../shared/call'
 import { collectPages } from '../../shared/paging'
-import { NO_RETRY } from '../clients'
+import { withDeadline } from '../clients'
 import type { GcpProjectScope } from '../scope'
 
 export type RegionsApi = Pick<RegionsClient, 'list'>
@@ -11,9 +11,9 @@ export async function listGcpRegions(
   s: GcpProjectScope,
 ): Promise<{ enabled: string[]; disabled: string[] }> {
   const all = await collectPages(s.run, { api: 'gcp.compute', operation: 'regions.list' }, async (token) => {
-    const [items, next] = await api.list(
-      { project: s.projectId, maxResults: 500, ...(token ? { pageToken: token } : {}) },
-      NO_RETRY,
+    const [items, next] = await withDeadline(
+      (o) => api.list({ project: s.projectId, maxResults: 500, ...(token ? { pageToken: token } : {}) }, o),
+      s.signal,
     )
     if (!Array.isArray(items)) throw badResponse('regions.list returned no items')
     return {

@@ -3,7 +3,7 @@ import type { MetricPoint } from '../../contract'
 import type { Run } from '../../shared/call'
 import { badResponse } from '../../shared/call'
 import { collectPages } from '../../shared/paging'
-import { NO_RETRY } from '../clients'
+import { withDeadline } from '../clients'
 import type { GcpListCall } from './planner'
 
 export type TimeSeriesApi = Pick<MetricServiceClient, 'listTimeSeries'>
@@ -11,26 +11,35 @@ export type TimeSeriesApi = Pick<MetricServiceClient, 'listTimeSeries'>
 const ts = (d: Date) => ({ seconds: Math.floor(d.getTime() / 1000), nanos: 0 })
 
 /** One timeSeries.list (plus its pages) for one metric type of one project. */
-export async function fetchTimeSeries(api: TimeSeriesApi, c: GcpListCall, run: Run): Promise<MetricPoint[]> {
+export async function fetchTimeSeries(
+  api: TimeSeriesApi,
+  c: GcpListCall,
+  run: Run,
+  signal?: AbortSignal,
+): Promise<MetricPoint[]> {
   const wanted = new Set(c.ids)
   const series = await collectPages(
     run,
     { api: 'gcp.monitoring', operation: 'timeSeries.list', units: 1 },
     async (token) => {
-      const [items, next] = await api.listTimeSeries(
-        {
-          name: `projects/${c.projectId}`,
-          filter: c.filter,
-          interval: { startTime: ts(c.start), endTime: ts(c.end) },
-          aggregation: {
-            alignmentPeriod: { seconds: c.def.periodSeconds },
-            perSeriesAligner: c.aligner as unknown as protos.google.monitoring.v3.Aggregation.Aligner,
-          },
-          view: 'FULL',
-          pageSize: 100_000,
-          ...(token ? { pageToken: token } : {}),
-        },
-        NO_RETRY,
+      const [items, next] = await withDeadline(
+        (o) =>
+          api.listTimeSeries(
+            {
+              name: `projects/${c.projectId}`,
+              filter: c.filter,
+              interval: { startTime: ts(c.start), endTime: ts(c.end) },
+              aggregation: {
+                alignmentPeriod: { seconds: c.def.periodSeconds },
+                perSeriesAligner: c.aligner as unknown as protos.google.monitoring.v3.Aggregation.Aligner,
+              },
+              view: 'FULL',
+              pageSize: 100_000,
+              ...(token ? { pageToken: token } : {}),
+            },
+            o,
+          ),
+        signal,
       )
       if (!Array.isArray(items)) throw badResponse('timeSeries.list returned no series')
       return { items, next: next?.pageToken || undefined }

@@ -4,7 +4,7 @@ import type { NormalizedResource } from '../../contract'
 import { badResponse } from '../../shared/call'
 import { mapState, tagsFromRecord, toDate } from '../../shared/normalize'
 import { collectPages } from '../../shared/paging'
-import { NO_RETRY } from '../clients'
+import { withDeadline } from '../clients'
 import type { GcpProjectScope } from '../scope'
 
 export type SqlInstancesApi = Pick<SqlInstancesServiceClient, 'list'>
@@ -28,9 +28,9 @@ export async function listGcpSqlInstances(
   s: GcpProjectScope,
 ): Promise<NormalizedResource[]> {
   return collectPages(s.run, { api: 'gcp.sql', operation: 'instances.list' }, async (token) => {
-    const [res] = await api.list(
-      { project: s.projectId, maxResults: 500, ...(token ? { pageToken: token } : {}) },
-      NO_RETRY,
+    const [res] = await withDeadline(
+      (o) => api.list({ project: s.projectId, maxResults: 500, ...(token ? { pageToken: token } : {}) }, o),
+      s.signal,
     )
     if (!res || typeof res !== 'object') throw badResponse('sql instances.list returned nothing')
     return {
