@@ -118,9 +118,19 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close()
   server?.kill('SIGTERM')
-  // Leave nothing behind in the shared Redis: this run's queues (and the schedulers in them) go away.
-  if (worker) await Promise.all(Object.values(worker.runtime.queues).map((q) => q.obliterate({ force: true }).catch(() => {})))
+  // Leave nothing behind in the shared Redis: every key under this run's prefix (queues, schedulers, locks,
+  // cursors) goes, through a connection of our own that outlives the worker's.
+  const redis = worker ? (await worker.runtime.queues.maintenance.client).duplicate() : undefined
   await worker?.stop()
+  if (redis) {
+    let cursor = '0'
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `{${QUEUE_PREFIX}}:*`, 'COUNT', 500)
+      cursor = next
+      if (keys.length) await redis.del(...keys)
+    } while (cursor !== '0')
+    await redis.quit()
+  }
   await sim?.stop()
   await db?.drop()
   console.info(`[e2e walk] seconds since start: ${JSON.stringify(timings)}`)
