@@ -89,6 +89,62 @@ export function effectivePollSeconds(limits: PlanLimits, requestedSeconds: numbe
 /** True when the tenant's subscription is suspended or cancelled: keep data, stop polling. */
 export async function pollingPaused(db: PrismaClient, tenantId: string): Promise<boolean> {
   const subs = await db.marketplaceSubscription.findMany({ where: { tenantId }, select: { status: true } })
-  if (subs.length === 0) return false // direct customers
-  return !subs.some((s) => s.status === 'active')
+  return subscriptionsPausePolling(subs.map((s) => s.status))
+}
+
+/** The subscription rule behind `pollingPaused`, for callers that already loaded the statuses. */
+export function subscriptionsPausePolling(statuses: readonly string[]): boolean {
+  if (statuses.length === 0) return false // direct customers
+  return !statuses.includes('active')
+}
+
+// ------------------------------------------------------------------ monitored resources
+//
+// The one definition of "monitored", shared by the scheduler (what to poll) and the web (what to label):
+//
+//   A tenant's monitored resources are its first N non-terminated resources ordered by
+//   (first_seen_at, id), N = the plan's monitoredResources (null = all). The rest are inventoried
+//   but not polled for metrics ("not monitored: plan limit").
+//
+// Oldest first so a resource never loses monitoring because newer ones appeared.
+
+/** Ordering that decides which resources are monitored first (oldest seen first, id breaks ties). */
+export const MONITORED_ORDER_SQL = 'first_seen_at ASC, id ASC'
+
+/** Pure form of the rule: is the resource at 0-based `rank` (in MONITORED_ORDER) beyond the limit? */
+export function beyondMonitoredLimit(rank: number, limit: number | null): boolean {
+  return limit !== null && rank >= limit
+}
+
+/** A raw-SQL runner (the web's tenant-scoped `tenantQuery`, or a worker pool's query). */
+export type SqlRunner = <R extends Record<string, unknown>>(text: string, params?: unknown[]) => Promise<R[]>
+
+export interface MonitoredCutoff {
+  limit: number | null
+  /** (first_seen_at, id) of the last monitored resource; null when nothing is beyond the limit. */
+  last: { firstSeenAt: Date; id: string } | null
+  notMonitored: number
+  total: number
+}
+
+/** The cutoff for one tenant. */
+export async function monitoredCutoff(sql: SqlRunner, tenantId: string, limit: number | null): Promise<MonitoredCutoff> {
+  const [count] = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM resource WHERE tenant_id = $1 AND state <> 'terminated'`, [tenantId])
+  const total = count?.n ?? 0
+  if (limit === null || total <= limit) return { limit, last: null, notMonitored: 0, total }
+  if (limit === 0) return { limit, last: { firstSeenAt: new Date(0), id: '00000000-0000-0000-0000-000000000000' }, notMonitored: total, total }
+  const [row] = await sql<{ first_seen_at: Date; id: string }>(
+    `SELECT first_seen_at, id::text FROM resource WHERE tenant_id = $1 AND state <> 'terminated'
+     ORDER BY ${MONITORED_ORDER_SQL} OFFSET $2 LIMIT 1`,
+    [tenantId, limit - 1],
+  )
+  return { limit, last: row ? { firstSeenAt: row.first_seen_at, id: row.id } : null, notMonitored: total - limit, total }
+}
+
+/** Is a (non-terminated) resource beyond the cutoff? uuid text order = PostgreSQL's uuid order. */
+export function isBeyondCutoff(c: MonitoredCutoff, r: { firstSeenAt: Date; id: string; state: string }): boolean {
+  if (!c.last || r.state === 'terminated') return false
+  const a = r.firstSeenAt.getTime()
+  const b = c.last.firstSeenAt.getTime()
+  return a > b || (a === b && r.id > c.last.id)
 }

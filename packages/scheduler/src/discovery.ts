@@ -4,7 +4,8 @@
  *   changed  → updated
  *   gone     → state 'terminated' + terminated_at (kept for history) — only in regions whose listing
  *              succeeded: a failed region must never make its resources look deleted.
- * Each change emits a resource.created / updated / terminated event (resource_event table).
+ * Each change emits a resource.created / updated / terminated event (resource_event table); the events of
+ * an account's first successful inventory carry `baseline: true` (alert rules ignore them).
  */
 import { randomUUID } from 'node:crypto'
 import { AppError, type CloudKind } from '@cms/core'
@@ -107,7 +108,10 @@ export async function applyInventory(
   return rt.prisma.$transaction(
     async (tx) => {
       // Lock the account row: two discoveries of one account (a retry racing a scheduled run) serialize.
-      await tx.$executeRaw`SELECT 1 FROM cloud_account WHERE id = ${p.accountId}::uuid FOR UPDATE`
+      const [lock] = await tx.$queryRaw<Array<{ last_success_at: Date | null }>>`SELECT last_success_at FROM cloud_account WHERE id = ${p.accountId}::uuid FOR UPDATE`
+      // An account's first complete inventory is a baseline, not news: its events are kept for history
+      // but flagged, so "resource.created" alerts do not fire for everything that already existed.
+      const baseline = lock !== undefined && lock.last_success_at === null
       const existing: Existing[] = await tx.resource.findMany({
         where: { tenantId: p.tenantId, accountId: p.accountId },
         select: { id: true, nativeId: true, region: true, type: true, name: true, state: true, nativeState: true, tags: true, attributes: true, terminatedAt: true },
@@ -142,7 +146,13 @@ export async function applyInventory(
             firstSeenAt: now,
             lastSeenAt: now,
           })
-          events.push({ tenantId: p.tenantId, accountId: p.accountId, resourceId: id, type: 'resource.created', data: jsonOf({ nativeId: r.nativeId, type: r.type, region: r.region, name: r.name }) })
+          events.push({
+            tenantId: p.tenantId,
+            accountId: p.accountId,
+            resourceId: id,
+            type: 'resource.created',
+            data: jsonOf({ nativeId: r.nativeId, type: r.type, region: r.region, name: r.name, ...(baseline ? { baseline: true } : {}) }),
+          })
           continue
         }
         const next = { region: r.region, type: r.type, name: r.name, state: r.state, nativeState: r.nativeState, tags: r.tags, attributes: r.attributes }

@@ -7,6 +7,7 @@
  */
 import { AppError, type CloudKind } from '@cms/core'
 import { loadAccountCredentials } from '@cms/db'
+import { isBeyondCutoff, monitoredCutoff, monitoredResourceLimit, type SqlRunner } from '@cms/marketplace'
 import type { ApiCallCount, MetricDefinition, MetricPoint, MetricTarget, Provider } from '@cms/providers'
 import { CATALOG, jobIds } from './catalog'
 import { countCalls, providerContext } from './discovery'
@@ -86,6 +87,8 @@ export interface FetchOutcome {
   from?: Date
   to?: Date
   targets: number
+  /** Resources of the region beyond the plan's monitored limit (inventoried, not polled). */
+  notMonitored?: number
   fresh?: number
   fetched: number
   written: number
@@ -118,7 +121,7 @@ export async function runMetricsFetch(
       // Resources terminated inside the window still have points to collect before they went away.
       OR: [{ terminatedAt: null }, { terminatedAt: { gt: new Date(earliestPossible) } }],
     },
-    select: { id: true, type: true, nativeId: true, region: true, attributes: true, createdAtCloud: true, firstSeenAt: true },
+    select: { id: true, type: true, nativeId: true, region: true, attributes: true, createdAtCloud: true, firstSeenAt: true, terminatedAt: true },
   })
   // Per type, the definitions of this group, passed as `metricsByType` so every type is fetched in
   // one batched call (the provider packs them at the physical minimum of API calls).
@@ -127,8 +130,19 @@ export async function runMetricsFetch(
     if (defsByType.has(r.type)) continue
     defsByType.set(r.type, metricsApi.catalog(r.type).filter((d) => groupKey(d.periodSeconds) === p.group))
   }
-  const targets = resources.filter((r) => (defsByType.get(r.type)?.length ?? 0) > 0)
-  if (targets.length === 0) return { targets: 0, fetched: 0, written: 0 }
+  const withMetrics = resources.filter((r) => (defsByType.get(r.type)?.length ?? 0) > 0)
+  // Plan limit: only the tenant's first N resources by (first_seen_at, id) are polled — the same rule
+  // the web uses to label "not monitored" (@cms/marketplace). Terminated ones keep their last points.
+  const limit = withMetrics.length > 0 ? await monitoredResourceLimit(rt.prisma, p.tenantId) : null
+  let notMonitored = 0
+  let targets = withMetrics
+  if (limit !== null) {
+    const sql: SqlRunner = async (text, params) => (await rt.pool.query(text, params)).rows
+    const cutoff = await monitoredCutoff(sql, p.tenantId, limit)
+    targets = withMetrics.filter((r) => !isBeyondCutoff(cutoff, { firstSeenAt: r.firstSeenAt, id: r.id, state: r.terminatedAt ? 'terminated' : 'running' }))
+    notMonitored = withMetrics.length - targets.length
+  }
+  if (targets.length === 0) return { targets: 0, notMonitored, fetched: 0, written: 0 }
 
   // Resources with nothing stored yet (just discovered, or created well before discovery saw them) get
   // an extra fetch of their own back to their creation (capped by maxBackfill), so their first minutes
@@ -157,7 +171,7 @@ export async function runMetricsFetch(
   const wNew = earliestNew === null ? null : computeWindow({ ...tuning, earliestNew })
   // The fresh resources' extra range: from their creation to where the main window starts.
   const extra = wNew && (!w || wNew.from < w.from) ? { from: wNew.from, to: w ? w.from : wNew.to } : null
-  if (!w && !extra) return { targets: targets.length, fetched: 0, written: 0 }
+  if (!w && !extra) return { targets: targets.length, notMonitored, fetched: 0, written: 0 }
 
   const creds = await loadAccountCredentials(rt.prisma, rt.vault, p.tenantId, p.accountId)
   const ctx = providerContext(rt, signal)
@@ -221,5 +235,5 @@ export async function runMetricsFetch(
   }
   rt.telemetry.pointsWritten.inc(written)
   rt.telemetry.lag.set({ tenant: p.tenantId, account: p.accountId }, Math.max(0, (rt.now().getTime() - newMark) / 1000))
-  return { from: new Date(extra?.from ?? w!.from), to: new Date(newMark), targets: targets.length, fresh: fresh.size, fetched: points.length, written }
+  return { from: new Date(extra?.from ?? w!.from), to: new Date(newMark), targets: targets.length, notMonitored, fresh: fresh.size, fetched: points.length, written }
 }

@@ -1,9 +1,12 @@
 /**
- * Schedule intervals and retention by plan, overridable per tenant (organization.settings.schedule)
- * and per account (cloud_account.settings.schedule). The database is the source of truth: the
- * reconciler reads these and (re)creates BullMQ job schedulers to match.
+ * Schedule intervals: defaults, overridable per tenant (organization.settings.schedule) and per account
+ * (cloud_account.settings.schedule), then raised to the tenant's plan minimum (`plan.limits.minPollSeconds`,
+ * via @cms/marketplace's `effectivePollSeconds`). Plans are data (table `plan`), so a plan change takes
+ * effect at the next reconcile. The database is the source of truth: the reconciler reads these and
+ * (re)creates BullMQ job schedulers to match.
  */
 import { z } from 'zod'
+import { effectivePollSeconds, planLimitsSchema, type PlanLimits } from '@cms/marketplace'
 
 export interface ScheduleSettings {
   discoveryIntervalMs: number
@@ -20,12 +23,6 @@ export const DEFAULT_SCHEDULE: ScheduleSettings = {
   billingIntervalMs: 8 * 3600_000,
   credentialFailuresBeforeBackoff: 3,
   credentialBackoffMs: 3600_000,
-}
-
-export const PLAN_SCHEDULES: Record<string, Partial<ScheduleSettings>> = {
-  free: { metricsIntervalMs: 60_000 },
-  pro: { metricsIntervalMs: 60_000 },
-  enterprise: { discoveryIntervalMs: 30_000, metricsIntervalMs: 60_000 },
 }
 
 const overridesSchema = z
@@ -49,8 +46,21 @@ function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
 }
 
-export function resolveSchedule(planId: string, tenantSettings: unknown, accountSettings: unknown): ScheduleSettings {
-  return { ...DEFAULT_SCHEDULE, ...(PLAN_SCHEDULES[planId] ?? {}), ...overrides(tenantSettings), ...overrides(accountSettings) }
+/** A plan's stored limits; null when the row does not parse (then only the defaults apply). */
+export function parsePlanLimits(limits: unknown): PlanLimits | null {
+  const r = planLimitsSchema.safeParse(limits)
+  return r.success ? r.data : null
+}
+
+/**
+ * The account's effective schedule. Polling intervals (discovery, metrics, billing) are raised to the
+ * plan's minimum — a tenant setting can slow polling down, never speed it up past the plan.
+ */
+export function resolveSchedule(limits: PlanLimits | null, tenantSettings: unknown, accountSettings: unknown): ScheduleSettings {
+  const s = { ...DEFAULT_SCHEDULE, ...overrides(tenantSettings), ...overrides(accountSettings) }
+  if (!limits) return s
+  const raise = (ms: number) => effectivePollSeconds(limits, ms / 1000) * 1000
+  return { ...s, discoveryIntervalMs: raise(s.discoveryIntervalMs), metricsIntervalMs: raise(s.metricsIntervalMs), billingIntervalMs: raise(s.billingIntervalMs) }
 }
 
 export interface RetentionSettings {

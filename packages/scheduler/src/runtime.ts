@@ -5,6 +5,10 @@
  */
 import type pg from 'pg'
 import type { Queue } from 'bullmq'
+import type { Redis } from 'ioredis'
+import type { MarketplaceMeteringClient } from '@aws-sdk/client-marketplace-metering'
+import type { DeliveryPolicy, UrlPolicy } from '@cms/alerts'
+import type { Dispatcher } from 'undici'
 import type { Logger, Vault } from '@cms/core'
 import type { PrismaClient } from '@cms/db'
 import type { Endpoints, ProviderRegistry, ApiBudget } from '@cms/providers'
@@ -44,4 +48,11 @@ export interface Runtime {
   now: () => Date
   /** Re-reconcile one account's schedules (after its status changed). */
   reconcileAccount(accountId: string): Promise<void>
+  /** The worker's Redis connection and BullMQ prefix (small bookkeeping keys, e.g. alert cursors). */
+  redis: Redis
+  prefix: string
+  /** Outgoing webhooks: retry policy, SSRF policy and the one pinned dispatcher of this process. */
+  webhooks: { policy: DeliveryPolicy; urlPolicy: UrlPolicy; dispatcher: Dispatcher }
+  /** AWS Marketplace metering (BatchMeterUsage) with our poller keys; null = not configured. */
+  metering: Pick<MarketplaceMeteringClient, 'send'> | null
 }

@@ -1,14 +1,17 @@
 /**
- * The database is the source of truth for schedules. `reconcile` reads accounts (status, pause, plan
- * and settings) and makes BullMQ's job schedulers match: creates missing ones, updates changed
- * intervals, removes those of deleted/paused accounts. Idempotent, so it runs on start, on
- * notifyAccountChanged, after a Redis reconnect, and periodically (a flushed Redis heals itself).
+ * The database is the source of truth for schedules. `reconcile` reads accounts (status, pause, plan,
+ * marketplace subscription and settings) and makes BullMQ's job schedulers match: creates missing ones,
+ * updates changed intervals, removes those of deleted/paused accounts and of tenants whose subscription
+ * is suspended or cancelled (their data is kept). Idempotent, so it runs on start, on
+ * notifyAccountChanged / notifyTenantChanged, after a Redis reconnect, and periodically (a flushed
+ * Redis heals itself; a subscription or plan changed by the marketplace code is picked up there).
  */
 import type { Queue } from 'bullmq'
 import type { PrismaClient } from '@cms/db'
+import { subscriptionsPausePolling } from '@cms/marketplace'
 import { inCredentialBackoff } from './account-status'
 import { CATALOG, schedulerIds, type ActiveQueue } from './catalog'
-import { resolveSchedule } from './plans'
+import { parsePlanLimits, resolveSchedule } from './plans'
 
 export interface DesiredSchedule {
   id: string
@@ -26,18 +29,33 @@ export interface AccountRow {
   lastErrorCode: string | null
   consecutiveFails: number
   settings: unknown
-  tenant: { planId: string; settings: unknown }
+  tenant: { settings: unknown; plan: { limits: unknown }; subscriptions: Array<{ status: string }> }
 }
 
 export interface GlobalIntervals {
   rollupMs: number
   retentionMs: number
+  /** Outbox recovery for webhook deliveries. */
+  webhookSweepMs: number
+  /** Account health rules (polling lag). */
+  alertsSweepMs: number
+  meteringMs: number
+  purgeMs: number
 }
-export const DEFAULT_GLOBAL_INTERVALS: GlobalIntervals = { rollupMs: 30_000, retentionMs: 3600_000 }
+export const DEFAULT_GLOBAL_INTERVALS: GlobalIntervals = {
+  rollupMs: 30_000,
+  retentionMs: 3600_000,
+  webhookSweepMs: 60_000,
+  alertsSweepMs: 5 * 60_000,
+  meteringMs: 3600_000,
+  purgeMs: 24 * 3600_000,
+}
 
 export function desiredForAccount(a: AccountRow): DesiredSchedule[] {
   if (a.pausedAt || a.status === 'paused') return []
-  const s = resolveSchedule(a.tenant.planId, a.tenant.settings, a.settings)
+  // Suspended or cancelled marketplace subscription: stop polling, keep the data.
+  if (subscriptionsPausePolling(a.tenant.subscriptions.map((x) => x.status))) return []
+  const s = resolveSchedule(parsePlanLimits(a.tenant.plan.limits), a.tenant.settings, a.settings)
   const data = { tenantId: a.tenantId, accountId: a.id }
   // Repeated credential failures: discovery only, at the backoff interval (hourly), instead of hammering
   // the cloud; metrics and billing resume when an attempt succeeds.
@@ -53,8 +71,13 @@ export function desiredGlobal(g: GlobalIntervals): DesiredSchedule[] {
   return [
     { id: 'rollup', queue: 'maintenance', name: 'rollup.run', every: g.rollupMs, data: {} },
     { id: 'retention', queue: 'maintenance', name: 'retention.run', every: g.retentionMs, data: {} },
+    { id: 'webhooks-sweep', queue: 'maintenance', name: 'webhooks.sweep', every: g.webhookSweepMs, data: {} },
+    { id: 'alerts-sweep', queue: 'maintenance', name: 'alerts.sweep', every: g.alertsSweepMs, data: {} },
+    { id: 'metering', queue: 'maintenance', name: 'metering.run', every: g.meteringMs, data: {} },
+    { id: 'subscriptions-purge', queue: 'maintenance', name: 'subscriptions.purge', every: g.purgeMs, data: {} },
   ]
 }
+const GLOBAL_IDS = new Set(desiredGlobal(DEFAULT_GLOBAL_INTERVALS).map((d) => d.id))
 
 const accountSelect = {
   id: true,
@@ -64,7 +87,7 @@ const accountSelect = {
   lastErrorCode: true,
   consecutiveFails: true,
   settings: true,
-  tenant: { select: { planId: true, settings: true } },
+  tenant: { select: { settings: true, plan: { select: { limits: true } }, subscriptions: { select: { status: true } } } },
 } as const
 
 function jobOpts(queue: ActiveQueue, name: string) {
@@ -89,20 +112,31 @@ export interface ReconcileResult {
   accounts: number
 }
 
-/** Reconcile every account (and the global schedules) — or just one account when `accountId` is set. */
+/**
+ * Reconcile every account (and the global schedules) — or just one account when `accountId` is set, or
+ * one tenant's accounts when `tenantId` is set (plan or subscription changed).
+ */
 export async function reconcileSchedules(
   prisma: PrismaClient,
-  queues: Record<ActiveQueue, Queue>,
-  opts: { accountId?: string; global?: GlobalIntervals } = {},
+  queues: Partial<Record<ActiveQueue, Queue>>,
+  opts: { accountId?: string; tenantId?: string; global?: GlobalIntervals } = {},
 ): Promise<ReconcileResult> {
   const desired = new Map<string, DesiredSchedule>()
   let accounts = 0
+  // Scoped runs only touch schedulers of these accounts (null = every account, plus the global ones).
+  let scope: Set<string> | null = null
   if (opts.accountId) {
+    scope = new Set([opts.accountId])
     const a = await prisma.cloudAccount.findFirst({ where: { id: opts.accountId }, select: accountSelect })
     if (a) {
       accounts = 1
       for (const d of desiredForAccount(a)) desired.set(`${d.queue}|${d.id}`, d)
     }
+  } else if (opts.tenantId) {
+    const rows = await prisma.cloudAccount.findMany({ where: { tenantId: opts.tenantId }, select: accountSelect })
+    scope = new Set(rows.map((a) => a.id))
+    accounts = rows.length
+    for (const a of rows) for (const d of desiredForAccount(a)) desired.set(`${d.queue}|${d.id}`, d)
   } else {
     let cursor: string | undefined
     for (;;) {
@@ -122,7 +156,8 @@ export async function reconcileSchedules(
 
   let upserted = 0
   let removed = 0
-  for (const [qname, queue] of Object.entries(queues) as Array<[ActiveQueue, Queue]>) {
+  for (const [qname, queue] of Object.entries(queues) as Array<[ActiveQueue, Queue | undefined]>) {
+    if (!queue) continue
     const existing = await queue.getJobSchedulers(0, -1)
     const have = new Map(existing.map((s) => [s.key, s]))
     for (const d of desired.values()) {
@@ -134,9 +169,9 @@ export async function reconcileSchedules(
     }
     for (const s of existing) {
       const m = ACCOUNT_ID_RE.exec(s.key)
-      const ours = m !== null || (!opts.accountId && (s.key === 'rollup' || s.key === 'retention'))
+      const ours = m !== null || (!scope && GLOBAL_IDS.has(s.key))
       if (!ours) continue
-      if (opts.accountId && m?.[2] !== opts.accountId) continue
+      if (scope && !(m?.[2] && scope.has(m[2]))) continue
       if (!desired.has(`${qname}|${s.key}`)) {
         await queue.removeJobScheduler(s.key)
         removed++

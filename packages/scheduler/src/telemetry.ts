@@ -26,6 +26,13 @@ export class Telemetry {
     registers: [this.registry],
   })
   readonly budgetWaits = new Counter({ name: 'cms_api_budget_waits_total', help: 'Times a call waited for the shared API budget', labelNames: ['api'] as const, registers: [this.registry] })
+  readonly webhookAttempts = new Counter({ name: 'cms_webhook_attempts_total', help: 'Webhook delivery attempts by result', labelNames: ['status'] as const, registers: [this.registry] })
+  readonly webhookEndpointsDisabled = new Counter({
+    name: 'cms_webhook_endpoints_disabled_total',
+    help: 'Webhook endpoints disabled by a delivery (410 gone, or failing for days)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  })
   readonly queueDepth: Gauge<'queue' | 'state'>
 
   constructor(queues: () => Queue[]) {

@@ -12,18 +12,22 @@ import type { AddressInfo } from 'node:net'
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq'
 import { Redis } from 'ioredis'
 import type pg from 'pg'
-import { createLogger, type Logger, type Vault } from '@cms/core'
+import { createWebhookDispatcher, DEFAULT_DELIVERY_POLICY, deliveryPolicyFromConfig, systemResolver, urlPolicyFromConfig, type DeliveryPolicy, type UrlPolicy } from '@cms/alerts'
+import { createLogger, loadConfig, type Logger, type Vault } from '@cms/core'
 import { createPool, createPrisma, type PrismaClient } from '@cms/db'
 import type { Endpoints, ProviderRegistry } from '@cms/providers'
 import { limitForKey } from '@cms/providers/shared/limits'
+import type { MarketplaceMeteringClient } from '@aws-sdk/client-marketplace-metering'
 import { ACCOUNT_FAILURE_CODES, describeFailure, recordAccountFailure, recordAccountSuccess } from './account-status'
+import { afterAccountStatus, afterBilling, afterDiscovery, afterMetrics, runAlertsSweep, runDelivery, runEvaluation, runWebhookSweep } from './alerting'
 import { RedisBudget, type BucketLimit } from './budget'
 import { ACTIVE_QUEUES, jobIds, jobSpec, type ActiveQueue, type JobName, type Payload } from './catalog'
 import { queuePrefix } from './config'
 import { runBilling } from './billing'
 import { runDiscovery } from './discovery'
+import { meteringClientFor, runMetering, runPurge } from './marketplace-jobs'
 import { runMetricsFetch, runMetricsTick } from './metrics-job'
-import { resolveSchedule } from './plans'
+import { parsePlanLimits, resolveSchedule } from './plans'
 import { DEFAULT_METRICS_TUNING, type MetricsTuning, type Runtime } from './runtime'
 import { DEFAULT_GLOBAL_INTERVALS, reconcileSchedules, type GlobalIntervals, type ReconcileResult } from './schedules'
 import { drainRollups } from './storage/rollups'
@@ -58,6 +62,17 @@ export interface WorkerOptions {
   dbPoolMax?: number
   budgetLimit?: (key: string) => BucketLimit
   now?: () => Date
+  /**
+   * Outgoing webhooks. Default: from the process configuration (`urlPolicyFromConfig()`,
+   * `deliveryPolicyFromConfig()` with CMS_WEBHOOK_TIME_FACTOR); without one (an embedded worker), the
+   * strict URL policy (public targets only) and the real retry schedule.
+   */
+  webhooks?: { urlPolicy?: UrlPolicy; policy?: DeliveryPolicy }
+  /**
+   * AWS Marketplace metering client. Default: built from `endpoints.aws` + `awsPoller` (CMS_AWS_ENDPOINT
+   * and our poller keys), or none when there are no poller keys (`metering.run` then skips). null = none.
+   */
+  metering?: Pick<MarketplaceMeteringClient, 'send'> | null
 }
 
 export interface StartedWorker {
@@ -76,23 +91,36 @@ const HANDLERS: Handlers = {
       const out = await runDiscovery(rt, d, signal)
       if (out) {
         const s = await recordAccountSuccess(rt.prisma, d.tenantId, d.accountId, rt.now())
-        if (s?.changed) await rt.reconcileAccount(d.accountId)
+        if (s?.changed) {
+          await rt.reconcileAccount(d.accountId)
+          await afterAccountStatus(rt, d)
+        }
       }
+      // Also when this run found nothing new: events a crashed run committed are evaluated now.
+      await afterDiscovery(rt, d)
       return out
     },
   },
   metrics: {
     'metrics.tick': (rt, d) => runMetricsTick(rt, d),
-    'metrics.fetch': (rt, d, signal) => runMetricsFetch(rt, d, signal),
+    'metrics.fetch': async (rt, d, signal) => {
+      const out = await runMetricsFetch(rt, d, signal)
+      if (out.written > 0 && out.to) await afterMetrics(rt, { ...d, mark: out.to.getTime() })
+      return out
+    },
   },
   billing: {
-    'billing.run': (rt, d, signal) => runBilling(rt, d, signal),
+    'billing.run': async (rt, d, signal) => {
+      const out = await runBilling(rt, d, signal)
+      if (out.rows > 0) await afterBilling(rt, d)
+      return out
+    },
   },
   maintenance: {
     'rollup.run': (rt) => drainRollups(rt.pool),
     'retention.run': async (rt) => ({ created: await ensurePartitions(rt.pool, rt.now()), dropped: await applyRetention(rt.pool, rt.now()) }),
     'schedules.reconcile': async (rt, d) => {
-      if (!d.accountId) return reconcileSchedules(rt.prisma, rt.queues)
+      if (!d.accountId) return reconcileSchedules(rt.prisma, rt.queues, d.tenantId ? { tenantId: d.tenantId } : {})
       const r = await reconcileSchedules(rt.prisma, rt.queues, { accountId: d.accountId })
       // A changed account (new, edited credentials, resumed) is discovered right away, not at the next tick.
       const a = await rt.prisma.cloudAccount.findFirst({ where: { id: d.accountId }, select: { tenantId: true, pausedAt: true, status: true } })
@@ -106,7 +134,32 @@ const HANDLERS: Handlers = {
       }
       return r
     },
+    'webhooks.sweep': (rt) => runWebhookSweep(rt),
+    'alerts.sweep': (rt) => runAlertsSweep(rt),
+    'metering.run': (rt) => runMetering(rt),
+    'subscriptions.purge': (rt) => runPurge(rt),
   },
+  alerts: {
+    'alerts.evaluate': (rt, d) => runEvaluation(rt, d),
+  },
+  webhooks: {
+    'webhook.deliver': (rt, d, _signal, job) => runDelivery(rt, d, job.id),
+  },
+}
+
+/** Webhook policies from the process configuration; an embedded worker without one gets the strict defaults. */
+function webhookPolicies(o: WorkerOptions['webhooks'], log: Logger): { urlPolicy: UrlPolicy; policy: DeliveryPolicy } {
+  if (o?.urlPolicy && o.policy) return { urlPolicy: o.urlPolicy, policy: o.policy }
+  let config: ReturnType<typeof loadConfig> | null = null
+  try {
+    config = loadConfig()
+  } catch {
+    log.debug('no product configuration: webhooks use the strict URL policy and the real retry schedule')
+  }
+  return {
+    urlPolicy: o?.urlPolicy ?? (config ? urlPolicyFromConfig() : { allowPrivate: false, requireHttps: true, resolver: systemResolver }),
+    policy: o?.policy ?? (config ? deliveryPolicyFromConfig({ timeFactor: config.CMS_WEBHOOK_TIME_FACTOR }) : DEFAULT_DELIVERY_POLICY),
+  }
 }
 
 /** Jobs whose failures say something about the account (written back to cloud_account). */
@@ -127,6 +180,11 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
   const telemetry = new Telemetry(() => Object.values(queues))
   const budget = new RedisBudget(redis, prefix, options.budgetLimit ?? limitForKey, (key) => telemetry.budgetWaits.inc({ api: key.split(':').slice(3).join(':') }))
   const globalIntervals = { ...DEFAULT_GLOBAL_INTERVALS, ...options.global }
+  const { urlPolicy, policy } = webhookPolicies(options.webhooks, log)
+  // One SSRF-pinned dispatcher per process (connection pools are per dispatcher); closed on stop.
+  const dispatcher = createWebhookDispatcher(urlPolicy)
+  const ownMetering = options.metering === undefined ? meteringClientFor({ endpoint: options.endpoints?.aws, awsPoller: options.awsPoller }) : null
+  const metering = options.metering === undefined ? ownMetering : options.metering
 
   const rt: Runtime = {
     prisma,
@@ -145,6 +203,10 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
     reconcileAccount: async (accountId) => {
       await reconcileSchedules(prisma, queues, { accountId })
     },
+    redis,
+    prefix,
+    webhooks: { policy, urlPolicy, dispatcher },
+    metering,
   }
 
   const reconcile = (o: { accountId?: string } = {}) => reconcileSchedules(prisma, queues, { ...o, global: globalIntervals })
@@ -185,6 +247,9 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
     discovery: Math.max(2, Math.ceil(concurrency / 2)),
     billing: 2,
     maintenance: 2,
+    alerts: 2,
+    // One attempt waits on someone else's server (up to 15 s): more in flight, little CPU.
+    webhooks: Math.max(4, concurrency),
   }
   const workers: Worker[] = []
   for (const qname of options.queues ?? ACTIVE_QUEUES) {
@@ -219,6 +284,7 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
             if (accountLevel || final) {
               const r = await recordAccountFailure(prisma, ids.tenantId, ids.accountId, f, now()).catch(() => null)
               if (r && accountLevel) await maybeBackoff(rt, ids.accountId, r.consecutive_fails)
+              if (r) await afterAccountStatus(rt, { tenantId: ids.tenantId, accountId: ids.accountId }).catch((e: unknown) => jlog.warn({ err: (e as Error).message }, 'health evaluation not enqueued'))
             }
             // Retrying a revoked credential within seconds cannot help; the schedule tries again.
             if (accountLevel) throw new UnrecoverableError(`${f.code}: ${f.message}`)
@@ -283,6 +349,8 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
       const timedOut = await Promise.race([closing.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), grace).unref())])
       if (timedOut) await Promise.all(workers.map((w) => w.close(true).catch(() => {})))
       await Promise.all(Object.values(queues).map((q) => q.close().catch(() => {})))
+      await dispatcher.close().catch(() => {})
+      ownMetering?.destroy()
       await new Promise<void>((r) => (server ? server.close(() => r()) : r()))
       await redis.quit().catch(() => redis.disconnect())
       await Promise.all([prisma.$disconnect(), pool.end()]).catch(() => {})
@@ -292,8 +360,8 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
 }
 
 async function maybeBackoff(rt: Runtime, accountId: string, fails: number) {
-  const a = await rt.prisma.cloudAccount.findFirst({ where: { id: accountId }, select: { settings: true, tenant: { select: { planId: true, settings: true } } } })
+  const a = await rt.prisma.cloudAccount.findFirst({ where: { id: accountId }, select: { settings: true, tenant: { select: { settings: true, plan: { select: { limits: true } } } } } })
   if (!a) return
-  const s = resolveSchedule(a.tenant.planId, a.tenant.settings, a.settings)
+  const s = resolveSchedule(parsePlanLimits(a.tenant.plan.limits), a.tenant.settings, a.settings)
   if (fails === s.credentialFailuresBeforeBackoff) await rt.reconcileAccount(accountId)
 }

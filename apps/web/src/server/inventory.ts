@@ -4,8 +4,8 @@
  * state filter asks for them.
  */
 import { AppError } from '@cms/core'
-import { monitoredResourceLimit } from '@cms/marketplace'
-import { isBeyondCutoff, monitoredCutoff, planDb } from './plans'
+import { isBeyondCutoff, monitoredCutoff, monitoredResourceLimit } from '@cms/marketplace'
+import { planDb } from './plans'
 import type { ResourceQuery } from './api/schemas'
 import { tenantQuery } from './tenant-sql'
 import type { TenantContext } from './tenant-guard'

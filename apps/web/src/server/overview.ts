@@ -1,8 +1,8 @@
 /** The overview dashboard in one round of aggregate queries (no per-resource work). */
-import { monitoredResourceLimit } from '@cms/marketplace'
+import { monitoredCutoff, monitoredResourceLimit } from '@cms/marketplace'
 import { alertList } from './alerts'
 import { costSummary, isoDay, monthStart } from './costs'
-import { monitoredCutoff, planDb } from './plans'
+import { planDb } from './plans'
 import type { TenantContext } from './tenant-guard'
 import { tenantQuery } from './tenant-sql'
 

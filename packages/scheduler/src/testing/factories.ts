@@ -3,6 +3,28 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import type { Vault } from '@cms/core'
 import { createCloudAccount, forTenant, type PrismaClient } from '@cms/db'
 import { createTenant } from '@cms/db/testing'
+import type { PlanLimits } from '@cms/marketplace'
+
+/**
+ * Plans are data: tests put their tenants on a 'test' plan row (created here, like any plan an operator
+ * adds) whose 1-second minimum lets them poll fast — the production path, no test-only branch.
+ * `limits` overrides some of its limits under another id (e.g. a monitored-resources cap).
+ */
+export async function ensureTestPlan(worker: PrismaClient, id = 'test', limits: Partial<PlanLimits> = {}): Promise<string> {
+  const all: PlanLimits = {
+    cloudAccounts: null,
+    monitoredResources: null,
+    minPollSeconds: 1,
+    retentionRawDays: 14,
+    retention5mDays: 90,
+    retention1hDays: 395,
+    alertRules: null,
+    webhookEndpoints: null,
+    ...limits,
+  }
+  await worker.plan.upsert({ where: { id }, create: { id, name: `Test (${id})`, limits: all, sort: 99 }, update: { limits: all } })
+  return id
+}
 
 export async function createTenantWithAccount(
   worker: PrismaClient,
@@ -10,12 +32,8 @@ export async function createTenantWithAccount(
   opts: { settings?: Record<string, unknown>; regions?: string[]; credentials?: unknown; planId?: string } = {},
 ) {
   const tenant = await createTenant(worker)
-  if (opts.settings || opts.planId) {
-    await worker.organization.update({
-      where: { id: tenant.id },
-      data: { settings: (opts.settings ?? {}) as object, planId: opts.planId ?? 'free' },
-    })
-  }
+  const planId = opts.planId ?? (await ensureTestPlan(worker))
+  await worker.organization.update({ where: { id: tenant.id }, data: { settings: (opts.settings ?? {}) as object, planId } })
   const account = await createCloudAccount(forTenant(worker, tenant.id), vault, tenant.id, {
     cloud: 'aws',
     name: 'test',

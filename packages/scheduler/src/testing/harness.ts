@@ -6,6 +6,7 @@ import { createCloudAccount, forTenant, type PrismaClient } from '@cms/db'
 import { createTenant } from '@cms/db/testing'
 import type pg from 'pg'
 import { createPool } from '@cms/db'
+import { ensureTestPlan } from './factories'
 
 /** A small worker-role pool whose idle-client errors (database dropped, proxy cut) are ignored. */
 export function testPool(url: string): pg.Pool {
@@ -32,12 +33,12 @@ export async function until<T>(fn: () => Promise<T | undefined | null | false>, 
   }
 }
 
-/** A tenant with the simulator's first AWS account connected (access keys), with `settings`. */
-export async function connectSimAwsAccount(worker: PrismaClient, vault: Vault, sim: CloudSim, settings: Record<string, unknown>, index = 0) {
+/** A tenant on the fast 'test' plan (or `planId`) with the simulator's AWS account `index` connected (access keys), with `settings`. */
+export async function connectSimAwsAccount(worker: PrismaClient, vault: Vault, sim: CloudSim, settings: Record<string, unknown>, index = 0, planId?: string) {
   const acct = sim.control.accounts().filter((a) => a.cloud === 'aws')[index]
   if (!acct || acct.cloud !== 'aws') throw new Error('no AWS account in the simulator')
   const tenant = await createTenant(worker)
-  await worker.organization.update({ where: { id: tenant.id }, data: { settings: settings as object } })
+  await worker.organization.update({ where: { id: tenant.id }, data: { settings: settings as object, planId: planId ?? (await ensureTestPlan(worker)) } })
   const account = await createCloudAccount(forTenant(worker, tenant.id), vault, tenant.id, {
     cloud: 'aws',
     name: acct.name,
