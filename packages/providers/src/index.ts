@@ -1,8 +1,11 @@
 export * from './contract'
 export { providers, providerFor, capabilitiesOf } from './registry'
-export { awsProvider } from './aws/provider'
-export { azureProvider } from './azure/provider'
-export { gcpProvider } from './gcp/provider'
+// The per-cloud providers are the registry's entries: importing this index loads no cloud SDK;
+// each cloud's is loaded on its first call (registry.ts).
+import { providers } from './registry'
+export const awsProvider = providers.aws
+export const azureProvider = providers.azure
+export const gcpProvider = providers.gcp
 export { TokenBucketBudget, KeyedConcurrency } from './shared/budget'
 export { API_LIMITS, budgetKey, limitForKey, type ApiLimit } from './shared/limits'
 export { CallMeter, mergeCalls, PRICES_USD } from './shared/calls'

@@ -9,6 +9,7 @@ import type { STS } from '@aws-sdk/client-sts'
 import type { CallRunner } from '../shared/call'
 import { badResponse } from '../shared/call'
 import { AwsClients, HOME_REGION } from './clients'
+import { LruCache } from '../shared/lru'
 
 export interface AwsSession {
   accountId: string
@@ -22,8 +23,12 @@ export interface AwsSession {
 }
 
 const REFRESH_MARGIN_MS = 5 * 60_000
-const roleCache = new Map<string, { creds: AwsCredentialIdentity; expiresAt: number; arn: string }>()
-const identityCache = new Map<string, { accountId: string; arn: string }>()
+// Bounded: a worker serves every tenant; an evicted entry costs one AssumeRole / GetCallerIdentity.
+const CACHE_SIZE = 4096
+const roleCache = new LruCache<string, { creds: AwsCredentialIdentity; expiresAt: number; arn: string }>(
+  CACHE_SIZE,
+)
+const identityCache = new LruCache<string, { accountId: string; arn: string }>(CACHE_SIZE)
 
 export function accountFromRoleArn(roleArn: string): string {
   const id = roleArn.split(':')[4]
@@ -32,7 +37,10 @@ export function accountFromRoleArn(roleArn: string): string {
 }
 
 /** Role credentials without base keys get our poller's keys (from the context); others pass unchanged. */
-export function withPollerKeys(creds: AwsCredentials, poller: { accessKeyId: string; secretAccessKey: string } | undefined): AwsCredentials {
+export function withPollerKeys(
+  creds: AwsCredentials,
+  poller: { accessKeyId: string; secretAccessKey: string } | undefined,
+): AwsCredentials {
   if (creds.method !== 'assumeRole' || creds.accessKeyId || !poller) return creds
   return { ...creds, accessKeyId: poller.accessKeyId, secretAccessKey: poller.secretAccessKey }
 }

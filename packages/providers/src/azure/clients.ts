@@ -19,6 +19,7 @@ import { MetricsClient } from '@azure/monitor-query-metrics'
 import type { AzureCredentials } from '@cms/core'
 import type { ProviderContext } from '../contract'
 import type { CallMeter } from '../shared/calls'
+import { LruCache } from '../shared/lru'
 
 export const ARM_SCOPE = 'https://management.azure.com/.default'
 
@@ -46,7 +47,9 @@ interface CachedCredential {
   credential: TokenCredential
   lastToken?: string
 }
-const credentials = new Map<string, CachedCredential>()
+// Bounded: a worker serves every tenant (and rotated secrets make new keys); an evicted service
+// principal costs one token request on its next use.
+const credentials = new LruCache<string, CachedCredential>(1024)
 
 /** Counts a token call only when MSAL actually fetched a new token (it serves cached ones silently). */
 class MeteredCredential implements TokenCredential {
