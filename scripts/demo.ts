@@ -11,6 +11,16 @@ import { LocalKeyring } from '@cms/core'
 import { migrateDeploy, repoRoot, startEmbeddedPostgres } from '@cms/db'
 import { portOpen } from './services'
 
+// One clear line for anything that stops the demo (the details are in the error's message).
+process.on('uncaughtException', (e) => {
+  console.error(`[demo] ${e instanceof Error ? e.message : String(e)}`)
+  process.exit(1)
+})
+process.on('unhandledRejection', (e) => {
+  console.error(`[demo] ${e instanceof Error ? e.message : String(e)}`)
+  process.exit(1)
+})
+
 const root = repoRoot()
 const dataDir = join(root, '.data')
 mkdirSync(dataDir, { recursive: true, mode: 0o755 })

@@ -40,7 +40,7 @@ export async function startEmbeddedPostgres(opts: {
 }): Promise<EmbeddedPg> {
   const dataDir = resolve(opts.dataDir)
   const port = opts.port ?? 54329
-  checkTraversable(join(dataDir, 'x'))
+  checkTraversable(dataDir)
   mkdirSync(dirname(dataDir), { recursive: true, mode: 0o755 })
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
