@@ -6,6 +6,7 @@
  */
 import { performance } from 'node:perf_hooks'
 import { call, setupWebTest } from '../test/harness'
+import { recordBench } from '../../../bench/lib'
 
 const N = Number(process.argv[2] ?? 60)
 
@@ -23,6 +24,10 @@ async function time(label: string, fn: () => Promise<unknown>, target: number) {
     xs.push(performance.now() - t0)
   }
   const p95 = pct(xs, 95)
+  recordBench([
+    { area: 'web', metric: `${label.trim()} p50`, value: pct(xs, 50), unit: 'ms' },
+    { area: 'web', metric: `${label.trim()} p95`, value: p95, unit: 'ms', target: Number.isFinite(target) ? `≤ ${target} ms` : undefined, pass: p95 <= target },
+  ])
   console.log(`${label.padEnd(34)} p50 ${pct(xs, 50).toFixed(1).padStart(7)} ms   p95 ${p95.toFixed(1).padStart(7)} ms   target p95 ≤ ${target} ms ${p95 <= target ? 'OK' : 'MISSED'}`)
 }
 

@@ -5,6 +5,7 @@
 import { request } from 'node:http'
 import type { MetricDataQuery } from '@aws-sdk/client-cloudwatch'
 import { startCloudSim } from '../src/start'
+import { recordBench } from '../../../bench/lib'
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
@@ -78,6 +79,10 @@ async function main(): Promise<void> {
   console.log(`simulator process with the 10,000-resource world: rss ${worldRss.toFixed(1)} MB  [target < 300 MB]`)
   console.log(`(whole bench process after loading the AWS SDK and ${raw.length + 35} large calls: rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(1)} MB)`)
   const ok = median(raw) < 20 && worldRss < 300
+  recordBench([
+    { area: 'cloudsim', metric: 'GetMetricData 500 queries × 60 points, median', value: median(raw), unit: 'ms', target: '< 20 ms', pass: median(raw) < 20 },
+    { area: 'cloudsim', metric: '10,000-resource world, simulator RSS', value: worldRss, unit: 'MB', target: '< 300 MB', pass: worldRss < 300 },
+  ])
   console.log(ok ? 'PASS' : 'FAIL')
   await sim.stop()
   if (!ok) process.exitCode = 1
