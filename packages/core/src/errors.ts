@@ -35,6 +35,11 @@ export const CLOUD_ERROR_CODES = [
 ] as const satisfies readonly ErrorCode[]
 export type CloudErrorCode = (typeof CLOUD_ERROR_CODES)[number]
 
+const CLOUD_ERROR_CODE_SET: ReadonlySet<string> = new Set(CLOUD_ERROR_CODES)
+export function isCloudErrorCode(code: string): code is CloudErrorCode {
+  return CLOUD_ERROR_CODE_SET.has(code)
+}
+
 export type ErrorDetails = Record<string, unknown>
 
 export class AppError extends Error {

@@ -3,7 +3,7 @@
  * account+region+API, counting (cost of monitoring), jittered retries of throttling and transient
  * failures, and mapping of whatever the SDK threw to an AppError with one of our cloud codes.
  */
-import { AppError, type CloudErrorCode, type CloudKind } from '@cms/core'
+import { AppError, isCloudErrorCode, type CloudErrorCode, type CloudKind } from '@cms/core'
 import type { ProviderContext } from '../contract'
 import { defaultBudget, defaultConcurrency, sleep, type KeyedConcurrency } from './budget'
 import type { CallMeter } from './calls'
@@ -119,18 +119,7 @@ export class CallRunner {
   }
 }
 
-const CLOUD_CODES = new Set<string>([
-  'credentials_invalid',
-  'access_denied',
-  'throttled',
-  'region_disabled',
-  'not_found',
-  'cloud_unavailable',
-  'bad_response',
-])
-function isCloudCode(code: string): code is CloudErrorCode {
-  return CLOUD_CODES.has(code)
-}
+const isCloudCode = isCloudErrorCode
 
 /** A response that parsed but lacks what the API promises (a malformed body). Retried, then surfaced. */
 export function badResponse(what: string): AppError {

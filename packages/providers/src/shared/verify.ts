@@ -1,5 +1,5 @@
 /** Helpers for verify(): a failed check carries our code and a one-line message, never a stack. */
-import { AppError, type CloudErrorCode } from '@cms/core'
+import { AppError, isCloudErrorCode, type CloudErrorCode } from '@cms/core'
 import type { VerifyCheck } from '../contract'
 
 export async function check(
@@ -22,14 +22,4 @@ export function asCloudError(e: unknown): { code: CloudErrorCode; message: strin
   return { code: 'bad_response', message: 'Unexpected error while checking access' }
 }
 
-function isCloud(code: string): code is CloudErrorCode {
-  return [
-    'credentials_invalid',
-    'access_denied',
-    'throttled',
-    'region_disabled',
-    'not_found',
-    'cloud_unavailable',
-    'bad_response',
-  ].includes(code)
-}
+const isCloud = isCloudErrorCode
