@@ -109,15 +109,17 @@ export async function sendPendingUsage(
             }
           : { CustomerIdentifier: r.subscription.customerIdentifier ?? undefined }),
       }))
+      // One where-clause for the whole batch: its attempts, and its error if the call fails.
+      const batchWhere = {
+        OR: batch.map((r) => ({
+          tenantId: r.tenantId,
+          subscriptionId: r.subscriptionId,
+          hour: r.hour,
+          dimension: r.dimension,
+        })),
+      }
       await db.meteringRecord.updateMany({
-        where: {
-          OR: batch.map((r) => ({
-            tenantId: r.tenantId,
-            subscriptionId: r.subscriptionId,
-            hour: r.hour,
-            dimension: r.dimension,
-          })),
-        },
+        where: batchWhere,
         data: { attempts: { increment: 1 } },
       })
       res.calls++
