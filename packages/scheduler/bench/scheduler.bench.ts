@@ -4,6 +4,11 @@
  * Prints: discovery time, end-to-end metrics cycle time with one worker (target ≤ 10 s), points per
  * cycle, worker RSS (target ≤ 300 MB), sustained insert rate (target ≥ 50,000 points/s), and how two
  * worker processes split a cycle.
+ *
+ * RSS is read from /proc/<pid>/status of the worker child process (never this process, which also runs
+ * the simulator and the seeding): VmRSS after each phase and VmHWM, the peak over the worker's life.
+ * BENCH_WORKER_RUNTIME=bundle runs the worker from an esbuild bundle on plain node instead of tsx;
+ * BENCH_CYCLES (default 4) sets how many one-worker cycles run (growth shows across them).
  */
 import type { ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -17,6 +22,7 @@ import { createTenant, createTestDatabase, testVault } from '@cms/db/testing'
 import { upsertPoints, type PointRow } from '../src/storage/points'
 import { spawnWorker } from '../src/testing/fault-harness'
 import { until } from '../src/testing/harness'
+import { bundleWorker } from './worker-bundle'
 
 const RESOURCES = Number(process.argv[2] ?? 10_000)
 const REDIS_URL = 'redis://127.0.0.1:6379'
@@ -26,11 +32,33 @@ const say = (s: string) => console.log(`[bench] ${s}`)
 // to see how much of the RSS is live data vs lazy GC; 0 = no cap.
 const HEAP_MB = Number(process.env.BENCH_WORKER_HEAP_MB ?? 0)
 const nodeArgs = HEAP_MB > 0 ? [`--max-old-space-size=${HEAP_MB}`] : []
+const RUNTIME = process.env.BENCH_WORKER_RUNTIME === 'bundle' ? 'bundle' : 'tsx'
+const CYCLES = Math.max(2, Number(process.env.BENCH_CYCLES ?? 4))
 
 const rssMb = (pid: number) => {
   const s = readFileSync(`/proc/${pid}/status`, 'utf8')
   const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(s)?.[1] ?? 0)
   return { rss: Math.round(kb('VmRSS') / 1024), peak: Math.round(kb('VmHWM') / 1024) }
+}
+
+/** The worker's own view (IPC to worker-child): heap after a full GC = live data; the rest of RSS is code, native and freed-but-kept pages. */
+const workerMem = (child: ChildProcess) =>
+  new Promise<{ heapUsed: number; heapTotal: number; external: number; arrayBuffers: number }>((resolve) => {
+    const on = (m: { mem?: { heapUsed: number; heapTotal: number; external: number; arrayBuffers: number } }) => {
+      if (!m.mem) return
+      child.off('message', on)
+      resolve(m.mem)
+    }
+    child.on('message', on)
+    child.send({ mem: true, gc: true })
+  })
+const mb = (n: number) => Math.round(n / 1048576)
+/** RSS as the worker runs (read before the forced GC, which could only lower it), then its live heap. */
+let lastRss = 0
+const sample = async (child: ChildProcess, label: string): Promise<string> => {
+  lastRss = rssMb(child.pid!).rss
+  const m = await workerMem(child)
+  return `${label} ${lastRss} (heap ${mb(m.heapUsed)}/${mb(m.heapTotal)}, ext ${mb(m.external)})`
 }
 
 const sim = await startCloudSim({ seed: 1, scenario: 'scale', resources: RESOURCES, port: 0 })
@@ -50,7 +78,7 @@ try {
   const accounts: Array<{ tenantId: string; accountId: string }> = []
   for (const a of sim.control.accounts()) {
     const t = await createTenant(db.worker)
-    await db.worker.organization.update({ where: { id: t.id }, data: { settings } })
+    await db.worker.organization.update({ where: { id: t.id }, data: { settings, planId: 'enterprise' } })
     const credentials = a.cloud === 'aws' ? a.credentials.accessKeys : a.credentials
     const acc = await createCloudAccount(forTenant(db.worker, t.id), vault, t.id, { cloud: a.cloud, name: a.name, credentials, regions: a.regions })
     accounts.push({ tenantId: t.id, accountId: acc.id })
@@ -60,13 +88,16 @@ try {
 
   const endpoints = { aws: sim.urls.aws, azure: sim.urls.azure, gcp: sim.urls.gcp, caPem: sim.caCertPem }
   const childOpts = { databaseUrl: db.url, redisUrl: REDIS_URL, queuePrefix: prefix, keySpec, endpoints, controlUrl: sim.urls.control, concurrency: Number(process.env.BENCH_CONCURRENCY ?? 8), logLevel: process.env.BENCH_LOG ?? 'error' }
+  const script = RUNTIME === 'bundle' ? bundleWorker() : undefined
   const t0 = Date.now()
-  const w1 = await spawnWorker(childOpts, nodeArgs)
+  const w1 = await spawnWorker(childOpts, nodeArgs, script)
   children.push(w1)
+  const phases: string[] = [await sample(w1, 'ready')]
   // Discovery of every account, then the first metrics pass.
   await until(async () => (await db.worker.resource.count({ where: { terminatedAt: null } })) >= simTotal * 0.99, 300_000, 500)
   const discovered = await db.worker.resource.count({ where: { terminatedAt: null } })
   say(`discovery: ${discovered} resources stored in ${((Date.now() - t0) / 1000).toFixed(1)} s (cold start, all accounts)`)
+  phases.push(await sample(w1, 'discovered'))
   // Scheduled ticks ran at start (before anything was discovered); the first pass is triggered here.
   await metricsQ.addBulk(accounts.map((a) => ({ name: 'metrics.tick', data: a, opts: { jobId: `bench/warm/${a.accountId}`, removeOnComplete: { age: 3600 } } })))
   const groups = async () => (await pool.query<{ n: number; m: Date | null }>('SELECT count(*)::int AS n, min(high_water) AS m FROM metric_watermark')).rows[0]!
@@ -77,6 +108,7 @@ try {
     return g.n >= regions && g.n > 0
   }, 120_000, 2000)
   say(`first metrics pass done at ${((Date.now() - t0) / 1000).toFixed(1)} s; series: ${await db.worker.metricSeries.count()}`)
+  phases.push(await sample(w1, 'first pass'))
 
   const points = async () => Number((await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM ts.metric_points')).rows[0]!.n)
 
@@ -95,17 +127,29 @@ try {
     return { ms, added }
   }
 
-  const c1 = await cycle('c1')
-  const c2 = await cycle('c2')
-  say(`metrics cycle, 1 worker: ${(c1.ms / 1000).toFixed(2)} s, ${(c2.ms / 1000).toFixed(2)} s (target ≤ 10 s) — ${c2.added} new points per cycle (${Math.round(c2.added / (c2.ms / 1000))} points/s end to end)`)
+  const cycles: Array<{ ms: number; added: number }> = []
+  for (let i = 1; i <= CYCLES; i++) {
+    cycles.push(await cycle(`c${i}`))
+    phases.push(await sample(w1, `c${i}`))
+    if (process.env.BENCH_SNAPSHOT_DIR && (i === 2 || i === CYCLES)) {
+      const path = `${process.env.BENCH_SNAPSHOT_DIR}/worker-c${i}.heapsnapshot`
+      await new Promise<void>((resolve) => {
+        w1.once('message', () => resolve())
+        w1.send({ snapshot: path })
+      })
+    }
+  }
+  const last = cycles[cycles.length - 1]!
+  say(`metrics cycle, 1 worker: ${cycles.map((c) => (c.ms / 1000).toFixed(2)).join(', ')} s (target ≤ 10 s) — ${last.added} new points per cycle (${Math.round(last.added / (last.ms / 1000))} points/s end to end)`)
   const mem = rssMb(w1.pid!)
-  say(`worker RSS: ${mem.rss} MB now, ${mem.peak} MB peak (target ≤ 300 MB; old-space cap ${HEAP_MB || 'none'} MB)`)
+  say(`worker RSS (${RUNTIME}): ${lastRss} MB after the last cycle, ${mem.peak} MB peak (target ≤ 300 MB; old-space cap ${HEAP_MB || 'none'} MB)`)
+  say(`worker RSS by phase (MB; heap used/total and external after a forced GC): ${phases.join(', ')}`)
 
   // Two processes: the same cycle, split by BullMQ between them.
-  const w2 = await spawnWorker(childOpts, nodeArgs)
+  const w2 = await spawnWorker(childOpts, nodeArgs, script)
   children.push(w2)
   const since = Date.now()
-  const c3 = await cycle('c3')
+  const c3 = await cycle('two-workers')
   const done = await metricsQ.getJobs(['completed'], 0, 5000)
   const split = new Map<string, number>()
   for (const j of done) {

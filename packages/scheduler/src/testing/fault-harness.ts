@@ -83,10 +83,12 @@ export async function privateRedis(port?: number) {
 }
 
 /** Spawns src/testing/worker-child.ts; resolves when the worker is running. */
-export async function spawnWorker(options: Record<string, unknown>, nodeArgs: string[] = []): Promise<ChildProcess> {
+/** `script`: a prebuilt JS bundle of worker-child.ts to run on plain node (the bench compares it with tsx). */
+export async function spawnWorker(options: Record<string, unknown>, nodeArgs: string[] = [], script?: string): Promise<ChildProcess> {
   const root = repoRoot()
   // node itself with tsx as a loader (not the tsx CLI, which forks a grandchild a SIGKILL would miss).
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', join(root, 'packages/scheduler/src/testing/worker-child.ts')], {
+  const entry = script ? [script] : ['--import', 'tsx', join(root, 'packages/scheduler/src/testing/worker-child.ts')]
+  const child = spawn(process.execPath, [...nodeArgs, ...entry], {
     cwd: root,
     env: { ...process.env, CMS_TEST_WORKER: JSON.stringify(options) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

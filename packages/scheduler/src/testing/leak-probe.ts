@@ -1,8 +1,11 @@
 /**
  * Memory probe (not a test): in-process worker on the cloudsim scale world, N metrics cycles, heap after a
  * forced GC per cycle. `node --expose-gc --import tsx src/testing/leak-probe.ts <resources> [aws|azure|gcp]`.
+ * Tenants are on the enterprise plan (no monitored-resource cap). LEAK_SNAPSHOT_DIR=dir writes heap
+ * snapshots after cycles 2 and 7 to diff (what was retained in between).
  */
 import { randomUUID } from 'node:crypto'
+import { writeHeapSnapshot } from 'node:v8'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { startCloudSim } from '@cms/cloudsim'
@@ -24,7 +27,7 @@ const only = process.argv[3]
 for (const a of sim.control.accounts()) {
   if (only && a.cloud !== only) continue
   const t = await createTenant(db.worker)
-  await db.worker.organization.update({ where: { id: t.id }, data: { settings: { schedule: { discoveryIntervalMs: 3600_000, metricsIntervalMs: 3600_000, billingIntervalMs: 86_400_000 } } } })
+  await db.worker.organization.update({ where: { id: t.id }, data: { planId: 'enterprise', settings: { schedule: { discoveryIntervalMs: 3600_000, metricsIntervalMs: 3600_000, billingIntervalMs: 86_400_000 } } } })
   const acc = await createCloudAccount(forTenant(db.worker, t.id), vault, t.id, { cloud: a.cloud, name: a.name, credentials: a.cloud === 'aws' ? a.credentials.accessKeys : a.credentials, regions: a.regions })
   accounts.push({ tenantId: t.id, accountId: acc.id })
 }
@@ -41,6 +44,10 @@ for (let i = 0; i < 8; i++) {
   await new Promise((r) => setTimeout(r, 1000))
   await until(async () => (await q.getActiveCount()) + (await q.getWaitingCount()) + (await q.getPrioritizedCount()) === 0, 120_000, 200)
   console.log('cycle', i, 'heap', gcHeap(), 'rss', mb(process.memoryUsage().rss))
+  if (process.env.LEAK_SNAPSHOT_DIR && (i === 2 || i === 7)) console.log('snapshot', writeHeapSnapshot(`${process.env.LEAK_SNAPSHOT_DIR}/cycle-${i}.heapsnapshot`))
 }
-await w.stop(); await q.close(); await redis.quit(); await sim.stop(); await db.drop()
+await w.stop(); await q.close()
+const keys = await redis.keys(`{${prefix}}:*`)
+for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500))
+await redis.quit(); await sim.stop(); await db.drop()
 process.exit(0)

@@ -3,6 +3,8 @@
  * as JSON in CMS_TEST_WORKER (test-only entry point; production uses bin/worker.ts). Its clock follows
  * the simulator's (GET /_sim/clock), so windows line up with the simulated time the test drives.
  */
+import { setFlagsFromString, writeHeapSnapshot } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { createLogger, processEnv } from '@cms/core'
 import { testVault } from '@cms/db/testing'
 import { startWorker } from '../worker'
@@ -52,6 +54,17 @@ const worker = await startWorker({
   now: () => new Date(Date.now() + offset),
 })
 process.send?.({ ready: true, pid: process.pid })
+
+// Memory introspection for the bench and probes, over IPC: {mem, gc?} → process.memoryUsage() (after a
+// full GC when asked, so live data can be told from garbage); {snapshot: path} → a heap snapshot.
+setFlagsFromString('--expose-gc')
+const gc = runInNewContext('gc') as () => void
+process.on('message', (m: { mem?: boolean; gc?: boolean; snapshot?: string }) => {
+  if (m.mem) {
+    if (m.gc) gc()
+    process.send?.({ mem: process.memoryUsage() })
+  } else if (m.snapshot) process.send?.({ snapshot: writeHeapSnapshot(m.snapshot) })
+})
 const stop = () => void worker.stop().then(() => process.exit(0))
 process.on('SIGTERM', stop)
 process.on('SIGINT', stop)
