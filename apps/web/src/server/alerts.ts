@@ -3,14 +3,15 @@
  * schemas, the SSRF guard) that add what the web owns — plan limits, the audit trail, and "send test" /
  * "replay" dispatch.
  *
- * Dispatch: @cms/scheduler declares a `webhooks` queue but no worker consumes it yet, so the first
- * attempt of a test or replay is made here, in the request, with the library's own `deliverWebhook`
- * (same SSRF-pinned dispatcher, signing and attempt log as the worker will use). Later attempts stay in
- * the outbox (`next_attempt_at`) for the scheduler's sweeper (`listDueDeliveries`) once it is wired.
+ * Dispatch: "send test" and "replay" write the delivery to the outbox (@cms/alerts) and enqueue its
+ * `webhook.deliver` job on the scheduler's `webhooks` queue (`enqueueDelivery`); a worker makes the
+ * attempt through its SSRF-pinned dispatcher, exactly like an alert's. The request never connects to a
+ * tenant's URL. If Redis is unreachable the outbox row is still there and the worker's sweeper
+ * (`webhooks.sweep`, every minute) enqueues it.
  */
 import {
-  acknowledgeEndpointAttention, createAlertRule, createSilence, createWebhookDispatcher, createWebhookEndpoint, deleteAlertRule,
-  deleteWebhookEndpoint, deliverWebhook, deliveryPolicyFromConfig, expireSilence, getAlertRule, getWebhookEndpoint, listAlertInstances,
+  acknowledgeEndpointAttention, createAlertRule, createSilence, createWebhookEndpoint, deleteAlertRule,
+  deleteWebhookEndpoint, expireSilence, getAlertRule, getWebhookEndpoint, listAlertInstances,
   listAlertRules, listDeliveries, listSilences, listWebhookEndpoints, replayDelivery, rotateWebhookSecret, sendTestWebhook,
   updateAlertRule, updateWebhookEndpoint, urlPolicyFromConfig, type AlertRuleView, type CreateAlertRuleInput, type CreateSilenceInput,
   type CreateWebhookEndpointInput, type DeliveryJob, type UpdateAlertRuleInput, type UpdateWebhookEndpointInput, type WebhookEndpointView,
@@ -131,35 +132,35 @@ async function deliveryById(t: TenantContext, id: string) {
   return deliveryView(d)
 }
 
-// One dispatcher per process: the SSRF-pinned undici Agent the library sends through.
-const g = globalThis as unknown as { __cmsWebhookDispatcher?: ReturnType<typeof createWebhookDispatcher> }
-function dispatcher() {
-  g.__cmsWebhookDispatcher ??= createWebhookDispatcher(urlPolicyFromConfig())
-  return g.__cmsWebhookDispatcher
-}
+/** How long an outbox row may wait before the worker's sweeper enqueues it (its `graceMs`). */
+const SWEEP_GRACE_MS = 60_000
 
 /**
- * Make the job's first attempt now (see the module comment). The worker client is used because the
- * attempt also updates endpoint health and writes the audit log, as the scheduler's job would.
+ * Hand the delivery to the workers (see the module comment). `queued`: the attempt is made by a worker
+ * within moments (`nextAttemptInMs` 0), or — when the queue was unreachable — by the sweeper.
  */
-async function dispatchNow(job: DeliveryJob) {
-  const s = services()
-  const policy = deliveryPolicyFromConfig({ timeFactor: s.config.CMS_WEBHOOK_TIME_FACTOR })
-  const r = await deliverWebhook(s.worker, s.vault, { tenantId: job.tenantId, deliveryId: job.deliveryId }, { policy, urlPolicy: urlPolicyFromConfig(), dispatcher: dispatcher() })
-  return { status: r.status, attempt: r.attempt, nextAttemptInMs: r.next?.delayMs ?? null }
+async function enqueue(job: DeliveryJob) {
+  try {
+    const { enqueueDelivery } = await import('@cms/scheduler/notify')
+    await enqueueDelivery(job)
+    return { status: 'queued', attempt: 0, nextAttemptInMs: job.delayMs }
+  } catch (err) {
+    services().log.warn({ tenantId: job.tenantId, deliveryId: job.deliveryId, err: (err as Error).message }, 'webhook job not enqueued; the outbox sweeper will send it')
+    return { status: 'queued', attempt: 0, nextAttemptInMs: SWEEP_GRACE_MS }
+  }
 }
 
 export async function sendTest(t: TenantContext, endpointId: string) {
   const job = await sendTestWebhook(t.db, t.tenantId, endpointId)
   await audit(t, 'webhook_endpoint.test', { type: 'webhook_endpoint', id: endpointId })
-  const result = await dispatchNow(job)
+  const result = await enqueue(job)
   return { result, delivery: await deliveryById(t, job.deliveryId) }
 }
 
 export async function replay(t: TenantContext, deliveryId: string) {
   const job = await replayDelivery(t.db, t.tenantId, deliveryId)
   await audit(t, 'webhook_delivery.replay', { type: 'webhook_delivery', id: deliveryId })
-  const result = await dispatchNow(job)
+  const result = await enqueue(job)
   return { result, delivery: await deliveryById(t, deliveryId) }
 }
 

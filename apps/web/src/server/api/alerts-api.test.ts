@@ -1,12 +1,18 @@
 /**
  * Alerts and plan limits through the real route handlers: rules CRUD, webhook endpoints (secret shown
- * once, SSRF refusal as a generic 4xx), "send test" delivering a signed message to a real receiver,
- * the delivery log, replay, silences, alerts, roles, and the Free plan's 402 limits.
+ * once, SSRF refusal as a generic 4xx), "send test" queueing a delivery that a real scheduler worker
+ * (webhooks queue only, own Redis prefix) delivers as a signed message to a real receiver, the delivery
+ * log, replay, silences, alerts, roles, and the Free plan's 402 limits.
  */
+import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http'
+import { Redis } from 'ioredis'
 import { Webhook } from 'standardwebhooks'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createLogger, LocalKeyring, Vault } from '@cms/core'
 import type { TestDatabase } from '@cms/db/testing'
+import { startWorker, type StartedWorker } from '@cms/scheduler'
+import { realProviders } from '@cms/scheduler/testing/registry'
 import { call, setupWebTest, signIn } from '../../../test/harness'
 import * as seed from '../demo-seed'
 import { routes } from './routes'
@@ -21,9 +27,23 @@ let receiver: Server
 let receiverUrl: string
 const received: { headers: IncomingHttpHeaders; body: string }[] = []
 let answer = 200
+const REDIS_URL = 'redis://127.0.0.1:6379'
+const PREFIX = `web-alerts-${randomBytes(4).toString('hex')}`
+let worker: StartedWorker | undefined
+
+async function until<T>(fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms
+  for (;;) {
+    const v = await fn()
+    if (v) return v
+    if (Date.now() > end) throw new Error('timed out waiting')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
 
 beforeAll(async () => {
   process.env.CMS_WEBHOOK_ALLOW_PRIVATE = '1'
+  process.env.CMS_QUEUE_PREFIX = PREFIX
   ;({ db, teardown } = await setupWebTest())
   const demo = await seed.seedDemoOrganization(db.worker, { email: 'alerts@a.test', password: 'password-123456', estate: { resourcesPerAccount: 60, days: 1, rawHours: 1 } })
   tenantId = demo.organizationId
@@ -42,10 +62,20 @@ beforeAll(async () => {
   })
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r))
   receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`
+  // The scheduler's webhook consumer, as deployed: the web only enqueues, a worker sends.
+  worker = await startWorker({
+    databaseUrl: db.url, redisUrl: REDIS_URL, queuePrefix: PREFIX, vault: new Vault(LocalKeyring.fromString(process.env.CMS_MASTER_KEYS!)),
+    providers: await realProviders(), queues: ['webhooks'], logger: createLogger({ name: 'worker', level: 'silent' }), shutdownGraceMs: 2000, dbPoolMax: 2,
+  })
 }, 120_000)
 afterAll(async () => {
+  await worker?.stop()
   receiver?.close()
   await teardown?.()
+  const redis = new Redis(REDIS_URL)
+  const keys = await redis.keys(`{${PREFIX}}:*`)
+  if (keys.length > 0) await redis.del(...keys)
+  await redis.quit()
 })
 
 const auth = () => ({ apiKey: writeKey })
@@ -68,31 +98,45 @@ describe('webhook endpoints', () => {
     }
   })
 
-  it('sends a test notification signed with the secret, logs the attempt, and replays it', async () => {
+  type DeliveryItem = { id: string; status: string; nextAttemptAt?: string | null; attemptLog: { statusCode: number; outcome: string }[] }
+  const deliveries = async () =>
+    (await call(routes.listWebhookDeliveries.handler, { params: { id: endpointId }, auth: { apiKey: readKey } })).body.items as DeliveryItem[]
+
+  it('queues a test notification; the worker sends it signed with the secret, logs the attempt, and replays it', async () => {
     const r = await call(routes.testWebhook.handler, { method: 'POST', params: { id: endpointId }, auth: auth() })
     expect(r.status, JSON.stringify(r.body)).toBe(200)
-    expect((r.body.result as { status: string }).status).toBe('succeeded')
-    const msg = received.at(-1)!
+    expect((r.body.result as { status: string }).status).toBe('queued')
+    expect((r.body.delivery as { status: string }).status).toBe('pending')
+    const msg = await until(() => received.at(-1))
     const verified = new Webhook(secret).verify(msg.body, msg.headers as Record<string, string>) as { type: string }
-    expect(verified.type).toBeTruthy()
-    const log = await call(routes.listWebhookDeliveries.handler, { params: { id: endpointId }, auth: { apiKey: readKey } })
-    const items = log.body.items as { id: string; status: string; attemptLog: { statusCode: number; outcome: string }[] }[]
-    expect(items[0]!.status).toBe('succeeded')
+    expect(verified.type).toBe('webhook.test')
+    const items = await until(async () => {
+      const d = await deliveries()
+      return d[0]?.status === 'succeeded' ? d : null
+    })
     expect(items[0]!.attemptLog[0]).toMatchObject({ statusCode: 200, outcome: 'success' })
     const before = received.length
     const rep = await call(routes.replayDelivery.handler, { method: 'POST', params: { id: items[0]!.id }, auth: auth() })
     expect(rep.status, JSON.stringify(rep.body)).toBe(200)
-    expect(received.length).toBe(before + 1)
+    expect((rep.body.result as { status: string }).status).toBe('queued')
+    await until(() => received.length === before + 1)
     // Same message id on replay: receivers deduplicate on it.
     expect(received.at(-1)!.headers['webhook-id']).toBe(msg.headers['webhook-id'])
+    await new Promise((r) => setTimeout(r, 300))
+    expect(received.length).toBe(before + 1)
   })
 
   it('records a failed attempt and schedules the next one', async () => {
     answer = 503
     const r = await call(routes.testWebhook.handler, { method: 'POST', params: { id: endpointId }, auth: auth() })
+    const id = (r.body.delivery as { id: string }).id
+    const failed = await until(async () => (await deliveries()).find((d) => d.id === id && d.attemptLog.length > 0))
     answer = 200
-    expect((r.body.result as { status: string }).status).toBe('retry_scheduled')
-    expect((r.body.delivery as { attemptLog: { statusCode: number }[] }).attemptLog[0]!.statusCode).toBe(503)
+    expect(failed.status).toBe('pending')
+    expect(failed.attemptLog[0]!.statusCode).toBe(503)
+    // The next attempt (5 s later on the real schedule) is queued by the worker and succeeds.
+    const ok = await until(async () => (await deliveries()).find((d) => d.id === id && d.status === 'succeeded'), 20_000)
+    expect(ok.attemptLog.map((a) => a.statusCode)).toEqual([503, 200])
   })
 
   it('rotates the secret (new one returned once) and read keys / viewers cannot change anything', async () => {

@@ -154,7 +154,7 @@ export const routes = {
     run: async (t, { params, body }) => rotateSecret(t, params.id, body.graceHours),
   }),
   testWebhook: defineRoute({
-    id: 'testWebhook', method: 'POST', path: '/webhooks/{id}/test', summary: 'Send a test notification now (first attempt in the request; retries follow the schedule)', role: 'member', tenantObject: 'webhook',
+    id: 'testWebhook', method: 'POST', path: '/webhooks/{id}/test', summary: 'Queue a test notification (a worker makes the attempt; retries follow the schedule)', role: 'member', tenantObject: 'webhook',
     params: uuidParam, response: dispatchResultSchema,
     run: async (t, { params }) => sendTest(t, params.id),
   }),
@@ -164,7 +164,7 @@ export const routes = {
     run: async (t, { params, query }) => ({ items: await endpointDeliveries(t, params.id, query.limit) }),
   }),
   replayDelivery: defineRoute({
-    id: 'replayDelivery', method: 'POST', path: '/webhooks/deliveries/{id}/replay', summary: 'Send a delivery again (same webhook-id, fresh retry schedule)', role: 'member', tenantObject: 'delivery',
+    id: 'replayDelivery', method: 'POST', path: '/webhooks/deliveries/{id}/replay', summary: 'Queue a delivery again (same webhook-id, fresh retry schedule)', role: 'member', tenantObject: 'delivery',
     params: uuidParam, response: dispatchResultSchema,
     run: async (t, { params }) => replay(t, params.id),
   }),
