@@ -8,10 +8,13 @@
  *    receiver never sees a request.
  * DNS is the one thing simulated (a hostile resolver is the attack); everything else is the real stack.
  */
+import { randomBytes } from 'node:crypto'
 import type * as DnsPromises from 'node:dns/promises'
 import { createServer, type Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { createLogger, LocalKeyring, Vault } from '@cms/core'
 import type { TestDatabase } from '@cms/db/testing'
+import type { StartedWorker } from '@cms/scheduler'
 import type { ApiRoute } from '../../apps/web/src/server/api/define-route'
 import { callRaw, organizationWithEveryPrincipal, setupSecurityTest, type Handler } from './harness'
 
@@ -39,10 +42,15 @@ let tenantId = ''
 let receiver: Server
 let receiverPort = 0
 let hits = 0
+// "Send test" only enqueues; the scheduler's webhook worker (same process, so the same hostile DNS)
+// makes the attempt, on its own queue prefix.
+const PREFIX = `ssrf-${randomBytes(4).toString('hex')}`
+let worker: StartedWorker | undefined
+let masterKeys = ''
 
 beforeAll(async () => {
   delete process.env.CMS_WEBHOOK_ALLOW_PRIVATE
-  ;({ db, teardown } = await setupSecurityTest())
+  ;({ db, teardown, masterKeys } = await setupSecurityTest({ CMS_QUEUE_PREFIX: PREFIX }))
   routes = (await import('../../apps/web/src/server/api/routes')).routes
   const org = await organizationWithEveryPrincipal(db.worker, 'ssrf')
   tenantId = org.tenantId
@@ -63,8 +71,14 @@ beforeAll(async () => {
   dnsTable.set('rebind.ssrf.test', (n) => [{ address: n === 1 ? '93.184.216.34' : '127.0.0.1', family: 4 }])
 }, 120_000)
 afterAll(async () => {
+  await worker?.stop()
   receiver?.close()
   await teardown?.()
+  const { Redis } = await import('ioredis')
+  const r = new Redis('redis://127.0.0.1:6379')
+  const keys = await r.keys(`{${PREFIX}}:*`)
+  if (keys.length) await r.del(...keys)
+  r.disconnect()
 })
 
 const BLOCKED = [
@@ -118,18 +132,39 @@ describe('DNS rebinding at send time', () => {
     const created = await callRaw(routes.createWebhook!.handler as Handler, { method: 'POST', auth: { apiKey: key }, body: { format: 'standard', name: 'rebind', url } })
     expect(created.status, created.text).toBe(201)
     const id = (created.json as { endpoint: { id: string } }).endpoint.id
+    const { startWorker } = await import('@cms/scheduler')
+    const { realProviders } = await import('@cms/scheduler/testing/registry')
+    worker = await startWorker({
+      databaseUrl: db.url, redisUrl: 'redis://127.0.0.1:6379', queuePrefix: PREFIX, vault: new Vault(LocalKeyring.fromString(masterKeys)),
+      providers: await realProviders(), queues: ['webhooks'], logger: createLogger({ name: 'worker', level: 'silent' }), shutdownGraceMs: 2000, dbPoolMax: 2,
+    })
     const sent = await callRaw(routes.testWebhook!.handler as Handler, { method: 'POST', params: { id }, auth: { apiKey: key } })
     expect(sent.status, sent.text).toBe(200)
-    const d = sent.json as { result: { status: string }; delivery: { attemptLog: { outcome: string; error: string | null }[] } }
-    expect(d.result.status).not.toBe('succeeded')
-    expect(d.delivery.attemptLog.at(-1)!.error).toBe('blocked')
+    const deliveryId = (sent.json as { delivery: { id: string } }).delivery.id
+    const attempt = await waitFor(() => db.worker.webhookAttempt.findFirst({ where: { tenantId, deliveryId } }))
+    expect(attempt.outcome).not.toBe('success')
+    expect(attempt.error).toBe('blocked')
     expect(hits).toBe(0)
     // Every later send re-resolves and is refused the same way (a second test notification).
     const again = await callRaw(routes.testWebhook!.handler as Handler, { method: 'POST', params: { id }, auth: { apiKey: key } })
     expect([200, 409]).toContain(again.status)
+    if (again.status === 200) {
+      const againId = (again.json as { delivery: { id: string } }).delivery.id
+      await waitFor(() => db.worker.webhookAttempt.findFirst({ where: { tenantId, deliveryId: againId } }))
+    }
     const attempts = await db.worker.webhookAttempt.findMany({ where: { tenantId }, select: { error: true } })
     expect(attempts.length).toBeGreaterThan(0)
     expect(attempts.every((x) => x.error === 'blocked')).toBe(true)
     expect(hits).toBe(0)
   })
 })
+
+async function waitFor<T>(fn: () => Promise<T | null | undefined>, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms
+  for (;;) {
+    const v = await fn()
+    if (v) return v
+    if (Date.now() > end) throw new Error('timed out waiting')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
