@@ -105,17 +105,25 @@ export function toAwsJson(v: unknown): string {
   return 'null'
 }
 
+/** The XML of an output for the query protocols (a JSON-only output here is a handler bug). */
+function xmlOf(out: AwsOutput): string {
+  if ('xml' in out) return out.xml
+  if ('data' in out) return toQueryXml(out.data)
+  throw new Error('handler returned an awsJson body for an XML protocol')
+}
+
 function success(p: Parsed, out: AwsOutput, rid: string): Reply {
   const baseHeaders = { 'x-amzn-requestid': rid }
   switch (p.protocol) {
     case 'ec2':
-      return { status: 200, headers: { ...baseHeaders, 'content-type': 'text/xml;charset=UTF-8' }, body: ec2Response(p.operation, 'xml' in out ? out.xml : toQueryXml(out.data), rid) }
+      return { status: 200, headers: { ...baseHeaders, 'content-type': 'text/xml;charset=UTF-8' }, body: ec2Response(p.operation, xmlOf(out), rid) }
     case 'query':
-      return { status: 200, headers: { ...baseHeaders, 'content-type': 'text/xml' }, body: queryResponse(p.operation, p.service?.xmlns ?? '', 'xml' in out ? out.xml : toQueryXml(out.data), rid) }
+      return { status: 200, headers: { ...baseHeaders, 'content-type': 'text/xml' }, body: queryResponse(p.operation, p.service?.xmlns ?? '', xmlOf(out), rid) }
     case 'json10':
     case 'json11':
-      return { status: 200, headers: { ...baseHeaders, 'content-type': `application/x-amz-json-${p.protocol === 'json10' ? '1.0' : '1.1'}` }, body: toAwsJson('data' in out ? out.data : {}) }
+      return { status: 200, headers: { ...baseHeaders, 'content-type': `application/x-amz-json-${p.protocol === 'json10' ? '1.0' : '1.1'}` }, body: 'json' in out ? out.json : toAwsJson('data' in out ? out.data : {}) }
     case 'cbor':
+      if ('json' in out) throw new Error('handler returned an awsJson body for rpc-v2-cbor')
       return { status: 200, headers: { ...baseHeaders, 'content-type': 'application/cbor', 'smithy-protocol': 'rpc-v2-cbor' }, body: Buffer.from(cborEncoder.encode('data' in out ? out.data : {})) }
   }
 }

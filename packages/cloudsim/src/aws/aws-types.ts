@@ -34,7 +34,10 @@ export interface AwsRequest {
   units: number
 }
 
-/** XML for ec2/query handlers that render their own elements, or data for the generic serializers. */
-export type AwsOutput = { xml: string } | { data: Record<string, QueryValue> }
+/**
+ * XML for ec2/query handlers that render their own elements, data for the generic serializers, or a
+ * finished awsJson body (a hot path that writes its own bytes; only when the request is JSON).
+ */
+export type AwsOutput = { xml: string } | { data: Record<string, QueryValue> } | { json: Buffer }
 
 export type AwsHandler = (req: AwsRequest) => AwsOutput

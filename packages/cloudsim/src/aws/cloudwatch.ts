@@ -9,9 +9,10 @@
  */
 import { decodeToken, encodeToken } from '../http'
 import { METRICS_BY_TYPE, type MetricSpec } from '../world/metric-catalog'
-import { aggregateResource, isStat, stateAt, type Bucket } from '../world/metrics'
+import { aggregateInto, bucketCapacity, isStat, stateAt, type Bucket, type Stat } from '../world/metrics'
 import type { SimResource } from '../world/types'
 import { AwsError, type AwsHandler, type AwsRequest } from './aws-types'
+import { ascii, JsonWriter } from './json-writer'
 import type { QueryValue } from './wire'
 import { arr, bool, epochSeconds, num, obj, str } from './wire'
 
@@ -19,6 +20,8 @@ export const MAX_QUERIES = 500
 export const MAX_DATAPOINTS = 100_800
 
 interface IndexEntry {
+  /** The series' key in RegionIndex.series. */
+  key: string
   resource: SimResource
   spec: MetricSpec
 }
@@ -43,7 +46,10 @@ function regionIndex(req: AwsRequest): RegionIndex {
     if (r.region !== req.region) continue
     const tm = METRICS_BY_TYPE[r.type]
     if (!tm?.dimension) continue
-    for (const spec of tm.metrics) series.set(`${tm.namespace}|${spec.name}|${tm.dimension}|${r.id}`, { resource: r, spec })
+    for (const spec of tm.metrics) {
+      const key = `${tm.namespace}|${spec.name}|${tm.dimension}|${r.id}`
+      series.set(key, { key, resource: r, spec })
+    }
   }
   const idx = { version: req.world.version, series }
   perWorld.set(key, idx)
@@ -97,22 +103,81 @@ function parseQueries(input: Record<string, unknown>): Query[] {
   })
 }
 
-function evalStat(req: AwsRequest, q: NonNullable<Query['stat']>, start: number, end: number, idx: RegionIndex): Bucket[] {
+/**
+ * One query's buckets: starts in `t`, values in `v`, indexes [from, from + n) (typed arrays shared by the
+ * whole request, so 500 series × 60 buckets allocate no per-bucket objects).
+ */
+interface Series {
+  t: Float64Array
+  v: Float64Array
+  from: number
+  n: number
+}
+
+const EMPTY_SERIES: Series = { t: new Float64Array(0), v: new Float64Array(0), from: 0, n: 0 }
+
+/** Series of the MetricStat queries, computed once per distinct (series, period, stat) in the request. */
+function evalStats(req: AwsRequest, queries: Query[], start: number, end: number, idx: RegionIndex): Map<string, Series> {
+  const out = new Map<string, Series>()
+  const entries: (IndexEntry | undefined)[] = []
+  let capacity = 0
+  for (const q of queries) {
+    const entry = q.stat ? resolve(q.stat, idx) : undefined
+    entries.push(entry)
+    if (q.stat && entry) capacity += bucketCapacity({ startSec: start, endSec: end, periodSec: q.stat.period })
+  }
+  const ts = new Float64Array(capacity)
+  const vs = new Float64Array(capacity)
+  const now = req.world.nowSeconds()
+  const seed = req.world.seed
+  const seen = new Map<string, Series>()
+  let at = 0
+  for (let i = 0; i < queries.length; i++) {
+    const q = queries[i]
+    const st = q?.stat
+    if (!q || !st) continue
+    const entry = entries[i]
+    if (!entry) {
+      out.set(q.id, EMPTY_SERIES)
+      continue
+    }
+    const key = `${entry.key}|${st.period}|${st.stat}`
+    let series = seen.get(key)
+    if (!series) {
+      const n = aggregateInto(seed, entry.resource, entry.spec, { startSec: start, endSec: end, periodSec: st.period, stat: st.stat as Stat }, now, ts, vs, at)
+      series = { t: ts, v: vs, from: at, n }
+      at += n
+      seen.set(key, series)
+    }
+    out.set(q.id, series)
+  }
+  return out
+}
+
+function resolve(q: NonNullable<Query['stat']>, idx: RegionIndex): IndexEntry | undefined {
   // A series is addressed by its exact dimension set; our resources publish one dimension each.
-  if (q.dims.length !== 1) return []
+  if (q.dims.length !== 1) return undefined
   const d = q.dims[0]
-  if (!d) return []
-  const entry = idx.series.get(`${q.namespace}|${q.metricName}|${d.name}|${d.value}`)
-  if (!entry) return []
-  return aggregateResource(req.world.seed, entry.resource, entry.spec, { startSec: start, endSec: end, periodSec: q.period, stat: q.stat as Parameters<typeof aggregateResource>[3]['stat'] }, req.world.nowSeconds())
+  if (!d) return undefined
+  return idx.series.get(`${q.namespace}|${q.metricName}|${d.name}|${d.value}`)
+}
+
+function toBuckets(s: Series): Bucket[] {
+  const out: Bucket[] = []
+  for (let i = s.from; i < s.from + s.n; i++) out.push({ t: s.t[i] ?? 0, value: s.v[i] ?? 0 })
+  return out
+}
+
+function fromBuckets(bs: Bucket[]): Series {
+  return { t: Float64Array.from(bs, (b) => b.t), v: Float64Array.from(bs, (b) => b.value), from: 0, n: bs.length }
 }
 
 const MATH = /^\s*(SUM|AVG|MIN|MAX)\s*\(\s*(?:METRICS\(\s*(?:"([^"]*)"|'([^']*)')?\s*\)|\[([^\]]*)\])\s*\)\s*$/i
 
-function evalExpression(q: Query, all: Query[], results: Map<string, Bucket[]>): Bucket[] {
+function evalExpression(q: Query, all: Query[], results: Map<string, Series>): Series {
   const expr = q.expression ?? ''
   const single = /^\s*([a-z][a-zA-Z0-9_]*)\s*$/.exec(expr)
-  if (single?.[1]) return results.get(single[1]) ?? []
+  if (single?.[1]) return results.get(single[1]) ?? EMPTY_SERIES
   const m = MATH.exec(expr)
   if (!m) throw validation(`cloudsim supports only SUM/AVG/MIN/MAX over METRICS() or [id, …] in metric math; got: ${expr}`)
   const fn = (m[1] ?? 'SUM').toUpperCase()
@@ -122,15 +187,17 @@ function evalExpression(q: Query, all: Query[], results: Map<string, Bucket[]>):
   for (const id of ids) {
     const series = results.get(id)
     if (!series) throw validation(`Error in expression ${q.id}: Unrecognized metric ${id}`)
-    for (const b of series) {
+    for (const b of toBuckets(series)) {
       let vs = byT.get(b.t)
       if (!vs) byT.set(b.t, (vs = []))
       vs.push(b.value)
     }
   }
-  return [...byT.entries()]
-    .sort((a, b) => a[0] - b[0])
-    .map(([t, vs]) => ({ t, value: fn === 'SUM' ? vs.reduce((a, b) => a + b, 0) : fn === 'AVG' ? vs.reduce((a, b) => a + b, 0) / vs.length : fn === 'MIN' ? Math.min(...vs) : Math.max(...vs) }))
+  return fromBuckets(
+    [...byT.entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([t, vs]) => ({ t, value: fn === 'SUM' ? vs.reduce((a, b) => a + b, 0) : fn === 'AVG' ? vs.reduce((a, b) => a + b, 0) / vs.length : fn === 'MIN' ? Math.min(...vs) : Math.max(...vs) })),
+  )
 }
 
 interface PageToken {
@@ -152,7 +219,7 @@ const getMetricData: AwsHandler = (req) => {
   const token = str(req.input.NextToken)
   if (token) {
     const t = decodeToken<PageToken>(token)
-    if (!t || typeof t.q !== 'number' || typeof t.p !== 'number') throw new AwsError('InvalidNextToken', 'The service couldn\'t process your request because the NextToken is invalid.')
+    if (!t || !Number.isSafeInteger(t.q) || !Number.isSafeInteger(t.p) || t.q < 0 || t.p < 0) throw new AwsError('InvalidNextToken', 'The service couldn\'t process your request because the NextToken is invalid.')
     from = t
   }
   // Billing: every MetricStat query is one metric requested, on every page (as AWS charges).
@@ -160,41 +227,112 @@ const getMetricData: AwsHandler = (req) => {
   const idx = regionIndex(req)
   const s = Math.floor(start)
   const e = Math.ceil(end)
-  const results = new Map<string, Bucket[]>()
-  for (const q of queries) if (q.stat) results.set(q.id, evalStat(req, q.stat, s, e, idx))
+  const results = evalStats(req, queries, s, e, idx)
   for (const q of queries) if (q.expression !== undefined) results.set(q.id, evalExpression(q, queries, results))
 
+  // Page: which slice of each returned query this page carries (ScanBy only changes the reading order).
+  const descending = scanBy === 'TimestampDescending'
   const returned = queries.filter((q) => q.returnData)
-  const out: Record<string, QueryValue>[] = []
+  const page: PageItem[] = []
   let budget = maxDp
   let next: PageToken | undefined
   for (let qi = from.q; qi < returned.length; qi++) {
     const q = returned[qi]
     if (!q) continue
-    let buckets = results.get(q.id) ?? []
-    if (scanBy === 'TimestampDescending') buckets = [...buckets].reverse()
+    const series = results.get(q.id) ?? EMPTY_SERIES
     const offset = qi === from.q ? from.p : 0
     if (budget === 0) {
       next = { q: qi, p: offset }
       break
     }
-    const take = buckets.slice(offset, offset + budget)
-    budget -= take.length
-    const partial = offset + take.length < buckets.length
-    out.push({
-      Id: q.id,
-      Label: q.label ?? q.stat?.metricName ?? q.id,
-      // JSON carries epoch seconds: skip building Date objects on the hot path.
-      Timestamps: req.protocol === 'json10' ? take.map((b) => b.t) : take.map((b) => new Date(b.t * 1000)),
-      Values: take.map((b) => b.value),
-      StatusCode: partial ? 'PartialData' : 'Complete',
-    })
+    const take = Math.max(0, Math.min(budget, series.n - offset))
+    budget -= take
+    const partial = offset + take < series.n
+    page.push({ q, series, offset, take, partial })
     if (partial) {
-      next = { q: qi, p: offset + take.length }
+      next = { q: qi, p: offset + take }
       break
     }
   }
-  return { data: { MetricDataResults: out, Messages: [], ...(next ? { NextToken: encodeToken(next) } : {}) } }
+  const nextToken = next ? encodeToken(next) : undefined
+  // JSON is written straight to bytes (the hot path); the other protocols get plain data with Dates.
+  if (req.protocol === 'json10' || req.protocol === 'json11') return { json: writeJson(page, descending, nextToken) }
+  const out: Record<string, QueryValue>[] = page.map(({ q, series, offset, take, partial }) => {
+    const timestamps: Date[] = []
+    const values: number[] = []
+    for (let k = offset; k < offset + take; k++) {
+      const i = descending ? series.from + series.n - 1 - k : series.from + k
+      timestamps.push(new Date((series.t[i] ?? 0) * 1000))
+      values.push(series.v[i] ?? 0)
+    }
+    return { Id: q.id, Label: label(q), Timestamps: timestamps, Values: values, StatusCode: partial ? 'PartialData' : 'Complete' }
+  })
+  return { data: { MetricDataResults: out, Messages: [], ...(nextToken !== undefined ? { NextToken: nextToken } : {}) } }
+}
+
+interface PageItem {
+  q: Query
+  series: Series
+  /** Position in ScanBy order of the first point on this page, and how many points it carries. */
+  offset: number
+  take: number
+  partial: boolean
+}
+
+function label(q: Query): string {
+  return q.label ?? q.stat?.metricName ?? q.id
+}
+
+const J_OPEN = ascii('{"MetricDataResults":[')
+const J_ID = ascii('{"Id":')
+const J_LABEL = ascii(',"Label":')
+const J_TIMESTAMPS = ascii(',"Timestamps":[')
+const J_VALUES = ascii('],"Values":[')
+const J_COMPLETE = ascii('],"StatusCode":"Complete"}')
+const J_PARTIAL = ascii('],"StatusCode":"PartialData"}')
+const J_MESSAGES = ascii('],"Messages":[]')
+const J_NEXT = ascii(',"NextToken":')
+
+/**
+ * The awsJson body, byte for byte what toAwsJson() gives for the equivalent data (timestamps as epoch
+ * seconds, numbers as String() prints them), written without building the object graph.
+ */
+function writeJson(page: PageItem[], descending: boolean, nextToken: string | undefined): Buffer {
+  let points = 0
+  for (const it of page) points += it.take
+  const w = new JsonWriter(points * 24 + page.length * 160 + 256)
+  w.bytes(J_OPEN)
+  for (let pi = 0; pi < page.length; pi++) {
+    const it = page[pi]
+    if (!it) continue
+    const { q, series, offset, take } = it
+    if (pi > 0) w.byte(0x2c)
+    w.bytes(J_ID)
+    w.string(q.id)
+    w.bytes(J_LABEL)
+    w.string(label(q))
+    // Reading order: ascending from `from + offset`, or descending from the series end.
+    const first = descending ? series.from + series.n - 1 - offset : series.from + offset
+    const step = descending ? -1 : 1
+    w.bytes(J_TIMESTAMPS)
+    for (let k = 0, i = first; k < take; k++, i += step) {
+      if (k > 0) w.byte(0x2c)
+      w.number(series.t[i] ?? 0)
+    }
+    w.bytes(J_VALUES)
+    for (let k = 0, i = first; k < take; k++, i += step) {
+      if (k > 0) w.byte(0x2c)
+      w.number(series.v[i] ?? 0)
+    }
+    w.bytes(it.partial ? J_PARTIAL : J_COMPLETE)
+  }
+  w.bytes(J_MESSAGES)
+  if (nextToken !== undefined) {
+    w.bytes(J_NEXT)
+    w.string(nextToken)
+  }
+  w.byte(0x7d)
+  return w.finish()
 }
 
 const LIST_PAGE = 500

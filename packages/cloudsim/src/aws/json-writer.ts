@@ -1,0 +1,181 @@
+/**
+ * A byte-level JSON writer for the simulator's one large response (GetMetricData: 30,000 points in a
+ * 620 KiB body). Building the text as JS strings and then UTF-8 encoding it cost more than computing
+ * the values, most of it in number → string conversion, so numbers are formatted straight into a
+ * Buffer. The bytes are exactly those of `JSON.stringify`/`String(n)` (tests compare them), so the wire
+ * output does not depend on which serializer produced it.
+ */
+
+const QUOTE = 0x22
+const BACKSLASH = 0x5c
+const ZERO = 0x30
+const NULL_BYTES = Uint8Array.from([0x6e, 0x75, 0x6c, 0x6c])
+const INT32_LIMIT = 2 ** 31
+/** "00" … "99" as ASCII, two bytes per entry. */
+const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, i) => ZERO + (i & 1 ? (i >> 1) % 10 : Math.floor((i >> 1) / 10)))
+
+function decimalLength(x: number): number {
+  if (x < 100_000) return x < 10 ? 1 : x < 100 ? 2 : x < 1000 ? 3 : x < 10_000 ? 4 : 5
+  return x < 1_000_000 ? 6 : x < 10_000_000 ? 7 : x < 100_000_000 ? 8 : x < 1_000_000_000 ? 9 : 10
+}
+
+/**
+ * Doubles below this magnitude are at least 1e-6 apart from any other multiple of 1e-6 (their ulp is
+ * < 1.2e-7), which is what makes the six-decimal shortcut in `number()` print what String() prints.
+ */
+const FIXED6_LIMIT = 1e9
+
+export class JsonWriter {
+  private buf: Buffer
+  private pos = 0
+
+  constructor(initialBytes = 1 << 16) {
+    this.buf = Buffer.allocUnsafe(initialBytes)
+  }
+
+  /** Make room for `n` more bytes (callers reserve once for a run of small writes). */
+  reserve(n: number): void {
+    const need = this.pos + n
+    if (need <= this.buf.length) return
+    const next = Buffer.allocUnsafe(Math.max(need, this.buf.length * 2))
+    this.buf.copy(next, 0, 0, this.pos)
+    this.buf = next
+  }
+
+  /** Pre-encoded ASCII (punctuation, keys), copied by hand: short `set()` calls cost more than a loop. */
+  bytes(b: Uint8Array): void {
+    this.reserve(b.length)
+    const buf = this.buf
+    let p = this.pos
+    for (let i = 0; i < b.length; i++) buf[p++] = b[i] ?? 0
+    this.pos = p
+  }
+
+  byte(c: number): void {
+    this.reserve(1)
+    this.buf[this.pos++] = c
+  }
+
+  /** A JSON string literal, as JSON.stringify writes it. */
+  string(s: string): void {
+    this.reserve(s.length + 2)
+    const buf = this.buf
+    let p = this.pos
+    buf[p++] = QUOTE
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i)
+      // Printable ASCII other than `"` and `\` is written as is by JSON.stringify; anything else
+      // (escapes, non-ASCII, surrogates) takes JSON.stringify itself.
+      if (c < 0x20 || c > 0x7e || c === QUOTE || c === BACKSLASH) {
+        this.stringSlow(s)
+        return
+      }
+      buf[p++] = c
+    }
+    buf[p++] = QUOTE
+    this.pos = p
+  }
+
+  private stringSlow(s: string): void {
+    const j = JSON.stringify(s)
+    this.reserve(j.length * 3)
+    this.pos += this.buf.write(j, this.pos, 'utf8')
+  }
+
+  /** A number, as String(v) formats it (non-finite → null, as JSON.stringify does). */
+  number(v: number): void {
+    if (Number.isSafeInteger(v)) {
+      this.integer(v)
+      return
+    }
+    if (Math.abs(v) < FIXED6_LIMIT) {
+      // Metric values are rounded to 1e-6 (or 1e-4): when v is the double nearest k/1e6, the shortest
+      // decimal that reads back as v (what String prints) is k/1e6 without trailing zeros.
+      const k = Math.round(v * 1e6)
+      if (k / 1e6 === v) {
+        this.fixed6(k)
+        return
+      }
+    }
+    if (!Number.isFinite(v)) {
+      this.bytes(NULL_BYTES)
+      return
+    }
+    const s = String(v)
+    this.reserve(s.length)
+    this.pos += this.buf.write(s, this.pos, 'latin1')
+  }
+
+  /** A safe integer in decimal (−0 prints as 0, like String). */
+  private integer(v: number): void {
+    this.reserve(17)
+    let x = v
+    if (x < 0) {
+      this.buf[this.pos++] = 0x2d
+      x = -x
+    }
+    if (x < INT32_LIMIT) {
+      this.digits(x | 0, decimalLength(x | 0))
+    } else {
+      // Split so both halves fit int32 arithmetic (V8 turns int32 division by a constant into a multiply).
+      const hi = Math.floor(x / 1e9)
+      this.digits(hi | 0, decimalLength(hi | 0))
+      this.digits((x - hi * 1e9) | 0, 9)
+    }
+  }
+
+  /** `len` decimal digits of 0 ≤ x < 2^31, zero-padded on the left; two digits per division. */
+  private digits(x: number, len: number): void {
+    const buf = this.buf
+    let p = this.pos + len
+    this.pos = p
+    const end = p - len
+    let n = x | 0
+    while (n >= 100) {
+      const q = (n / 100) | 0
+      const r = (n - q * 100) << 1
+      buf[--p] = DIGIT_PAIRS[r + 1] ?? ZERO
+      buf[--p] = DIGIT_PAIRS[r] ?? ZERO
+      n = q
+    }
+    if (n >= 10) {
+      const r = n << 1
+      buf[--p] = DIGIT_PAIRS[r + 1] ?? ZERO
+      buf[--p] = DIGIT_PAIRS[r] ?? ZERO
+    } else {
+      buf[--p] = ZERO + n
+    }
+    while (p > end) buf[--p] = ZERO
+  }
+
+  /** k / 1e6 for an integer 0 < |k| < 1e15 that is not a multiple of 1e6, trailing zeros dropped. */
+  private fixed6(k: number): void {
+    this.reserve(18)
+    let a = k
+    if (a < 0) {
+      this.buf[this.pos++] = 0x2d
+      a = -a
+    }
+    const ip = Math.floor(a / 1e6)
+    let frac = (a - ip * 1e6) | 0
+    this.integer(ip)
+    if (frac === 0) return
+    let len = 6
+    while (frac % 10 === 0) {
+      frac = (frac / 10) | 0
+      len--
+    }
+    this.buf[this.pos++] = 0x2e
+    this.digits(frac, len)
+  }
+
+  /** The bytes written so far (a view, not a copy). */
+  finish(): Buffer {
+    return this.buf.subarray(0, this.pos)
+  }
+}
+
+/** ASCII text as bytes, for `JsonWriter.bytes()`. */
+export function ascii(s: string): Uint8Array {
+  return Uint8Array.from(s, (c) => c.charCodeAt(0))
+}
