@@ -22,6 +22,7 @@ import { createTenant, createTestDatabase, testVault } from '@cms/db/testing'
 import { upsertPoints, type PointRow } from '../src/storage/points'
 import { spawnWorker } from '../src/testing/fault-harness'
 import { until } from '../src/testing/harness'
+import { recordBench } from '../../../bench/lib'
 import { bundleWorker } from './worker-bundle'
 
 const RESOURCES = Number(process.argv[2] ?? 10_000)
@@ -96,6 +97,7 @@ try {
   // Discovery of every account, then the first metrics pass.
   await until(async () => (await db.worker.resource.count({ where: { terminatedAt: null } })) >= simTotal * 0.99, 300_000, 500)
   const discovered = await db.worker.resource.count({ where: { terminatedAt: null } })
+  const discoveryMs = Date.now() - t0
   say(`discovery: ${discovered} resources stored in ${((Date.now() - t0) / 1000).toFixed(1)} s (cold start, all accounts)`)
   phases.push(await sample(w1, 'discovered'))
   // Scheduled ticks ran at start (before anything was discovered); the first pass is triggered here.
@@ -143,6 +145,13 @@ try {
   say(`metrics cycle, 1 worker: ${cycles.map((c) => (c.ms / 1000).toFixed(2)).join(', ')} s (target ≤ 10 s) — ${last.added} new points per cycle (${Math.round(last.added / (last.ms / 1000))} points/s end to end)`)
   const mem = rssMb(w1.pid!)
   say(`worker RSS (${RUNTIME}): ${lastRss} MB after the last cycle, ${mem.peak} MB peak (target ≤ 300 MB; old-space cap ${HEAP_MB || 'none'} MB)`)
+  const slowest = Math.max(...cycles.map((c) => c.ms))
+  recordBench([
+    { area: 'scheduler', metric: `cold discovery, ${discovered} resources`, value: discoveryMs / 1000, unit: 's' },
+    { area: 'scheduler', metric: 'metrics cycle, 1 worker (slowest)', value: slowest / 1000, unit: 's', target: '≤ 10 s', pass: slowest <= 10_000 },
+    { area: 'scheduler', metric: `worker RSS after ${CYCLES} cycles (${RUNTIME})`, value: lastRss, unit: 'MB', target: '≤ 300 MB', pass: lastRss <= 300 },
+    { area: 'scheduler', metric: `worker peak RSS (${RUNTIME})`, value: mem.peak, unit: 'MB', target: '≤ 300 MB', pass: mem.peak <= 300 },
+  ])
   say(`worker RSS by phase (MB; heap used/total and external after a forced GC): ${phases.join(', ')}`)
 
   // Two processes: the same cycle, split by BullMQ between them.
@@ -184,6 +193,7 @@ try {
     }),
   )
   const secs = (Date.now() - started) / 1000
+  recordBench([{ area: 'scheduler', metric: 'storage insert rate (bulk upsert, 4 connections)', value: Math.round(written / secs), unit: 'points/s', target: '≥ 50,000', pass: written / secs >= 50_000 }])
   say(`insert rate: ${written} points in ${secs.toFixed(2)} s = ${Math.round(written / secs)} points/s (target ≥ 50,000)`)
 } finally {
   for (const c of children) c.kill('SIGTERM')
