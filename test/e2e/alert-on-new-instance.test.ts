@@ -113,9 +113,10 @@ describe('alert on a new instance', () => {
     expect(ofRule(inventoryRule.id)).toHaveLength(1)
     expect(new Set(receiver.received.map((m) => m.headers['webhook-id'])).size).toBe(receiver.received.length)
 
-    // 3. Metric threshold on the new instance. The simulator clock moves 15 minutes so CloudWatch's
-    // 5-minute periods converge; each later 5-minute step brings new points (and an evaluation).
-    sim.control.advanceClock(15 * 60_000)
+    // 3. Metric threshold on the new instance. The simulator clock moves 20 minutes so a converged
+    // CloudWatch period (10 minutes' delay) holds complete minutes of the instance wherever in its
+    // 5-minute period it was created; each later 5-minute step brings new points (and an evaluation).
+    sim.control.advanceClock(20 * 60_000)
     const series = await until(async () => {
       const s = await db.worker.metricSeries.findFirst({ where: { tenantId: tenant.id, resourceId: resource.id }, orderBy: { id: 'asc' } })
       if (!s) return null

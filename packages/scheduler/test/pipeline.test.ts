@@ -60,10 +60,13 @@ describe('pipeline against cloudsim', () => {
     await until(async () => (await live()).length === simLive().length && simLive().length > 0, 60_000)
 
     // A new instance: in the database with metric points within one discovery + one metrics interval
-    // (plus job latency). The simulator clock moves 15 minutes: CloudWatch data converges 10 minutes after a 5-minute period.
+    // (plus job latency). The simulator clock moves 20 minutes: CloudWatch data converges 10 minutes after a
+    // 5-minute period, so the newest converged period then ends 5–10 minutes after the creation and holds
+    // complete minutes of the new instance wherever in its 5-minute period the creation fell (with 15 the
+    // period could end seconds after it: no point until the next period, 5 real minutes later).
     const region = acct.regions[0]!
     const created = sim.control.createResource({ account: native, region, type: 'ec2.instance', name: 'brand-new' })
-    sim.control.advanceClock(15 * 60_000)
+    sim.control.advanceClock(20 * 60_000)
     const t0 = Date.now()
     const stored = await until(async () => {
       const r = await db.worker.resource.findFirst({ where: { tenantId: tenant.id, nativeId: created.id } })
