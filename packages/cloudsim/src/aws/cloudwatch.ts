@@ -20,16 +20,19 @@ export const MAX_QUERIES = 500
 export const MAX_DATAPOINTS = 100_800
 
 interface IndexEntry {
-  /** The series' key in RegionIndex.series. */
-  key: string
+  namespace: string
+  dimension: string
   resource: SimResource
   spec: MetricSpec
 }
 
 interface RegionIndex {
   version: number
-  /** `${namespace}|${metricName}|${dimName}|${dimValue}` */
-  series: Map<string, IndexEntry>
+  /**
+   * Series by dimension value (the resource id), then matched on namespace, metric and dimension name:
+   * a lookup without building a composite key string per query.
+   */
+  byDimValue: Map<string, IndexEntry[]>
 }
 
 const indexes = new WeakMap<object, Map<string, RegionIndex>>()
@@ -41,17 +44,16 @@ function regionIndex(req: AwsRequest): RegionIndex {
   const key = `${req.accountId}|${req.region}`
   const cached = perWorld.get(key)
   if (cached && cached.version === req.world.version) return cached
-  const series = new Map<string, IndexEntry>()
+  const byDimValue = new Map<string, IndexEntry[]>()
   for (const r of req.world.resourcesOf(req.accountId)) {
     if (r.region !== req.region) continue
     const tm = METRICS_BY_TYPE[r.type]
     if (!tm?.dimension) continue
-    for (const spec of tm.metrics) {
-      const key = `${tm.namespace}|${spec.name}|${tm.dimension}|${r.id}`
-      series.set(key, { key, resource: r, spec })
-    }
+    let list = byDimValue.get(r.id)
+    if (!list) byDimValue.set(r.id, (list = []))
+    for (const spec of tm.metrics) list.push({ namespace: tm.namespace, dimension: tm.dimension, resource: r, spec })
   }
-  const idx = { version: req.world.version, series }
+  const idx = { version: req.world.version, byDimValue }
   perWorld.set(key, idx)
   return idx
 }
@@ -130,7 +132,8 @@ function evalStats(req: AwsRequest, queries: Query[], start: number, end: number
   const vs = new Float64Array(capacity)
   const now = req.world.nowSeconds()
   const seed = req.world.seed
-  const seen = new Map<string, Series>()
+  // Per entry: the (period, stat) variants already computed in this request.
+  const seen = new Map<IndexEntry, { period: number; stat: string; series: Series }[]>()
   let at = 0
   for (let i = 0; i < queries.length; i++) {
     const q = queries[i]
@@ -141,13 +144,14 @@ function evalStats(req: AwsRequest, queries: Query[], start: number, end: number
       out.set(q.id, EMPTY_SERIES)
       continue
     }
-    const key = `${entry.key}|${st.period}|${st.stat}`
-    let series = seen.get(key)
+    let variants = seen.get(entry)
+    if (!variants) seen.set(entry, (variants = []))
+    let series = variants.find((x) => x.period === st.period && x.stat === st.stat)?.series
     if (!series) {
       const n = aggregateInto(seed, entry.resource, entry.spec, { startSec: start, endSec: end, periodSec: st.period, stat: st.stat as Stat }, now, ts, vs, at)
       series = { t: ts, v: vs, from: at, n }
       at += n
-      seen.set(key, series)
+      variants.push({ period: st.period, stat: st.stat, series })
     }
     out.set(q.id, series)
   }
@@ -159,7 +163,14 @@ function resolve(q: NonNullable<Query['stat']>, idx: RegionIndex): IndexEntry | 
   if (q.dims.length !== 1) return undefined
   const d = q.dims[0]
   if (!d) return undefined
-  return idx.series.get(`${q.namespace}|${q.metricName}|${d.name}|${d.value}`)
+  const list = idx.byDimValue.get(d.value)
+  if (!list) return undefined
+  // From the end: of two identical series the later resource wins (as a map keyed by series would).
+  for (let i = list.length - 1; i >= 0; i--) {
+    const e = list[i]
+    if (e && e.spec.name === q.metricName && e.namespace === q.namespace && e.dimension === d.name) return e
+  }
+  return undefined
 }
 
 function toBuckets(s: Series): Bucket[] {
@@ -293,6 +304,22 @@ const J_PARTIAL = ascii('],"StatusCode":"PartialData"}')
 const J_MESSAGES = ascii('],"Messages":[]')
 const J_NEXT = ascii(',"NextToken":')
 
+/** Where a run of timestamps came from and where its bytes are in the body being written. */
+interface TimestampRun {
+  t: Float64Array
+  first: number
+  step: number
+  take: number
+  start: number
+  end: number
+}
+
+function sameRun(r: TimestampRun, t: Float64Array, first: number, step: number, take: number): boolean {
+  if (r.take !== take) return false
+  for (let k = 0, i = first, j = r.first; k < take; k++, i += step, j += r.step) if (t[i] !== r.t[j]) return false
+  return true
+}
+
 /**
  * The awsJson body, byte for byte what toAwsJson() gives for the equivalent data (timestamps as epoch
  * seconds, numbers as String() prints them), written without building the object graph.
@@ -301,6 +328,7 @@ function writeJson(page: PageItem[], descending: boolean, nextToken: string | un
   let points = 0
   for (const it of page) points += it.take
   const w = new JsonWriter(points * 24 + page.length * 160 + 256)
+  let prev: TimestampRun | undefined
   w.bytes(J_OPEN)
   for (let pi = 0; pi < page.length; pi++) {
     const it = page[pi]
@@ -315,15 +343,17 @@ function writeJson(page: PageItem[], descending: boolean, nextToken: string | un
     const first = descending ? series.from + series.n - 1 - offset : series.from + offset
     const step = descending ? -1 : 1
     w.bytes(J_TIMESTAMPS)
-    for (let k = 0, i = first; k < take; k++, i += step) {
-      if (k > 0) w.byte(0x2c)
-      w.number(series.t[i] ?? 0)
+    // Queries over one window and period share their timestamps: copy the bytes written for the
+    // previous query when the run is the same instead of formatting it again.
+    if (prev && sameRun(prev, series.t, first, step, take)) {
+      w.repeat(prev.start, prev.end)
+    } else {
+      const start = w.offset
+      w.numbers(series.t, first, step, take)
+      prev = { t: series.t, first, step, take, start, end: w.offset }
     }
     w.bytes(J_VALUES)
-    for (let k = 0, i = first; k < take; k++, i += step) {
-      if (k > 0) w.byte(0x2c)
-      w.number(series.v[i] ?? 0)
-    }
+    w.numbers(series.v, first, step, take)
     w.bytes(it.partial ? J_PARTIAL : J_COMPLETE)
   }
   w.bytes(J_MESSAGES)

@@ -7,6 +7,9 @@
  */
 
 const QUOTE = 0x22
+const COMMA = 0x2c
+/** Longest String(number): "-1.2345678901234567e-123". */
+const MAX_NUMBER_BYTES = 24
 const BACKSLASH = 0x5c
 const ZERO = 0x30
 const NULL_BYTES = Uint8Array.from([0x6e, 0x75, 0x6c, 0x6c])
@@ -84,13 +87,62 @@ export class JsonWriter {
 
   /** A number, as String(v) formats it (non-finite → null, as JSON.stringify does). */
   number(v: number): void {
+    this.reserve(MAX_NUMBER_BYTES)
+    this.numberUnchecked(v)
+  }
+
+  /**
+   * `count` numbers separated by commas, read from `xs` at `first`, `first + step`, …: one reservation
+   * for the run instead of one per number.
+   */
+  numbers(xs: Float64Array, first: number, step: number, count: number): void {
+    this.reserve(count * (MAX_NUMBER_BYTES + 1))
+    for (let k = 0, i = first; k < count; k++, i += step) {
+      if (k > 0) this.buf[this.pos++] = COMMA
+      this.numberUnchecked(xs[i] ?? 0)
+    }
+  }
+
+  /** Position of the next byte, to mark a range for `repeat()`. */
+  get offset(): number {
+    return this.pos
+  }
+
+  /** Write again the bytes already written at [start, end) (e.g. a run of timestamps every series shares). */
+  repeat(start: number, end: number): void {
+    this.reserve(end - start)
+    this.buf.copyWithin(this.pos, start, end)
+    this.pos += end - start
+  }
+
+  /** Callers have reserved MAX_NUMBER_BYTES. */
+  private numberUnchecked(v: number): void {
+    if (v >= 0 && v < INT32_LIMIT) {
+      const i = v | 0
+      if (i === v) {
+        // Timestamps, counts; +0 and −0 both print as 0.
+        this.digits(i, decimalLength(i))
+        return
+      }
+      if (v < FIXED6_LIMIT) {
+        // Metric values are rounded to 1e-6 (or 1e-4): when v is the double nearest k/1e6, the shortest
+        // decimal that reads back as v (what String prints) is k/1e6 without trailing zeros. Any integer
+        // k passing the check will do, so floor(x + 0.5) rather than the slower Math.round.
+        const k = Math.floor(v * 1e6 + 0.5)
+        if (k / 1e6 === v) {
+          // v is at least 1e-6 from an integer (much more than its ulp), so floor(v) is floor(k/1e6).
+          const ip = Math.floor(v)
+          this.digits(ip, decimalLength(ip))
+          this.fraction6((k - ip * 1e6) | 0)
+          return
+        }
+      }
+    }
     if (Number.isSafeInteger(v)) {
       this.integer(v)
       return
     }
     if (Math.abs(v) < FIXED6_LIMIT) {
-      // Metric values are rounded to 1e-6 (or 1e-4): when v is the double nearest k/1e6, the shortest
-      // decimal that reads back as v (what String prints) is k/1e6 without trailing zeros.
       const k = Math.round(v * 1e6)
       if (k / 1e6 === v) {
         this.fixed6(k)
@@ -98,17 +150,23 @@ export class JsonWriter {
       }
     }
     if (!Number.isFinite(v)) {
-      this.bytes(NULL_BYTES)
+      const buf = this.buf
+      for (let i = 0; i < NULL_BYTES.length; i++) buf[this.pos++] = NULL_BYTES[i] ?? 0
       return
     }
-    const s = String(v)
-    this.reserve(s.length)
-    this.pos += this.buf.write(s, this.pos, 'latin1')
+    this.pos += this.buf.write(String(v), this.pos, 'latin1')
   }
 
-  /** A safe integer in decimal (−0 prints as 0, like String). */
+  /** `.` and six decimals of 0 < frac < 1e6, trailing zeros dropped. */
+  private fraction6(frac: number): void {
+    const buf = this.buf
+    buf[this.pos++] = 0x2e
+    this.digits(frac, 6)
+    while (buf[this.pos - 1] === ZERO) this.pos--
+  }
+
+  /** A safe integer in decimal (−0 prints as 0, like String); callers have reserved 17 bytes. */
   private integer(v: number): void {
-    this.reserve(17)
     let x = v
     if (x < 0) {
       this.buf[this.pos++] = 0x2d
@@ -150,23 +208,15 @@ export class JsonWriter {
 
   /** k / 1e6 for an integer 0 < |k| < 1e15 that is not a multiple of 1e6, trailing zeros dropped. */
   private fixed6(k: number): void {
-    this.reserve(18)
     let a = k
     if (a < 0) {
       this.buf[this.pos++] = 0x2d
       a = -a
     }
     const ip = Math.floor(a / 1e6)
-    let frac = (a - ip * 1e6) | 0
+    const frac = (a - ip * 1e6) | 0
     this.integer(ip)
-    if (frac === 0) return
-    let len = 6
-    while (frac % 10 === 0) {
-      frac = (frac / 10) | 0
-      len--
-    }
-    this.buf[this.pos++] = 0x2e
-    this.digits(frac, len)
+    if (frac !== 0) this.fraction6(frac)
   }
 
   /** The bytes written so far (a view, not a copy). */

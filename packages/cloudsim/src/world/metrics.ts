@@ -27,6 +27,17 @@ export function roundHalfUp(x: number): number {
   return x >= 0.5 && x < 4503599627370496 ? Math.floor(x + 0.5) : Math.round(x)
 }
 
+/** The largest double below 0.5: the one x in [0, 0.5) for which x + 0.5 rounds up to 1. */
+const BELOW_HALF = 0.49999999999999994
+
+/**
+ * Math.round(x) for 0 ≤ x < 2^52 (the hot loops know their clamped samples are): roundHalfUp's
+ * argument, with the one value below 0.5 where floor(x + 0.5) would be wrong singled out.
+ */
+export function roundNonNegative(x: number): number {
+  return x === BELOW_HALF ? 0 : Math.floor(x + 0.5)
+}
+
 /** Precomputed per-series constants (a series = one resource × one metric). */
 export interface SeriesGen {
   spec: MetricSpec
@@ -193,88 +204,183 @@ export function aggregateInto(
   vs: Float64Array,
   at: number,
 ): number {
-  const { periodSec, stat, startSec, endSec } = opts
   const g = seriesGen(worldSeed, r.id, spec)
+  const first = r.history[0]
+  if (r.history.length === 1 && first?.state === 'running' && opts.periodSec % SAMPLE_SECONDS === 0) {
+    const n = aggregateAlwaysRunning(g, first.t, opts, nowSec, ts, vs, at)
+    if (n >= 0) return n
+  }
+  return aggregateGeneral(g, r, opts, nowSec, ts, vs, at)
+}
+
+/** The definition, minute by minute: any history, any period. */
+function aggregateGeneral(
+  g: SeriesGen,
+  r: SimResource,
+  opts: { startSec: number; endSec: number; periodSec: number; stat: Stat },
+  nowSec: number,
+  ts: Float64Array,
+  vs: Float64Array,
+  at: number,
+): number {
+  const { periodSec, stat, startSec, endSec } = opts
   const lastVisibleMinute = Math.floor((nowSec - INGEST_DELAY_SECONDS) / SAMPLE_SECONDS) - 1
   const created = r.history[0]?.t ?? Infinity
-  // Percentiles need the samples, Minimum/Maximum a running extreme (data-dependent branches that
-  // mispredict, so only when asked for); everything else is a sum and a count.
-  const needSamples = stat.startsWith('p')
-  const track = needSamples || stat === 'Minimum' || stat === 'Maximum'
   const samples: number[] = []
-  const simple = r.history.length === 1 && r.history[0]?.state === 'running'
-  // Hoisted so the inner loop reads locals, not (polymorphic) spec fields; the arithmetic below is
-  // sampleAt's, operation for operation, so values stay bit-identical to metricValue().
-  const seed = g.seed
-  const base = g.base
+  let w = at
+  for (let b = Math.floor(startSec / periodSec) * periodSec; b < endSec; b += periodSec) {
+    samples.length = 0
+    let sum = 0
+    let min = Infinity
+    let max = -Infinity
+    const m0 = Math.ceil(Math.max(b, startSec, created) / SAMPLE_SECONDS)
+    const m1 = Math.min(Math.ceil(Math.min(b + periodSec, endSec) / SAMPLE_SECONDS) - 1, lastVisibleMinute)
+    for (let m = m0; m <= m1; m++) {
+      if (!publishesAt(r, m * SAMPLE_SECONDS)) continue
+      const v = sampleAt(g, m)
+      sum += v
+      if (v < min) min = v
+      if (v > max) max = v
+      samples.push(v)
+    }
+    const n = samples.length
+    if (n === 0) continue
+    ts[w] = b
+    vs[w] = bucketValue(stat, n, sum, min, max, samples)
+    w++
+  }
+  return w - at
+}
+
+/** A bucket's statistic from its samples (sum, extremes and, for percentiles, the samples themselves). */
+function bucketValue(stat: Stat, n: number, sum: number, min: number, max: number, samples: number[]): number {
+  switch (stat) {
+    // Rounded to 1e-6 so float noise (12.340000000000002) neither leaks nor bloats the wire.
+    case 'Average':
+      return roundHalfUp((sum / n) * 1e6) / 1e6
+    case 'Sum':
+      return roundHalfUp(sum * 1e6) / 1e6
+    case 'Minimum':
+      return min
+    case 'Maximum':
+      return max
+    case 'SampleCount':
+      return n
+    default:
+      return reduce(samples, stat)
+  }
+}
+
+const INT32_LIMIT = 2 ** 31
+const AVERAGE = 0
+const SUM = 1
+const EXTREME = 2
+const COUNT = 3
+const PERCENTILE = 4
+
+/**
+ * The hot path (GetMetricData's 500 series × 60 buckets): a resource running since `created`, a period
+ * of whole minutes. Every minute from max(bucket, start, created) to min(bucket end, end, last
+ * ingested) has a sample, so bucket bounds are integer minute arithmetic rather than divisions, and
+ * the diurnal index runs on instead of sampleAt's modulo. The sample arithmetic is sampleAt's,
+ * operation for operation, and the statistics are aggregateGeneral's (see the exact-sum note), so the
+ * values are bit-identical to it. Returns −1 when it does not apply (minutes before 1970).
+ */
+function aggregateAlwaysRunning(
+  g: SeriesGen,
+  created: number,
+  opts: { startSec: number; endSec: number; periodSec: number; stat: Stat },
+  nowSec: number,
+  ts: Float64Array,
+  vs: Float64Array,
+  at: number,
+): number {
+  const { periodSec, stat, startSec, endSec } = opts
+  const { spec, seed, base, phase } = g
+  const perBucket = periodSec / SAMPLE_SECONDS
+  const mFirst = Math.max(Math.ceil(startSec / SAMPLE_SECONDS), Math.ceil(created / SAMPLE_SECONDS))
+  const mLast = Math.min(Math.ceil(endSec / SAMPLE_SECONDS) - 1, Math.floor((nowSec - INGEST_DELAY_SECONDS) / SAMPLE_SECONDS) - 1)
+  // Minutes as int32 (V8 then keeps the loop counters and hash inputs in integer registers).
+  if (!(mFirst >= 0 && mLast < INT32_LIMIT)) return -1
+  // Clamped samples are then in [0, 2^52), where Math.round is roundNonNegative (cheaper still).
+  if (!(spec.min >= 0 && spec.max < 2 ** 52)) return -1
+  const kind = stat === 'Average' ? AVERAGE : stat === 'Sum' ? SUM : stat === 'Minimum' || stat === 'Maximum' ? EXTREME : stat === 'SampleCount' ? COUNT : PERCENTILE
+  // Locals, not (polymorphic) spec fields, in the inner loops.
   const amp = spec.amp
   const noiseAmp = spec.noise
   const lo = spec.min
   const hi = spec.max
   const integer = spec.integer === true
-  const phase = g.phase
+  /** Samples with four decimals in [0, 100] (percentages, fractions): the exact-sum path applies. */
+  const decimal4 = !integer && lo >= 0 && hi <= 100
+  const samples: number[] = []
+  let exactFor = -1
+  let exactFactor = 0
+  let nextM = NaN
+  let nextDi = 0
   let w = at
-  for (let b = Math.floor(startSec / periodSec) * periodSec; b < endSec; b += periodSec) {
-    let n = 0
-    let sum = 0
-    let min = Infinity
-    let max = -Infinity
-    if (needSamples) samples.length = 0
-    const m0 = Math.ceil(Math.max(b, startSec, created) / SAMPLE_SECONDS)
-    const m1 = Math.min(Math.ceil(Math.min(b + periodSec, endSec) / SAMPLE_SECONDS) - 1, lastVisibleMinute)
-    if (simple && m0 + phase >= 0) {
-      // Hot path: always running, so every minute has a sample; a running index into the diurnal table
-      // replaces sampleAt's modulo.
-      let di = (m0 + phase) % MINUTES_PER_DAY
+  let b = Math.floor(startSec / periodSec) * periodSec
+  for (let mb = b / SAMPLE_SECONDS; b < endSec; b += periodSec, mb += perBucket) {
+    const m0d = mb > mFirst ? mb : mFirst
+    const m1d = mb + perBucket - 1 < mLast ? mb + perBucket - 1 : mLast
+    if (!(m1d >= m0d)) continue
+    // Both within [mFirst, mLast], so int32.
+    const m0 = m0d | 0
+    const m1 = m1d | 0
+    const n = m1 - m0 + 1
+    if (kind === COUNT) {
+      ts[w] = b
+      vs[w] = n
+      w++
+      continue
+    }
+    let di = m0 === nextM ? nextDi : (m0 + phase) % MINUTES_PER_DAY
+    let value: number
+    if (n !== exactFor) {
+      // Samples are u/1e4 for integers u in [0, 1e6], so Sum × 1e6 is exactly 100·Σu, and when n divides
+      // 100, Average × 1e6 is exactly (100/n)·Σu. The float path's rounding errors stay far below 0.5
+      // here (≤ 1000 samples ≤ 100 each: < 0.02 for Sum, < 1e-5 for Average), so its roundHalfUp lands on
+      // that same integer: same value, without a division and a float add chain per sample.
+      exactFactor = !decimal4 ? 0 : kind === SUM ? (n <= 1000 ? 100 : 0) : kind === AVERAGE && 100 % n === 0 ? 100 / n : 0
+      exactFor = n
+    }
+    if (exactFactor > 0) {
+      let units = 0
       for (let m = m0; m <= m1; m++) {
         const diurnal = DIURNAL[di] ?? 0
         const noise = unit(hash2(seed, m)) * 2 - 1
         let v = base * (1 + amp * diurnal + noiseAmp * noise)
         if (v < lo) v = lo
         if (v > hi) v = hi
-        v = integer ? roundHalfUp(v) : roundHalfUp(v * 10000) / 10000
-        n++
+        units += roundNonNegative(v * 10000)
+        if (++di === MINUTES_PER_DAY) di = 0
+      }
+      value = (units * exactFactor) / 1e6
+    } else {
+      let sum = 0
+      let min = Infinity
+      let max = -Infinity
+      samples.length = 0
+      for (let m = m0; m <= m1; m++) {
+        const diurnal = DIURNAL[di] ?? 0
+        const noise = unit(hash2(seed, m)) * 2 - 1
+        let v = base * (1 + amp * diurnal + noiseAmp * noise)
+        if (v < lo) v = lo
+        if (v > hi) v = hi
+        v = integer ? roundNonNegative(v) : roundNonNegative(v * 10000) / 10000
         sum += v
-        if (track) {
+        // Extremes are data-dependent branches that mispredict: only when asked for.
+        if (kind >= EXTREME) {
           if (v < min) min = v
           if (v > max) max = v
-          if (needSamples) samples.push(v)
+          if (kind === PERCENTILE) samples.push(v)
         }
         if (++di === MINUTES_PER_DAY) di = 0
       }
-    } else {
-      for (let m = m0; m <= m1; m++) {
-        if (!simple && !publishesAt(r, m * SAMPLE_SECONDS)) continue
-        const v = sampleAt(g, m)
-        n++
-        sum += v
-        if (v < min) min = v
-        if (v > max) max = v
-        if (needSamples) samples.push(v)
-      }
+      value = bucketValue(stat, n, sum, min, max, samples)
     }
-    if (n === 0) continue
-    let value: number
-    switch (stat) {
-      // Rounded to 1e-6 so float noise (12.340000000000002) neither leaks nor bloats the wire.
-      case 'Average':
-        value = roundHalfUp((sum / n) * 1e6) / 1e6
-        break
-      case 'Sum':
-        value = roundHalfUp(sum * 1e6) / 1e6
-        break
-      case 'Minimum':
-        value = min
-        break
-      case 'Maximum':
-        value = max
-        break
-      case 'SampleCount':
-        value = n
-        break
-      default:
-        value = reduce(samples, stat)
-    }
+    nextM = m1 + 1
+    nextDi = di
     ts[w] = b
     vs[w] = value
     w++
