@@ -9,6 +9,7 @@ export const ERROR_HTTP_STATUS = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  payload_too_large: 413,
   rate_limited: 429,
   limit_exceeded: 402,
   // Cloud-facing codes: what the user's cloud said, in words they can act on.

@@ -62,8 +62,14 @@ export function assertStorableText(value: unknown, where = 'body'): void {
 }
 
 /** Read a JSON body; a malformed one is a 400 with a message, not a 500. */
+/** API bodies are small JSON documents; anything larger is refused before parsing. */
+export const MAX_JSON_BODY_BYTES = 1 << 20
+
 export async function readJson(req: Request): Promise<unknown> {
+  const tooLarge = () => new AppError('payload_too_large', `Request body is larger than ${MAX_JSON_BODY_BYTES} bytes`)
+  if (Number(req.headers.get('content-length') ?? 0) > MAX_JSON_BODY_BYTES) throw tooLarge()
   const text = await req.text()
+  if (Buffer.byteLength(text) > MAX_JSON_BODY_BYTES) throw tooLarge()
   if (text.trim() === '') return {}
   let parsed: unknown
   try {
