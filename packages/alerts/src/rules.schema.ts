@@ -120,8 +120,19 @@ export const createAlertRuleSchema = z.object({
 })
 export type CreateAlertRuleInput = z.input<typeof createAlertRuleSchema>
 
-/** PATCH /api/v1/alert-rules/:id */
-export const updateAlertRuleSchema = createAlertRuleSchema.partial()
+/**
+ * PATCH /api/v1/alert-rules/:id — every field optional and WITHOUT the create defaults: a PATCH that
+ * changes only the threshold must not re-enable the rule, reset its severity or detach its endpoints.
+ */
+export const updateAlertRuleSchema = z.object({
+  name: createAlertRuleSchema.shape.name.optional(),
+  description: createAlertRuleSchema.shape.description,
+  enabled: z.boolean().optional(),
+  severity: severitySchema.optional(),
+  renotifyMinutes: createAlertRuleSchema.shape.renotifyMinutes,
+  endpointIds: z.array(z.uuid()).max(50).optional(),
+  spec: ruleSpecSchema.optional(),
+})
 export type UpdateAlertRuleInput = z.input<typeof updateAlertRuleSchema>
 
 export const WEBHOOK_FORMATS = ['standard', 'slack', 'pagerduty', 'alertmanager'] as const
