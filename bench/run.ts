@@ -47,14 +47,23 @@ const rows: BenchRow[] = existsSync(rowsFile)
   : []
 rmSync(rowsFile, { force: true })
 
-const fmt = (v: number) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : Number(v.toPrecision(3)).toString())
+const fmt = (v: number) =>
+  Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : Number(v.toPrecision(3)).toString()
 console.log('\n| area | figure | value | target | |')
 console.log('|---|---|---|---|---|')
 for (const r of rows) {
-  console.log(`| ${r.area} | ${r.metric} | ${fmt(r.value)} ${r.unit} | ${r.target ?? ''} | ${r.pass === undefined ? '' : r.pass ? 'ok' : 'MISSED'} |`)
+  console.log(
+    `| ${r.area} | ${r.metric} | ${fmt(r.value)} ${r.unit} | ${r.target ?? ''} | ${r.pass === undefined ? '' : r.pass ? 'ok' : 'MISSED'} |`,
+  )
 }
-const meta = { at: new Date().toISOString(), node: process.version, cpus: (await import('node:os')).cpus().length }
+const meta = {
+  at: new Date().toISOString(),
+  node: process.version,
+  cpus: (await import('node:os')).cpus().length,
+}
 writeFileSync(join(results, 'latest.json'), `${JSON.stringify({ ...meta, rows, failed }, null, 2)}\n`)
 writeFileSync(join(results, 'latest.log'), log)
-console.log(`\nwritten bench/results/latest.json and latest.log${failed.length ? `; failed: ${failed.join(', ')}` : ''}`)
+console.log(
+  `\nwritten bench/results/latest.json and latest.log${failed.length ? `; failed: ${failed.join(', ')}` : ''}`,
+)
 process.exit(failed.length ? 1 : 0)

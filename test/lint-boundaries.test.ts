@@ -16,13 +16,41 @@ async function restrictedImports(file: string, source: string): Promise<string[]
 
 describe('dependency direction (eslint.config.js)', () => {
   it.each([
-    ['packages/providers/src/probe.ts', "import { createPrisma } from '@cms/db'", /must not depend on @cms\/db/],
-    ['packages/providers/src/probe.ts', "import { startWorker } from '@cms/scheduler'", /must not depend on @cms\/scheduler/],
-    ['packages/core/src/probe.ts', "import { forTenant } from '@cms/db/tenant'", /must not depend on @cms\/db/],
-    ['packages/db/src/probe.ts', "import { providers } from '@cms/providers'", /must not depend on @cms\/providers/],
-    ['packages/scheduler/src/probe.ts', "import { startCloudSim } from '@cms/cloudsim'", /must not depend on @cms\/cloudsim/],
-    ['apps/web/src/server/probe.ts', "import { startCloudSim } from '@cms/cloudsim'", /must not depend on @cms\/cloudsim/],
-    ['packages/alerts/src/probe.ts', "import { startWorker } from '@cms/scheduler'", /must not depend on @cms\/scheduler/],
+    [
+      'packages/providers/src/probe.ts',
+      "import { createPrisma } from '@cms/db'",
+      /must not depend on @cms\/db/,
+    ],
+    [
+      'packages/providers/src/probe.ts',
+      "import { startWorker } from '@cms/scheduler'",
+      /must not depend on @cms\/scheduler/,
+    ],
+    [
+      'packages/core/src/probe.ts',
+      "import { forTenant } from '@cms/db/tenant'",
+      /must not depend on @cms\/db/,
+    ],
+    [
+      'packages/db/src/probe.ts',
+      "import { providers } from '@cms/providers'",
+      /must not depend on @cms\/providers/,
+    ],
+    [
+      'packages/scheduler/src/probe.ts',
+      "import { startCloudSim } from '@cms/cloudsim'",
+      /must not depend on @cms\/cloudsim/,
+    ],
+    [
+      'apps/web/src/server/probe.ts',
+      "import { startCloudSim } from '@cms/cloudsim'",
+      /must not depend on @cms\/cloudsim/,
+    ],
+    [
+      'packages/alerts/src/probe.ts',
+      "import { startWorker } from '@cms/scheduler'",
+      /must not depend on @cms\/scheduler/,
+    ],
   ])('%s: %s is refused', async (file, source, message) => {
     const messages = await restrictedImports(file, `${source}\nexport const x = 1\n`)
     expect(messages.join('\n')).toMatch(message)

@@ -38,7 +38,11 @@ let worker: StartedWorker | undefined
 const receiver = new Receiver()
 
 beforeAll(async () => {
-  ;[sim, db] = await Promise.all([startCloudSim({ seed: 11, scenario: 'minimal', port: 0 }), createTestDatabase(), receiver.start()])
+  ;[sim, db] = await Promise.all([
+    startCloudSim({ seed: 11, scenario: 'minimal', port: 0 }),
+    createTestDatabase(),
+    receiver.start(),
+  ])
 }, 120_000)
 afterAll(async () => {
   await worker?.stop()
@@ -49,7 +53,14 @@ afterAll(async () => {
 
 interface Message {
   type: string
-  data: { id: string; ruleId: string; status: string; fingerprint: string; labels: Record<string, string>; summary: string }
+  data: {
+    id: string
+    ruleId: string
+    status: string
+    fingerprint: string
+    labels: Record<string, string>
+    summary: string
+  }
 }
 
 describe('alert on a new instance', () => {
@@ -58,7 +69,13 @@ describe('alert on a new instance', () => {
       schedule: { discoveryIntervalMs: DISCOVERY_MS, metricsIntervalMs: METRICS_MS },
     })
     const tdb = forTenant(db.worker, tenant.id)
-    const { endpoint, signingSecret } = await createWebhookEndpoint(tdb, vault, tenant.id, { format: 'standard', name: 'ops', url: receiver.url('/hook') }, { urlPolicy: urlPolicyFromConfig() })
+    const { endpoint, signingSecret } = await createWebhookEndpoint(
+      tdb,
+      vault,
+      tenant.id,
+      { format: 'standard', name: 'ops', url: receiver.url('/hook') },
+      { urlPolicy: urlPolicyFromConfig() },
+    )
     const inventoryRule = await createAlertRule(tdb, tenant.id, {
       name: 'new instance',
       endpointIds: [endpoint.id],
@@ -66,7 +83,8 @@ describe('alert on a new instance', () => {
     })
 
     const verifier = new Webhook(signingSecret)
-    const messages = (): Message[] => receiver.received.map((m) => verifier.verify(m.body, m.headers as Record<string, string>) as Message)
+    const messages = (): Message[] =>
+      receiver.received.map((m) => verifier.verify(m.body, m.headers as Record<string, string>) as Message)
     const ofRule = (ruleId: string) => messages().filter((m) => m.data.ruleId === ruleId)
 
     const simNow = () => new Date(Date.now() + sim.control.clock().offsetMs)
@@ -86,7 +104,10 @@ describe('alert on a new instance', () => {
 
     // 1. First inventory: everything that already existed is stored, and nobody is paged for it.
     const native = acct.nativeIds[0]!
-    const simLive = () => sim.control.resources({ cloud: 'aws', account: native }).filter((r) => r.state !== 'terminated' && r.state !== 'absent')
+    const simLive = () =>
+      sim.control
+        .resources({ cloud: 'aws', account: native })
+        .filter((r) => r.state !== 'terminated' && r.state !== 'absent')
     await until(async () => {
       const n = await db.worker.resource.count({ where: { tenantId: tenant.id, terminatedAt: null } })
       return n === simLive().length && n > 0
@@ -99,14 +120,27 @@ describe('alert on a new instance', () => {
 
     // 2. A new instance → exactly one signed resource.created naming it.
     const region = acct.regions[0]!
-    const created = sim.control.createResource({ account: native, region, type: 'ec2.instance', name: 'e2e-new-instance' })
+    const created = sim.control.createResource({
+      account: native,
+      region,
+      type: 'ec2.instance',
+      name: 'e2e-new-instance',
+    })
     const t0 = Date.now()
     const first = await until(async () => ofRule(inventoryRule.id)[0], 30_000, 50)
     const elapsed = Date.now() - t0
     expect(elapsed).toBeLessThan(DISCOVERY_MS + 4000)
     expect(first.type).toBe('alert.event')
-    expect(first.data.labels).toMatchObject({ event: 'resource.created', native_id: created.id, resource: 'e2e-new-instance', resource_type: 'ec2.instance', region })
-    const resource = await db.worker.resource.findFirstOrThrow({ where: { tenantId: tenant.id, nativeId: created.id } })
+    expect(first.data.labels).toMatchObject({
+      event: 'resource.created',
+      native_id: created.id,
+      resource: 'e2e-new-instance',
+      resource_type: 'ec2.instance',
+      region,
+    })
+    const resource = await db.worker.resource.findFirstOrThrow({
+      where: { tenantId: tenant.id, nativeId: created.id },
+    })
     expect(first.data.labels.resource_id).toBe(resource.id)
     // Later discoveries (and the sweeper) never send it again.
     await new Promise((r) => setTimeout(r, 2 * DISCOVERY_MS + 1000))
@@ -117,12 +151,21 @@ describe('alert on a new instance', () => {
     // CloudWatch period (10 minutes' delay) holds complete minutes of the instance wherever in its
     // 5-minute period it was created; each later 5-minute step brings new points (and an evaluation).
     sim.control.advanceClock(20 * 60_000)
-    const series = await until(async () => {
-      const s = await db.worker.metricSeries.findFirst({ where: { tenantId: tenant.id, resourceId: resource.id }, orderBy: { id: 'asc' } })
-      if (!s) return null
-      const n = await db.worker.$queryRaw<Array<{ n: number }>>`SELECT count(*)::int AS n FROM ts.metric_points WHERE tenant_id = ${tenant.id}::uuid AND series_id = ${s.id}`
-      return (n[0]?.n ?? 0) > 0 ? s : null
-    }, 30_000, 100)
+    const series = await until(
+      async () => {
+        const s = await db.worker.metricSeries.findFirst({
+          where: { tenantId: tenant.id, resourceId: resource.id },
+          orderBy: { id: 'asc' },
+        })
+        if (!s) return null
+        const n = await db.worker.$queryRaw<
+          Array<{ n: number }>
+        >`SELECT count(*)::int AS n FROM ts.metric_points WHERE tenant_id = ${tenant.id}::uuid AND series_id = ${s.id}`
+        return (n[0]?.n ?? 0) > 0 ? s : null
+      },
+      30_000,
+      100,
+    )
     const metricRule = await createAlertRule(tdb, tenant.id, {
       name: 'metric on the new instance',
       endpointIds: [endpoint.id],
@@ -138,25 +181,53 @@ describe('alert on a new instance', () => {
       },
     })
     sim.control.advanceClock(5 * 60_000)
-    const firing = await until(async () => ofRule(metricRule.id).find((m) => m.type === 'alert.firing'), 30_000, 100)
-    expect(firing.data.labels).toMatchObject({ resource_id: resource.id, metric: series.metric, stat: series.stat })
+    const firing = await until(
+      async () => ofRule(metricRule.id).find((m) => m.type === 'alert.firing'),
+      30_000,
+      100,
+    )
+    expect(firing.data.labels).toMatchObject({
+      resource_id: resource.id,
+      metric: series.metric,
+      stat: series.stat,
+    })
 
     // Raise the threshold out of reach: the next evaluation resolves the same incident. (endpointIds is
     // sent along on purpose: @cms/alerts' update schema currently defaults an omitted list to [].)
     await updateAlertRule(tdb, tenant.id, metricRule.id, {
       endpointIds: [endpoint.id],
-      spec: { kind: 'metric_threshold', metric: series.metric, stat: series.stat, scope: { type: 'resource', resourceIds: [resource.id] }, aggregation: 'max', windowMinutes: 60, comparison: 'gte', threshold: 1e12 },
+      spec: {
+        kind: 'metric_threshold',
+        metric: series.metric,
+        stat: series.stat,
+        scope: { type: 'resource', resourceIds: [resource.id] },
+        aggregation: 'max',
+        windowMinutes: 60,
+        comparison: 'gte',
+        threshold: 1e12,
+      },
     })
     sim.control.advanceClock(5 * 60_000)
-    const resolved = await until(async () => ofRule(metricRule.id).find((m) => m.type === 'alert.resolved'), 30_000, 100)
+    const resolved = await until(
+      async () => ofRule(metricRule.id).find((m) => m.type === 'alert.resolved'),
+      30_000,
+      100,
+    )
     expect(resolved.data.fingerprint).toBe(firing.data.fingerprint)
 
     // More data, more evaluations: nothing new for either rule.
     sim.control.advanceClock(5 * 60_000)
     await new Promise((r) => setTimeout(r, 2 * METRICS_MS + 1000))
-    expect(ofRule(metricRule.id).map((m) => m.type).sort()).toEqual(['alert.firing', 'alert.resolved'])
+    expect(
+      ofRule(metricRule.id)
+        .map((m) => m.type)
+        .sort(),
+    ).toEqual(['alert.firing', 'alert.resolved'])
     expect(ofRule(inventoryRule.id)).toHaveLength(1)
-    const deliveries = await db.worker.webhookDelivery.findMany({ where: { tenantId: tenant.id }, select: { status: true, attempts: true } })
+    const deliveries = await db.worker.webhookDelivery.findMany({
+      where: { tenantId: tenant.id },
+      select: { status: true, attempts: true },
+    })
     expect(deliveries).toHaveLength(3)
     expect(deliveries.every((d) => d.status === 'succeeded' && d.attempts === 1)).toBe(true)
   }, 180_000)

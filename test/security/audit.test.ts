@@ -27,14 +27,28 @@ describe('dependency audit', () => {
     const report = JSON.parse(readFileSync(join(here, 'fixtures/npm-audit-report.json'), 'utf8')) as unknown
     const outcome = parseAuditReport(report)
     if (!outcome.ok) throw new Error(outcome.reason)
-    expect(outcome.advisories.map((a) => [a.id, a.severity])).toEqual([['GHSA-jf85-cpcp-j695', 'critical'], ['GHSA-xvch-5gv4-984h', 'high']])
-    const md = '| advisory | package | severity | reachable? | mitigation |\n|---|---|---|---|---|\n| GHSA-xvch-5gv4-984h | minimist | high | no: CLI only | dev path |\n'
-    expect(unexplained(outcome.advisories, explainedIds(md)).map((a) => a.id)).toEqual(['GHSA-jf85-cpcp-j695'])
-    expect(unexplained(outcome.advisories, explainedIds(`${md}| \`GHSA-jf85-cpcp-j695\` | lodash | critical | no | pinned |\n`))).toEqual([])
+    expect(outcome.advisories.map((a) => [a.id, a.severity])).toEqual([
+      ['GHSA-jf85-cpcp-j695', 'critical'],
+      ['GHSA-xvch-5gv4-984h', 'high'],
+    ])
+    const md =
+      '| advisory | package | severity | reachable? | mitigation |\n|---|---|---|---|---|\n| GHSA-xvch-5gv4-984h | minimist | high | no: CLI only | dev path |\n'
+    expect(unexplained(outcome.advisories, explainedIds(md)).map((a) => a.id)).toEqual([
+      'GHSA-jf85-cpcp-j695',
+    ])
+    expect(
+      unexplained(
+        outcome.advisories,
+        explainedIds(`${md}| \`GHSA-jf85-cpcp-j695\` | lodash | critical | no | pinned |\n`),
+      ),
+    ).toEqual([])
   })
 
   it('fixture: an unreachable endpoint is reported as such, not as a clean audit', () => {
-    const outcome = parseAuditReport({ message: '405 Method Not Allowed - POST https://registry.npmjs.org/-/npm/v1/security/advisories/bulk', statusCode: 405 })
+    const outcome = parseAuditReport({
+      message: '405 Method Not Allowed - POST https://registry.npmjs.org/-/npm/v1/security/advisories/bulk',
+      statusCode: 405,
+    })
     expect(outcome.ok).toBe(false)
     expect(parseAuditReport(undefined).ok).toBe(false)
   })

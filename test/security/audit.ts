@@ -30,9 +30,17 @@ const SEVERE = new Set(['high', 'critical'])
 /** High/critical advisories of an `npm audit --json` (v2) report, or why there is no report. */
 export function parseAuditReport(json: unknown): AuditOutcome {
   if (!json || typeof json !== 'object') return { ok: false, reason: 'npm audit printed no JSON' }
-  const o = json as { vulnerabilities?: Record<string, { via?: (string | NpmVia)[] }>; message?: string; statusCode?: number; error?: { summary?: string } }
+  const o = json as {
+    vulnerabilities?: Record<string, { via?: (string | NpmVia)[] }>
+    message?: string
+    statusCode?: number
+    error?: { summary?: string }
+  }
   if (!o.vulnerabilities) {
-    return { ok: false, reason: `audit endpoint unavailable: ${o.message ?? o.error?.summary ?? `status ${o.statusCode ?? '?'}`}` }
+    return {
+      ok: false,
+      reason: `audit endpoint unavailable: ${o.message ?? o.error?.summary ?? `status ${o.statusCode ?? '?'}`}`,
+    }
   }
   const out = new Map<string, Advisory>()
   for (const [pkg, v] of Object.entries(o.vulnerabilities)) {
@@ -41,7 +49,13 @@ export function parseAuditReport(json: unknown): AuditOutcome {
       if (typeof via === 'string' || !via.severity || !SEVERE.has(via.severity)) continue
       const ghsa = /GHSA-[\w-]+/.exec(via.url ?? '')?.[0]
       const id = ghsa ?? `${via.name ?? pkg}:${via.title ?? via.source ?? '?'}`
-      out.set(id, { id, pkg: via.name ?? pkg, severity: via.severity, title: via.title ?? '', url: via.url ?? '' })
+      out.set(id, {
+        id,
+        pkg: via.name ?? pkg,
+        severity: via.severity,
+        title: via.title ?? '',
+        url: via.url ?? '',
+      })
     }
   }
   return { ok: true, advisories: [...out.values()].sort((a, b) => a.id.localeCompare(b.id)) }
@@ -66,12 +80,17 @@ export function unexplained(advisories: Advisory[], explained: Set<string>): Adv
 export function runNpmAudit(root = join(import.meta.dirname, '../..'), timeoutMs = 60_000): Promise<unknown> {
   return new Promise((resolve) => {
     // npm exits 1 when it finds vulnerabilities (or fails); the JSON on stdout says which.
-    execFile('npm', ['audit', '--omit=dev', '--json'], { cwd: root, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (_err, stdout) => {
-      try {
-        resolve(JSON.parse(stdout) as unknown)
-      } catch {
-        resolve(undefined)
-      }
-    })
+    execFile(
+      'npm',
+      ['audit', '--omit=dev', '--json'],
+      { cwd: root, timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
+      (_err, stdout) => {
+        try {
+          resolve(JSON.parse(stdout) as unknown)
+        } catch {
+          resolve(undefined)
+        }
+      },
+    )
   })
 }

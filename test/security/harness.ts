@@ -11,7 +11,10 @@ import { createTestDatabase, type TestDatabase } from '@cms/db/testing'
 export const PUBLIC_URL = 'http://localhost:3999'
 export const AUTH_SECRET = 'test-secret-test-secret-test-secret-0123456789'
 
-export type Handler = (req: Request, ctx: { params: Promise<Record<string, string | string[] | undefined>> }) => Promise<Response>
+export type Handler = (
+  req: Request,
+  ctx: { params: Promise<Record<string, string | string[] | undefined>> },
+) => Promise<Response>
 
 export interface SecurityEnv {
   db: TestDatabase
@@ -79,7 +82,8 @@ export function buildRequest(o: CallOptions): Request {
   let body: string | Uint8Array | undefined
   if (o.rawBody !== undefined) body = o.rawBody
   else if (o.body !== undefined) body = JSON.stringify(o.body)
-  if (body !== undefined && o.contentType !== null) headers.set('content-type', o.contentType ?? 'application/json')
+  if (body !== undefined && o.contentType !== null)
+    headers.set('content-type', o.contentType ?? 'application/json')
   return new Request(url, { method: o.method ?? 'GET', headers, body: body as BodyInit | undefined })
 }
 
@@ -96,12 +100,21 @@ export async function callRaw(handler: Handler, o: CallOptions): Promise<RawResp
 }
 
 /** The one error shape of the API (AppError.toJSON()). */
-export function isErrorShape(v: unknown): v is { error: { code: string; message: string; details: Record<string, unknown> } } {
+export function isErrorShape(
+  v: unknown,
+): v is { error: { code: string; message: string; details: Record<string, unknown> } } {
   if (!v || typeof v !== 'object') return false
   const e = (v as { error?: unknown }).error
   if (!e || typeof e !== 'object') return false
   const { code, message, details } = e as Record<string, unknown>
-  return typeof code === 'string' && code.length > 0 && typeof message === 'string' && !!details && typeof details === 'object' && !Array.isArray(details)
+  return (
+    typeof code === 'string' &&
+    code.length > 0 &&
+    typeof message === 'string' &&
+    !!details &&
+    typeof details === 'object' &&
+    !Array.isArray(details)
+  )
 }
 
 /** better-auth's sign-in endpoint, called in-process as Next would; returns the raw response. */
@@ -148,11 +161,16 @@ export async function organizationWithEveryPrincipal(
   worker: TestDatabase['worker'],
   name: string,
   estate: { resourcesPerAccount: number; accounts?: number } | false = false,
-): Promise<{ tenantId: string; principals: Principal[]; passwords: Record<RoleName, { email: string; password: string }> }> {
+): Promise<{
+  tenantId: string
+  principals: Principal[]
+  passwords: Record<RoleName, { email: string; password: string }>
+}> {
   const seed = await import('../../apps/web/src/server/demo-seed')
   const tag = randomUUID().slice(0, 8)
   const passwords = {} as Record<RoleName, { email: string; password: string }>
-  for (const r of ROLE_NAMES) passwords[r] = { email: `${r}-${name}-${tag}@sec.test`, password: `pw-${r}-${tag}-long` }
+  for (const r of ROLE_NAMES)
+    passwords[r] = { email: `${r}-${name}-${tag}@sec.test`, password: `pw-${r}-${tag}-long` }
   const org = await seed.seedDemoOrganization(worker, {
     email: passwords.owner.email,
     password: passwords.owner.password,
@@ -160,13 +178,28 @@ export async function organizationWithEveryPrincipal(
     estate: estate ? { ...estate, days: 1, rawHours: 1 } : false,
   })
   for (const r of ['admin', 'member', 'viewer'] as const) {
-    const u = await seed.createUserWithPassword(worker, { email: passwords[r].email, password: passwords[r].password, name: r })
+    const u = await seed.createUserWithPassword(worker, {
+      email: passwords[r].email,
+      password: passwords[r].password,
+      name: r,
+    })
     await seed.addMember(worker, org.organizationId, u.id, r)
   }
   const principals: Principal[] = []
-  for (const r of ROLE_NAMES) principals.push({ label: `${name}:${r} session`, role: r, kind: 'session', auth: { cookie: await signIn(passwords[r].email, passwords[r].password) } })
+  for (const r of ROLE_NAMES)
+    principals.push({
+      label: `${name}:${r} session`,
+      role: r,
+      kind: 'session',
+      auth: { cookie: await signIn(passwords[r].email, passwords[r].password) },
+    })
   principals.push({ label: `${name}:write key`, role: 'admin', kind: 'apiKey', auth: { apiKey: org.apiKey } })
-  principals.push({ label: `${name}:read key`, role: 'viewer', kind: 'apiKey', auth: { apiKey: await seed.createApiKeyFor(worker, org.organizationId, 'read') } })
+  principals.push({
+    label: `${name}:read key`,
+    role: 'viewer',
+    kind: 'apiKey',
+    auth: { apiKey: await seed.createApiKeyFor(worker, org.organizationId, 'read') },
+  })
   return { tenantId: org.organizationId, principals, passwords }
 }
 

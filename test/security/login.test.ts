@@ -20,11 +20,18 @@ beforeAll(async () => {
   ;({ db, teardown } = await setupSecurityTest())
   const seed = await import('../../apps/web/src/server/demo-seed')
   await seed.createUserWithPassword(db.worker, { ...USER, name: 'Victim' })
-  await seed.createUserWithPassword(db.worker, { email: 'other@login.test', password: USER.password, name: 'Other' })
+  await seed.createUserWithPassword(db.worker, {
+    email: 'other@login.test',
+    password: USER.password,
+    name: 'Other',
+  })
 }, 120_000)
 afterAll(async () => teardown?.())
 
-const bodyOf = async (r: Response) => ({ status: r.status, body: (await r.json()) as { code?: string; message?: string } })
+const bodyOf = async (r: Response) => ({
+  status: r.status,
+  body: (await r.json()) as { code?: string; message?: string },
+})
 
 describe('no user enumeration', () => {
   it('unknown e-mail and wrong password answer identically', async () => {
@@ -37,9 +44,13 @@ describe('no user enumeration', () => {
   it('password-reset requests answer the same for known and unknown e-mails', async () => {
     const { auth } = await import('../../apps/web/src/server/auth')
     const reset = async (email: string) => {
-      const r = await auth().handler(new Request(`${PUBLIC_URL}/api/auth/request-password-reset`, {
-        method: 'POST', headers: { 'content-type': 'application/json', origin: PUBLIC_URL, 'x-forwarded-for': freshIp() }, body: JSON.stringify({ email, redirectTo: '/reset-password' }),
-      }))
+      const r = await auth().handler(
+        new Request(`${PUBLIC_URL}/api/auth/request-password-reset`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: PUBLIC_URL, 'x-forwarded-for': freshIp() },
+          body: JSON.stringify({ email, redirectTo: '/reset-password' }),
+        }),
+      )
       return { status: r.status, body: await r.text() }
     }
     expect(await reset('nobody@login.test')).toEqual(await reset('other@login.test'))
@@ -48,7 +59,8 @@ describe('no user enumeration', () => {
 
 describe('per-account lockout', () => {
   it('5 failures from 5 different IPs lock the account; the right password is then refused', async () => {
-    for (let i = 0; i < 5; i++) expect((await signInRaw(USER.email, `wrong-${i}-password`, freshIp())).status).toBe(401)
+    for (let i = 0; i < 5; i++)
+      expect((await signInRaw(USER.email, `wrong-${i}-password`, freshIp())).status).toBe(401)
     const locked = await bodyOf(await signInRaw(USER.email, USER.password, freshIp()))
     expect(locked.status).toBe(429)
     expect(locked.body.code).toBe('ACCOUNT_LOCKED')
@@ -56,12 +68,15 @@ describe('per-account lockout', () => {
     expect((await signInRaw(USER.email.toUpperCase(), USER.password, freshIp())).status).toBe(429)
     // Nothing in the response is a session.
     const r = await signInRaw(USER.email, USER.password, freshIp())
-    expect(r.headers.getSetCookie().filter((c) => c.includes('session_token=') && !c.includes('session_token=;'))).toEqual([])
+    expect(
+      r.headers.getSetCookie().filter((c) => c.includes('session_token=') && !c.includes('session_token=;')),
+    ).toEqual([])
   })
 
   it('an unknown e-mail locks the same way, with the same message shape (no enumeration through the lockout)', async () => {
     const ghost = 'ghost@login.test'
-    for (let i = 0; i < 5; i++) expect((await signInRaw(ghost, `wrong-${i}-password`, freshIp())).status).toBe(401)
+    for (let i = 0; i < 5; i++)
+      expect((await signInRaw(ghost, `wrong-${i}-password`, freshIp())).status).toBe(401)
     const a = await bodyOf(await signInRaw(ghost, 'whatever-password', freshIp()))
     const b = await bodyOf(await signInRaw(USER.email, USER.password, freshIp()))
     expect(a.status).toBe(b.status)
@@ -89,7 +104,8 @@ describe('per-IP rate limit', () => {
   it('more than 10 sign-ins a minute from one IP are refused, even with the right password', async () => {
     const ip = '198.18.0.77'
     const statuses: number[] = []
-    for (let i = 0; i < 10; i++) statuses.push((await signInRaw(`spray${i}@login.test`, 'wrong-password-x', ip)).status)
+    for (let i = 0; i < 10; i++)
+      statuses.push((await signInRaw(`spray${i}@login.test`, 'wrong-password-x', ip)).status)
     expect(statuses.every((s) => s === 401)).toBe(true)
     const blocked = await signInRaw('other@login.test', USER.password, ip)
     expect(blocked.status).toBe(429)

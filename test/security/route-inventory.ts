@@ -30,7 +30,9 @@ function walk(dir: string, out: string[] = []): string[] {
 /** `app/api/v1/accounts/[id]/route.ts` → `/api/v1/accounts/{id}` (route groups `(x)` vanish). */
 function urlPath(file: string): string {
   const rel = relative(APP_DIR, file).split(sep).slice(0, -1)
-  const segs = rel.filter((s) => !/^\(.*\)$/.test(s)).map((s) => s.replace(/^\[\.\.\.(\w+)\]$/, '{...$1}').replace(/^\[(\w+)\]$/, '{$1}'))
+  const segs = rel
+    .filter((s) => !/^\(.*\)$/.test(s))
+    .map((s) => s.replace(/^\[\.\.\.(\w+)\]$/, '{...$1}').replace(/^\[(\w+)\]$/, '{$1}'))
   return `/${segs.join('/')}`
 }
 
@@ -39,8 +41,15 @@ export function routeFileExports(): RouteFileExport[] {
   for (const file of walk(APP_DIR).filter((f) => f.endsWith(`${sep}route.ts`))) {
     const src = readFileSync(file, 'utf8')
     const path = urlPath(file)
-    for (const m of src.matchAll(/export\s+(?:const|async function|function)\s+(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\b\s*(?:=\s*([^\n]+))?/g)) {
-      out.push({ path, method: m[1]!, target: (m[2] ?? 'inline function').trim(), file: relative(WEB_ROOT, file) })
+    for (const m of src.matchAll(
+      /export\s+(?:const|async function|function)\s+(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)\b\s*(?:=\s*([^\n]+))?/g,
+    )) {
+      out.push({
+        path,
+        method: m[1]!,
+        target: (m[2] ?? 'inline function').trim(),
+        file: relative(WEB_ROOT, file),
+      })
     }
   }
   return out.sort((a, b) => `${a.path} ${a.method}`.localeCompare(`${b.path} ${b.method}`))

@@ -64,7 +64,10 @@ export function scanText(haystacks: Haystack[], secrets: Secret[]): Hit[] {
       let perSource = 0
       while (at >= 0 && perSource++ < 3) {
         const from = Math.max(0, at - 40)
-        const excerpt = h.text.slice(from, at + n.needle.length + 40).split(n.needle).join('«secret»')
+        const excerpt = h.text
+          .slice(from, at + n.needle.length + 40)
+          .split(n.needle)
+          .join('«secret»')
         hits.push({ secret: n.secret, variant: n.variant, source: h.source, excerpt })
         at = h.text.indexOf(n.needle, at + 1)
       }
@@ -78,7 +81,10 @@ export function scanText(haystacks: Haystack[], secrets: Secret[]): Hit[] {
  * hold text are read (numbers and timestamps cannot carry a secret), and partitions are read through
  * their parent once. Connect with a role that sees every tenant (the owner / superuser URL).
  */
-export async function collectDatabase(databaseUrl: string, opts: { maxRowsPerTable?: number } = {}): Promise<Haystack[]> {
+export async function collectDatabase(
+  databaseUrl: string,
+  opts: { maxRowsPerTable?: number } = {},
+): Promise<Haystack[]> {
   const client = new pg.Client({ connectionString: databaseUrl })
   await client.connect()
   try {
@@ -98,8 +104,13 @@ export async function collectDatabase(databaseUrl: string, opts: { maxRowsPerTab
     for (const t of tables.rows) {
       const cols = t.columns.map((c) => `"${c.replace(/"/g, '""')}"`).join(', ')
       // Bypass row-level security when the role may (superuser/owner); otherwise FORCE RLS would hide rows.
-      const rows = await client.query<{ j: string }>(`SELECT row_to_json(x)::text AS j FROM (SELECT ${cols} FROM "${t.schema}"."${t.table}"${limit}) x`)
-      out.push({ source: `db:${t.schema}.${t.table} (${rows.rowCount} rows)`, text: rows.rows.map((r) => r.j).join('\n') })
+      const rows = await client.query<{ j: string }>(
+        `SELECT row_to_json(x)::text AS j FROM (SELECT ${cols} FROM "${t.schema}"."${t.table}"${limit}) x`,
+      )
+      out.push({
+        source: `db:${t.schema}.${t.table} (${rows.rowCount} rows)`,
+        text: rows.rows.map((r) => r.j).join('\n'),
+      })
     }
     return out
   } finally {
@@ -129,7 +140,10 @@ export async function collectRedis(redisUrl: string, match: string): Promise<Hay
       else if (type === 'zset') value = await redis.zrange(key, 0, -1, 'WITHSCORES')
       else if (type === 'stream') value = await redis.xrange(key, '-', '+')
       else value = `<${type}>`
-      out.push({ source: `redis:${key}`, text: `${key}\n${typeof value === 'string' ? value : JSON.stringify(value)}` })
+      out.push({
+        source: `redis:${key}`,
+        text: `${key}\n${typeof value === 'string' ? value : JSON.stringify(value)}`,
+      })
     }
     return out
   } finally {
@@ -154,6 +168,10 @@ export interface ScanReport {
 export async function scanDeployment(input: ScanInput): Promise<ScanReport> {
   const haystacks = [...(input.haystacks ?? [])]
   if (input.databaseUrl) haystacks.push(...(await collectDatabase(input.databaseUrl)))
-  if (input.redisUrl && input.redisMatch) haystacks.push(...(await collectRedis(input.redisUrl, input.redisMatch)))
-  return { hits: scanText(haystacks, input.secrets), scanned: haystacks.map((h) => ({ source: h.source, bytes: h.text.length })) }
+  if (input.redisUrl && input.redisMatch)
+    haystacks.push(...(await collectRedis(input.redisUrl, input.redisMatch)))
+  return {
+    hits: scanText(haystacks, input.secrets),
+    scanned: haystacks.map((h) => ({ source: h.source, bytes: h.text.length })),
+  }
 }

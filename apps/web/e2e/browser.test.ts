@@ -54,17 +54,25 @@ function buildIsStale(): boolean {
     if (!st.isDirectory()) return st.mtimeMs > built
     return readdirSync(p).some((n) => newer(join(p, n)))
   }
-  return ['src', 'next.config.ts', 'package.json'].some((p) => existsSync(join(webDir, p)) && newer(join(webDir, p)))
+  return ['src', 'next.config.ts', 'package.json'].some(
+    (p) => existsSync(join(webDir, p)) && newer(join(webDir, p)),
+  )
 }
 
 beforeAll(async () => {
   mkdirSync(shots, { recursive: true })
   if (buildIsStale()) {
-    const b = spawnSync(join(webDir, '../../node_modules/.bin/next'), ['build'], { cwd: webDir, stdio: 'inherit' })
+    const b = spawnSync(join(webDir, '../../node_modules/.bin/next'), ['build'], {
+      cwd: webDir,
+      stdio: 'inherit',
+    })
     if (b.status !== 0) throw new Error('next build failed')
     mark('build')
   }
-  ;[sim, db] = await Promise.all([startCloudSim({ seed: 7, scenario: 'minimal', port: 0 }), createTestDatabase()])
+  ;[sim, db] = await Promise.all([
+    startCloudSim({ seed: 7, scenario: 'minimal', port: 0 }),
+    createTestDatabase(),
+  ])
   const poller = sim.control.poller()
   worker = await startWorker({
     databaseUrl: db.url,
@@ -83,35 +91,53 @@ beforeAll(async () => {
     // The worker reads the simulator's clock (offset 0 here, but keeps the two consistent if moved).
     now: () => new Date(Date.now() + sim.control.clock().offsetMs),
   })
-  server = spawn(join(webDir, '../../node_modules/.bin/next'), ['start', '-p', String(PORT), '-H', '127.0.0.1'], {
-    cwd: webDir,
-    env: {
-      ...process.env,
-      NODE_ENV: 'production',
-      DATABASE_URL: db.url,
-      REDIS_URL,
-      CMS_QUEUE_PREFIX: QUEUE_PREFIX,
-      CMS_MASTER_KEYS: MASTER_KEYS,
-      AUTH_SECRET: 'e2e-secret-e2e-secret-e2e-secret-0123456789',
-      PUBLIC_URL: URL_,
-      LOG_LEVEL: 'warn',
-      CMS_AWS_ENDPOINT: sim.urls.aws,
-      CMS_AZURE_ENDPOINT: sim.urls.azure,
-      CMS_GCP_ENDPOINT: sim.urls.gcp,
-      CMS_CLOUD_CA_FILE: sim.caCertFile,
-      CMS_AWS_ACCESS_KEY_ID: poller.accessKeyId,
-      CMS_AWS_SECRET_ACCESS_KEY: poller.secretAccessKey,
-      CMS_AWS_PRINCIPAL_ARN: `arn:aws:iam::${poller.accountId}:user/cms-poller`,
+  server = spawn(
+    join(webDir, '../../node_modules/.bin/next'),
+    ['start', '-p', String(PORT), '-H', '127.0.0.1'],
+    {
+      cwd: webDir,
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        DATABASE_URL: db.url,
+        REDIS_URL,
+        CMS_QUEUE_PREFIX: QUEUE_PREFIX,
+        CMS_MASTER_KEYS: MASTER_KEYS,
+        AUTH_SECRET: 'e2e-secret-e2e-secret-e2e-secret-0123456789',
+        PUBLIC_URL: URL_,
+        LOG_LEVEL: 'warn',
+        CMS_AWS_ENDPOINT: sim.urls.aws,
+        CMS_AZURE_ENDPOINT: sim.urls.azure,
+        CMS_GCP_ENDPOINT: sim.urls.gcp,
+        CMS_CLOUD_CA_FILE: sim.caCertFile,
+        CMS_AWS_ACCESS_KEY_ID: poller.accessKeyId,
+        CMS_AWS_SECRET_ACCESS_KEY: poller.secretAccessKey,
+        CMS_AWS_PRINCIPAL_ARN: `arn:aws:iam::${poller.accountId}:user/cms-poller`,
+      },
+      stdio: ['ignore', 'inherit', 'inherit'],
     },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  })
+  )
   for (let i = 0; i < 120; i++) {
-    const ok = await fetch(`${URL_}/login`).then((r) => r.ok).catch(() => false)
+    const ok = await fetch(`${URL_}/login`)
+      .then((r) => r.ok)
+      .catch(() => false)
     if (ok) break
     await new Promise((r) => setTimeout(r, 500))
   }
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] })
-  page = await (await browser.newContext({ locale: 'en-US', viewport: { width: 1400, height: 900 } })).newPage()
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  })
+  page = await (
+    await browser.newContext({ locale: 'en-US', viewport: { width: 1400, height: 900 } })
+  ).newPage()
   mark('ready')
 }, 400_000)
 
@@ -139,152 +165,190 @@ afterAll(async () => {
 const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true })
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-it.skipIf(!existsSync(CHROMIUM))('walks signup → org → AWS role onboarding against cloudsim → discovered inventory → resource chart → Korean', async () => {
-  // ---- signup (field errors first) and organization
-  await page.goto(`${URL_}/signup`)
-  await page.fill('input[name=name]', 'Op Erator')
-  await page.fill('input[name=email]', 'short')
-  await page.fill('input[name=password]', 'short')
-  await page.click('button[type=submit]')
-  await expect.poll(() => page.locator('.field-error').count()).toBeGreaterThan(0)
-  await shot('01-signup-errors')
-  await page.fill('input[name=email]', 'op@example.test')
-  await page.fill('input[name=password]', 'correct-horse-battery')
-  await page.click('button[type=submit]')
-  await page.waitForURL('**/orgs/new', { timeout: 30_000 })
-  await page.fill('input[name=name]', 'Acme Ops')
-  await shot('02-create-org')
-  await page.click('button[type=submit]')
-  await page.waitForURL('**/overview', { timeout: 30_000 })
-  await shot('03-overview-empty')
-  mark('org')
+it.skipIf(!existsSync(CHROMIUM))(
+  'walks signup → org → AWS role onboarding against cloudsim → discovered inventory → resource chart → Korean',
+  async () => {
+    // ---- signup (field errors first) and organization
+    await page.goto(`${URL_}/signup`)
+    await page.fill('input[name=name]', 'Op Erator')
+    await page.fill('input[name=email]', 'short')
+    await page.fill('input[name=password]', 'short')
+    await page.click('button[type=submit]')
+    await expect.poll(() => page.locator('.field-error').count()).toBeGreaterThan(0)
+    await shot('01-signup-errors')
+    await page.fill('input[name=email]', 'op@example.test')
+    await page.fill('input[name=password]', 'correct-horse-battery')
+    await page.click('button[type=submit]')
+    await page.waitForURL('**/orgs/new', { timeout: 30_000 })
+    await page.fill('input[name=name]', 'Acme Ops')
+    await shot('02-create-org')
+    await page.click('button[type=submit]')
+    await page.waitForURL('**/overview', { timeout: 30_000 })
+    await shot('03-overview-empty')
+    mark('org')
 
-  // Operator set-up, as data: a plan whose minimum poll interval allows 2 s, and the organization's
-  // schedule overrides (what the scheduler's reconcile honours) — no test-only code path.
-  const org = await db.worker.organization.findFirstOrThrow({ where: { name: 'Acme Ops' } })
-  await db.worker.plan.create({
-    data: {
-      id: 'e2e-fast', name: 'E2E fast polling', sort: 9,
-      limits: { cloudAccounts: null, monitoredResources: null, minPollSeconds: 1, retentionRawDays: 14, retention5mDays: 90, retention1hDays: 395, alertRules: null, webhookEndpoints: null },
-    },
-  })
-  await db.worker.organization.update({
-    where: { id: org.id },
-    data: { planId: 'e2e-fast', settings: { schedule: { discoveryIntervalMs: POLL_MS, metricsIntervalMs: POLL_MS } } },
-  })
+    // Operator set-up, as data: a plan whose minimum poll interval allows 2 s, and the organization's
+    // schedule overrides (what the scheduler's reconcile honours) — no test-only code path.
+    const org = await db.worker.organization.findFirstOrThrow({ where: { name: 'Acme Ops' } })
+    await db.worker.plan.create({
+      data: {
+        id: 'e2e-fast',
+        name: 'E2E fast polling',
+        sort: 9,
+        limits: {
+          cloudAccounts: null,
+          monitoredResources: null,
+          minPollSeconds: 1,
+          retentionRawDays: 14,
+          retention5mDays: 90,
+          retention1hDays: 395,
+          alertRules: null,
+          webhookEndpoints: null,
+        },
+      },
+    })
+    await db.worker.organization.update({
+      where: { id: org.id },
+      data: {
+        planId: 'e2e-fast',
+        settings: { schedule: { discoveryIntervalMs: POLL_MS, metricsIntervalMs: POLL_MS } },
+      },
+    })
 
-  // ---- AWS role onboarding: CMS shows its principal and an ExternalId it issued
-  const simAws = sim.control.accounts().find((a) => a.cloud === 'aws')
-  if (!simAws || simAws.cloud !== 'aws') throw new Error('no AWS account in cloudsim')
-  await page.goto(`${URL_}/accounts/new`)
-  await expect.poll(() => page.locator('[data-testid=external-id]').textContent()).toMatch(/^cms-/)
-  const externalId = (await page.locator('[data-testid=external-id]').textContent()) ?? ''
-  const principal = (await page.locator('[data-testid=principal]').textContent()) ?? ''
-  expect(principal).toContain(`::${sim.control.poller().accountId}:`)
-  // The customer's side: the CloudFormation template CMS offers carries our principal and that ExternalId
-  // into the role's trust policy. cloudsim's role already trusts the poller account; make it require
-  // this ExternalId, as creating the stack would.
-  const templateUrl = await page.locator('a[download]').getAttribute('href')
-  const template = (await (await fetch(templateUrl ?? '')).json()) as {
-    Parameters: { ExternalId: { Default: string } }
-    Resources: { CmsReadOnlyRole: { Properties: { AssumeRolePolicyDocument: { Statement: Array<{ Principal: { AWS: string } }> } } } }
-  }
-  expect(template.Parameters.ExternalId.Default).toBe(externalId)
-  expect(template.Resources.CmsReadOnlyRole.Properties.AssumeRolePolicyDocument.Statement[0]?.Principal.AWS).toBe(principal)
-  const { roleArn } = sim.control.setRoleExternalId(simAws.id, template.Parameters.ExternalId.Default)
-
-  // A malformed ARN is refused at the field first.
-  await page.fill('[data-testid=account-name]', 'prod')
-  await page.fill('[data-testid=role-arn]', 'not-an-arn')
-  await page.click('[data-testid=save-account]')
-  await expect.poll(() => page.locator('.field-error').first().textContent()).toContain('IAM role ARN')
-  await shot('04-onboarding-aws-role')
-  await page.fill('[data-testid=role-arn]', roleArn)
-  await page.click('[data-testid=save-account]')
-  // Save → verify: AssumeRole with our poller keys + the ExternalId, then the read checks, all in cloudsim.
-  const verification = page.locator('[data-testid=verification]')
-  await verification.waitFor({ timeout: 60_000 })
-  expect(await verification.textContent()).toMatch(new RegExp(`^Verified arn:aws:sts::${simAws.nativeIds[0]}:assumed-role/CmsReadOnly/`))
-  expect(await verification.getAttribute('class')).toBe('notice')
-  await shot('05-onboarding-verified')
-  mark('verified')
-
-  // ---- inventory: discovered by the worker (notified by the web), shown by the page's auto-refresh;
-  // at most one manual reload, as a user might.
-  const simLive = sim.control.resources({ cloud: 'aws', account: simAws.nativeIds[0] })
-  expect(simLive.length).toBeGreaterThan(0)
-  await page.click('[data-testid=go-inventory]')
-  await page.waitForURL('**/inventory', { timeout: 30_000 })
-  const rows = () => page.locator('[data-testid=inventory-table] tbody tr').count()
-  // Auto-refresh (every 15 s) gets up to 45 s; then one reload and 30 s more.
-  let reloads = 0
-  let deadline = Date.now() + 45_000
-  while ((await rows()) < simLive.length) {
-    if (Date.now() > deadline) {
-      if (reloads === 1) break
-      reloads++
-      await page.reload()
-      deadline = Date.now() + 30_000
+    // ---- AWS role onboarding: CMS shows its principal and an ExternalId it issued
+    const simAws = sim.control.accounts().find((a) => a.cloud === 'aws')
+    if (!simAws || simAws.cloud !== 'aws') throw new Error('no AWS account in cloudsim')
+    await page.goto(`${URL_}/accounts/new`)
+    await expect.poll(() => page.locator('[data-testid=external-id]').textContent()).toMatch(/^cms-/)
+    const externalId = (await page.locator('[data-testid=external-id]').textContent()) ?? ''
+    const principal = (await page.locator('[data-testid=principal]').textContent()) ?? ''
+    expect(principal).toContain(`::${sim.control.poller().accountId}:`)
+    // The customer's side: the CloudFormation template CMS offers carries our principal and that ExternalId
+    // into the role's trust policy. cloudsim's role already trusts the poller account; make it require
+    // this ExternalId, as creating the stack would.
+    const templateUrl = await page.locator('a[download]').getAttribute('href')
+    const template = (await (await fetch(templateUrl ?? '')).json()) as {
+      Parameters: { ExternalId: { Default: string } }
+      Resources: {
+        CmsReadOnlyRole: {
+          Properties: { AssumeRolePolicyDocument: { Statement: Array<{ Principal: { AWS: string } }> } }
+        }
+      }
     }
-    await sleep(500)
-  }
-  expect(await rows()).toBe(simLive.length)
-  expect(reloads).toBeLessThanOrEqual(1)
-  timings.inventoryReloads = reloads
-  await expect.poll(() => page.locator('[data-testid=inventory-count]').textContent()).toContain(String(simLive.length))
-  for (const r of simLive.filter((x) => x.type === 'ec2.instance')) {
-    await expect.poll(() => page.locator('[data-testid=inventory-table]').textContent()).toContain(r.id)
-  }
-  await shot('06-inventory')
-  mark('inventory')
-  // ---- a resource: its chart shows points the worker fetched from cloudsim's CloudWatch. The chart
-  // loads once per page view, so wait (bounded) until the pipeline has stored the 5-minute rollups the
-  // default 24 h range reads for the chart's first metric, then open the page.
-  const running = simLive.filter((x) => x.type === 'ec2.instance' && x.state === 'running')
-  expect(running.length).toBeGreaterThan(0)
-  const pool = db.pool('cms_worker')
-  const chartReady = async () => {
-    const r = await pool.query<{ total: number; ready: number }>(
-      `SELECT count(*)::int AS total, count(*) FILTER (WHERE EXISTS (SELECT 1 FROM ts.metric_points_5m p WHERE p.tenant_id = $1 AND p.series_id = f.sid))::int AS ready
+    expect(template.Parameters.ExternalId.Default).toBe(externalId)
+    expect(
+      template.Resources.CmsReadOnlyRole.Properties.AssumeRolePolicyDocument.Statement[0]?.Principal.AWS,
+    ).toBe(principal)
+    const { roleArn } = sim.control.setRoleExternalId(simAws.id, template.Parameters.ExternalId.Default)
+
+    // A malformed ARN is refused at the field first.
+    await page.fill('[data-testid=account-name]', 'prod')
+    await page.fill('[data-testid=role-arn]', 'not-an-arn')
+    await page.click('[data-testid=save-account]')
+    await expect.poll(() => page.locator('.field-error').first().textContent()).toContain('IAM role ARN')
+    await shot('04-onboarding-aws-role')
+    await page.fill('[data-testid=role-arn]', roleArn)
+    await page.click('[data-testid=save-account]')
+    // Save → verify: AssumeRole with our poller keys + the ExternalId, then the read checks, all in cloudsim.
+    const verification = page.locator('[data-testid=verification]')
+    await verification.waitFor({ timeout: 60_000 })
+    expect(await verification.textContent()).toMatch(
+      new RegExp(`^Verified arn:aws:sts::${simAws.nativeIds[0]}:assumed-role/CmsReadOnly/`),
+    )
+    expect(await verification.getAttribute('class')).toBe('notice')
+    await shot('05-onboarding-verified')
+    mark('verified')
+
+    // ---- inventory: discovered by the worker (notified by the web), shown by the page's auto-refresh;
+    // at most one manual reload, as a user might.
+    const simLive = sim.control.resources({ cloud: 'aws', account: simAws.nativeIds[0] })
+    expect(simLive.length).toBeGreaterThan(0)
+    await page.click('[data-testid=go-inventory]')
+    await page.waitForURL('**/inventory', { timeout: 30_000 })
+    const rows = () => page.locator('[data-testid=inventory-table] tbody tr').count()
+    // Auto-refresh (every 15 s) gets up to 45 s; then one reload and 30 s more.
+    let reloads = 0
+    let deadline = Date.now() + 45_000
+    while ((await rows()) < simLive.length) {
+      if (Date.now() > deadline) {
+        if (reloads === 1) break
+        reloads++
+        await page.reload()
+        deadline = Date.now() + 30_000
+      }
+      await sleep(500)
+    }
+    expect(await rows()).toBe(simLive.length)
+    expect(reloads).toBeLessThanOrEqual(1)
+    timings.inventoryReloads = reloads
+    await expect
+      .poll(() => page.locator('[data-testid=inventory-count]').textContent())
+      .toContain(String(simLive.length))
+    for (const r of simLive.filter((x) => x.type === 'ec2.instance')) {
+      await expect.poll(() => page.locator('[data-testid=inventory-table]').textContent()).toContain(r.id)
+    }
+    await shot('06-inventory')
+    mark('inventory')
+    // ---- a resource: its chart shows points the worker fetched from cloudsim's CloudWatch. The chart
+    // loads once per page view, so wait (bounded) until the pipeline has stored the 5-minute rollups the
+    // default 24 h range reads for the chart's first metric, then open the page.
+    const running = simLive.filter((x) => x.type === 'ec2.instance' && x.state === 'running')
+    expect(running.length).toBeGreaterThan(0)
+    const pool = db.pool('cms_worker')
+    const chartReady = async () => {
+      const r = await pool.query<{ total: number; ready: number }>(
+        `SELECT count(*)::int AS total, count(*) FILTER (WHERE EXISTS (SELECT 1 FROM ts.metric_points_5m p WHERE p.tenant_id = $1 AND p.series_id = f.sid))::int AS ready
          FROM (SELECT r.id, (SELECT s.id FROM metric_series s WHERE s.resource_id = r.id ORDER BY s.metric, s.stat LIMIT 1) AS sid
                  FROM resource r WHERE r.tenant_id = $1 AND r.native_id = ANY($2)) f WHERE f.sid IS NOT NULL`,
-      [org.id, running.map((x) => x.id)],
-    )
-    return r.rows[0]?.total === running.length && r.rows[0]?.ready === running.length
-  }
-  await expect.poll(chartReady, { timeout: 60_000, interval: 500 }).toBe(true)
-  mark('metrics')
-  await page.goto(`${URL_}/overview`)
-  await expect.poll(() => page.locator('[data-testid=total-resources]').textContent()).toBe(String(simLive.length))
-  // Coverage counts resources with metrics: at least the running instances now.
-  await expect.poll(() => page.locator('main').textContent()).toMatch(new RegExp(`[1-9]\\d* of ${simLive.length} resources have metrics`))
-  await shot('07-overview')
-  await page.goto(`${URL_}/inventory?type=ec2.instance&state=running`)
-  await expect.poll(rows).toBe(running.length)
-  await page.locator('[data-testid=inventory-table] tbody tr a').first().click()
-  await page.waitForURL('**/resources/**', { timeout: 30_000 })
-  await expect.poll(() => page.locator('[data-testid=chart-points]').textContent(), { timeout: 20_000 }).toMatch(/^[1-9][\d,]* points · 5m$/)
-  await expect.poll(() => page.locator('[data-testid=chart] canvas').count()).toBeGreaterThan(0)
-  await page.click('[data-testid=range-1h]')
-  await expect.poll(() => page.locator('[data-testid=chart-points]').textContent(), { timeout: 20_000 }).toMatch(/^[1-9][\d,]* points · raw$/)
-  await shot('08-resource-chart')
-  mark('chart')
+        [org.id, running.map((x) => x.id)],
+      )
+      return r.rows[0]?.total === running.length && r.rows[0]?.ready === running.length
+    }
+    await expect.poll(chartReady, { timeout: 60_000, interval: 500 }).toBe(true)
+    mark('metrics')
+    await page.goto(`${URL_}/overview`)
+    await expect
+      .poll(() => page.locator('[data-testid=total-resources]').textContent())
+      .toBe(String(simLive.length))
+    // Coverage counts resources with metrics: at least the running instances now.
+    await expect
+      .poll(() => page.locator('main').textContent())
+      .toMatch(new RegExp(`[1-9]\\d* of ${simLive.length} resources have metrics`))
+    await shot('07-overview')
+    await page.goto(`${URL_}/inventory?type=ec2.instance&state=running`)
+    await expect.poll(rows).toBe(running.length)
+    await page.locator('[data-testid=inventory-table] tbody tr a').first().click()
+    await page.waitForURL('**/resources/**', { timeout: 30_000 })
+    await expect
+      .poll(() => page.locator('[data-testid=chart-points]').textContent(), { timeout: 20_000 })
+      .toMatch(/^[1-9][\d,]* points · 5m$/)
+    await expect.poll(() => page.locator('[data-testid=chart] canvas').count()).toBeGreaterThan(0)
+    await page.click('[data-testid=range-1h]')
+    await expect
+      .poll(() => page.locator('[data-testid=chart-points]').textContent(), { timeout: 20_000 })
+      .toMatch(/^[1-9][\d,]* points · raw$/)
+    await shot('08-resource-chart')
+    mark('chart')
 
-  // ---- Korean
-  await page.selectOption('[data-testid=locale-switch]', 'ko')
-  await expect.poll(() => page.locator('nav').textContent(), { timeout: 20_000 }).toContain('인벤토리')
-  expect(await page.getAttribute('html', 'lang')).toBe('ko')
-  await expect.poll(() => page.locator('h2').first().textContent()).not.toMatch(/^[A-Za-z ]+$/)
-  await expect.poll(() => page.locator('[data-testid=chart-points]').textContent(), { timeout: 20_000 }).toMatch(/^[1-9][\d,]*개 포인트/)
-  await shot('09-resource-korean')
-  await page.goto(`${URL_}/inventory`)
-  await expect.poll(() => page.locator('h1').textContent()).toBe('인벤토리')
-  await shot('10-inventory-korean')
-  await page.goto(`${URL_}/costs`)
-  await expect.poll(() => page.locator('h1').textContent()).toBe('비용')
-  await shot('11-costs-korean')
-  await page.goto(`${URL_}/accounts`)
-  await expect.poll(() => page.locator('[data-testid=accounts-table]').textContent()).toContain('prod')
-  await shot('12-accounts-korean')
-  mark('korean')
-}, 240_000)
+    // ---- Korean
+    await page.selectOption('[data-testid=locale-switch]', 'ko')
+    await expect.poll(() => page.locator('nav').textContent(), { timeout: 20_000 }).toContain('인벤토리')
+    expect(await page.getAttribute('html', 'lang')).toBe('ko')
+    await expect.poll(() => page.locator('h2').first().textContent()).not.toMatch(/^[A-Za-z ]+$/)
+    await expect
+      .poll(() => page.locator('[data-testid=chart-points]').textContent(), { timeout: 20_000 })
+      .toMatch(/^[1-9][\d,]*개 포인트/)
+    await shot('09-resource-korean')
+    await page.goto(`${URL_}/inventory`)
+    await expect.poll(() => page.locator('h1').textContent()).toBe('인벤토리')
+    await shot('10-inventory-korean')
+    await page.goto(`${URL_}/costs`)
+    await expect.poll(() => page.locator('h1').textContent()).toBe('비용')
+    await shot('11-costs-korean')
+    await page.goto(`${URL_}/accounts`)
+    await expect.poll(() => page.locator('[data-testid=accounts-table]').textContent()).toContain('prod')
+    await shot('12-accounts-korean')
+    mark('korean')
+  },
+  240_000,
+)

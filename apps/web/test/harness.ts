@@ -24,12 +24,28 @@ export async function setupWebTest(): Promise<{ db: TestDatabase; teardown: () =
   }
 }
 
-export type Handler = (req: Request, ctx: { params: Promise<Record<string, string | string[] | undefined>> }) => Promise<Response>
+export type Handler = (
+  req: Request,
+  ctx: { params: Promise<Record<string, string | string[] | undefined>> },
+) => Promise<Response>
 
 export async function call(
   handler: Handler,
-  opts: { method?: string; path?: string; params?: Record<string, string>; query?: Record<string, string>; body?: unknown; rawBody?: string; auth?: { apiKey?: string; cookie?: string } },
-): Promise<{ status: number; body: Record<string, unknown> & { error?: { code: string; message: string; details: { fields?: Record<string, string> } } } }> {
+  opts: {
+    method?: string
+    path?: string
+    params?: Record<string, string>
+    query?: Record<string, string>
+    body?: unknown
+    rawBody?: string
+    auth?: { apiKey?: string; cookie?: string }
+  },
+): Promise<{
+  status: number
+  body: Record<string, unknown> & {
+    error?: { code: string; message: string; details: { fields?: Record<string, string> } }
+  }
+}> {
   const url = new URL(`${PUBLIC_URL}/api/v1${opts.path ?? '/x'}`)
   for (const [k, v] of Object.entries(opts.query ?? {})) url.searchParams.set(k, v)
   const headers: Record<string, string> = { origin: PUBLIC_URL }
@@ -39,7 +55,9 @@ export async function call(
   if (opts.rawBody !== undefined) body = opts.rawBody
   else if (opts.body !== undefined) body = JSON.stringify(opts.body)
   if (body !== undefined) headers['content-type'] = 'application/json'
-  const res = await handler(new Request(url, { method: opts.method ?? 'GET', headers, body }), { params: Promise.resolve(opts.params ?? {}) })
+  const res = await handler(new Request(url, { method: opts.method ?? 'GET', headers, body }), {
+    params: Promise.resolve(opts.params ?? {}),
+  })
   const text = await res.text()
   return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} }
 }

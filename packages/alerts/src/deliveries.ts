@@ -38,7 +38,8 @@ export async function enqueueDeliveries(
 ): Promise<DeliveryJob[]> {
   const jobs: DeliveryJob[] = []
   const byTenant = new Map<string, typeof produced>()
-  for (const p of produced) byTenant.set(p.notification.tenantId, [...(byTenant.get(p.notification.tenantId) ?? []), p])
+  for (const p of produced)
+    byTenant.set(p.notification.tenantId, [...(byTenant.get(p.notification.tenantId) ?? []), p])
   for (const [tenantId, items] of byTenant) {
     const endpointIds = [...new Set(items.flatMap((p) => p.notification.endpointIds))]
     if (endpointIds.length === 0) continue
@@ -80,7 +81,13 @@ export async function enqueueDeliveries(
       select: { id: true, endpointId: true, generation: true },
     })
     for (const d of saved) {
-      jobs.push({ tenantId, deliveryId: d.id, endpointId: d.endpointId, jobId: deliveryJobId(d.id, d.generation, 1), delayMs: 0 })
+      jobs.push({
+        tenantId,
+        deliveryId: d.id,
+        endpointId: d.endpointId,
+        jobId: deliveryJobId(d.id, d.generation, 1),
+        delayMs: 0,
+      })
     }
   }
   return jobs
@@ -151,12 +158,17 @@ export async function deliverWebhook(
   const none: DeliverResult = { status: 'skipped', attempt: 0, next: null, endpointDisabled: null }
   const d = await db.webhookDelivery.findFirst({ where: { id: deliveryId, tenantId } })
   if (!d || d.status !== 'pending') return none
-  const loaded = await loadResolvedEndpoint(db, vault, tenantId, d.endpointId, clock()).catch((e: unknown) => {
-    if (e instanceof AppError && e.code === 'not_found') return null
-    throw e
-  })
+  const loaded = await loadResolvedEndpoint(db, vault, tenantId, d.endpointId, clock()).catch(
+    (e: unknown) => {
+      if (e instanceof AppError && e.code === 'not_found') return null
+      throw e
+    },
+  )
   if (!loaded || loaded.status !== 'active') {
-    await db.webhookDelivery.updateMany({ where: { id: d.id, tenantId, status: 'pending' }, data: { status: 'cancelled', nextAttemptAt: null } })
+    await db.webhookDelivery.updateMany({
+      where: { id: d.id, tenantId, status: 'pending' },
+      data: { status: 'cancelled', nextAttemptAt: null },
+    })
     return none
   }
   const attempt = d.attempts + 1
@@ -168,7 +180,12 @@ export async function deliverWebhook(
     eventType: d.eventType,
     externalUrl: opts.policy.externalUrl,
   })
-  const result = await sendDelivery(request, { dispatcher: opts.dispatcher, urlPolicy: opts.urlPolicy, policy: opts.policy, now: clock })
+  const result = await sendDelivery(request, {
+    dispatcher: opts.dispatcher,
+    urlPolicy: opts.urlPolicy,
+    policy: opts.policy,
+    now: clock,
+  })
   const now = clock()
 
   let status: DeliverStatus
@@ -215,14 +232,27 @@ export async function deliverWebhook(
         attempts: attempt,
         lastAttemptAt: startedAt,
         lastStatusCode: result.statusCode,
-        status: status === 'succeeded' ? 'succeeded' : status === 'retry_scheduled' ? 'pending' : status === 'failed' ? 'failed' : 'cancelled',
+        status:
+          status === 'succeeded'
+            ? 'succeeded'
+            : status === 'retry_scheduled'
+              ? 'pending'
+              : status === 'failed'
+                ? 'failed'
+                : 'cancelled',
         nextAttemptAt: delay === null ? null : new Date(now.getTime() + delay),
         ...(status === 'succeeded' ? { succeededAt: now } : {}),
       },
     }),
     status === 'succeeded'
-      ? db.webhookEndpoint.updateMany({ where: { id: d.endpointId, tenantId }, data: { failingSince: null, lastSuccessAt: now } })
-      : db.webhookEndpoint.updateMany({ where: { id: d.endpointId, tenantId, failingSince: null }, data: { failingSince: now } }),
+      ? db.webhookEndpoint.updateMany({
+          where: { id: d.endpointId, tenantId },
+          data: { failingSince: null, lastSuccessAt: now },
+        })
+      : db.webhookEndpoint.updateMany({
+          where: { id: d.endpointId, tenantId, failingSince: null },
+          data: { failingSince: now },
+        }),
   ])
   if (endpointDisabled) await disableEndpoint(db, tenantId, d.endpointId, endpointDisabled.reason, now)
 
@@ -231,7 +261,13 @@ export async function deliverWebhook(
     attempt,
     next:
       status === 'retry_scheduled'
-        ? { tenantId, deliveryId: d.id, endpointId: d.endpointId, jobId: deliveryJobId(d.id, d.generation, attempt + 1), delayMs: delay ?? 0 }
+        ? {
+            tenantId,
+            deliveryId: d.id,
+            endpointId: d.endpointId,
+            jobId: deliveryJobId(d.id, d.generation, attempt + 1),
+            delayMs: delay ?? 0,
+          }
         : null,
     endpointDisabled,
   }
@@ -241,17 +277,31 @@ export async function deliverWebhook(
  * Manual replay (web): send a delivery again with a fresh retry schedule. Same webhook-id (it is the
  * same message; receivers deduplicate on it). The endpoint must be active.
  */
-export async function replayDelivery(tdb: TenantDb, tenantId: string, deliveryId: string): Promise<DeliveryJob> {
-  const d = await tdb.webhookDelivery.findFirst({ where: { id: deliveryId, tenantId }, include: { endpoint: { select: { status: true } } } })
+export async function replayDelivery(
+  tdb: TenantDb,
+  tenantId: string,
+  deliveryId: string,
+): Promise<DeliveryJob> {
+  const d = await tdb.webhookDelivery.findFirst({
+    where: { id: deliveryId, tenantId },
+    include: { endpoint: { select: { status: true } } },
+  })
   if (!d) throw new AppError('not_found', 'Delivery not found')
-  if (d.endpoint.status !== 'active') throw new AppError('conflict', 'Webhook endpoint is disabled; enable it first')
+  if (d.endpoint.status !== 'active')
+    throw new AppError('conflict', 'Webhook endpoint is disabled; enable it first')
   if (d.status === 'pending') throw new AppError('conflict', 'Delivery is already queued')
   const generation = d.generation + 1
   await tdb.webhookDelivery.updateMany({
     where: { id: d.id, tenantId },
     data: { status: 'pending', attempts: 0, generation, nextAttemptAt: new Date() },
   })
-  return { tenantId, deliveryId: d.id, endpointId: d.endpointId, jobId: deliveryJobId(d.id, generation, 1), delayMs: 0 }
+  return {
+    tenantId,
+    deliveryId: d.id,
+    endpointId: d.endpointId,
+    jobId: deliveryJobId(d.id, generation, 1),
+    delayMs: 0,
+  }
 }
 
 /** "Send test" (web): a synthetic firing alert of type `webhook.test` to one endpoint. */
@@ -263,7 +313,10 @@ export async function sendTestWebhook(
 ): Promise<DeliveryJob> {
   // The web passes its forTenant() client (RLS session), the scheduler its worker client.
   const db = client as PrismaClient
-  const ep = await db.webhookEndpoint.findFirst({ where: { id: endpointId, tenantId }, select: { id: true, status: true } })
+  const ep = await db.webhookEndpoint.findFirst({
+    where: { id: endpointId, tenantId },
+    select: { id: true, status: true },
+  })
   if (!ep) throw new AppError('not_found', 'Webhook endpoint not found')
   if (ep.status !== 'active') throw new AppError('conflict', 'Webhook endpoint is disabled; enable it first')
   const id = `test:${endpointId}:${now.getTime()}`

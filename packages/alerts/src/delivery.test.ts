@@ -96,32 +96,51 @@ describe('webhook delivery to a real receiver', () => {
     ])
     // Evaluated three times while the condition holds (each ingest batch triggers one).
     for (let i = 0; i < 3; i++) {
-      const r = await evaluateMetricRules(t.worker, { tenantId: s.tenant.id, seriesIds: [s.series.id], now: new Date(t0.getTime() + i * 1000) })
+      const r = await evaluateMetricRules(t.worker, {
+        tenantId: s.tenant.id,
+        seriesIds: [s.series.id],
+        now: new Date(t0.getTime() + i * 1000),
+      })
       await drain(r.deliveries)
       expect(r.notifications.length).toBe(i === 0 ? 1 : 0)
     }
     // Back to normal: later points below the threshold push the average down.
     const t1 = new Date(t0.getTime() + 10 * 60_000)
-    await insertPoints(t.worker, s.tenant.id, s.series.id, [{ ts: new Date(t1.getTime() - 60_000), value: 10 }])
+    await insertPoints(t.worker, s.tenant.id, s.series.id, [
+      { ts: new Date(t1.getTime() - 60_000), value: 10 },
+    ])
     for (let i = 0; i < 2; i++) {
-      const r = await evaluateMetricRules(t.worker, { tenantId: s.tenant.id, resourceIds: [s.resource.id], now: new Date(t1.getTime() + i * 1000) })
+      const r = await evaluateMetricRules(t.worker, {
+        tenantId: s.tenant.id,
+        resourceIds: [s.resource.id],
+        now: new Date(t1.getTime() + i * 1000),
+      })
       await drain(r.deliveries)
     }
     const wh = new Webhook(s.signingSecret)
     const types = s.receiver.received.map((m) => {
-      const verified = wh.verify(m.body, m.headers as Record<string, string>) as { type: string; data: { status: string; fingerprint: string } }
+      const verified = wh.verify(m.body, m.headers as Record<string, string>) as {
+        type: string
+        data: { status: string; fingerprint: string }
+      }
       return verified.type
     })
     expect(types).toEqual(['alert.firing', 'alert.resolved'])
-    const bodies = s.receiver.received.map((m) => JSON.parse(m.body) as { data: { fingerprint: string; labels: Record<string, string> } })
+    const bodies = s.receiver.received.map(
+      (m) => JSON.parse(m.body) as { data: { fingerprint: string; labels: Record<string, string> } },
+    )
     expect(bodies[0]!.data.fingerprint).toBe(bodies[1]!.data.fingerprint)
     expect(bodies[0]!.data.labels.resource_id).toBe(s.resource.id)
     // A tampered body fails verification with the independent implementation.
     const m = s.receiver.received[0]!
-    expect(() => wh.verify(m.body.replace('firing', 'resolvd'), m.headers as Record<string, string>)).toThrow()
+    expect(() =>
+      wh.verify(m.body.replace('firing', 'resolvd'), m.headers as Record<string, string>),
+    ).toThrow()
     // The second incident gets new notification ids (same fingerprint).
     const t2 = new Date(t1.getTime() + 10 * 60_000)
-    await insertPoints(t.worker, s.tenant.id, s.series.id, [{ ts: new Date(t2.getTime() - 30_000), value: 99 }])
+    await insertPoints(t.worker, s.tenant.id, s.series.id, [
+      { ts: new Date(t2.getTime() - 30_000), value: 99 },
+    ])
     const r3 = await evaluateMetricRules(t.worker, { tenantId: s.tenant.id, now: t2 })
     expect(r3.notifications.map((n) => n.id)).toEqual([`${r3.notifications[0]!.fingerprint}:2:firing`])
     await s.receiver.stop()
@@ -130,7 +149,9 @@ describe('webhook delivery to a real receiver', () => {
   it('every message arrives after the receiver was down for several retry steps; webhook-id is stable', async () => {
     const s = await setup()
     const now = new Date()
-    await insertPoints(t.worker, s.tenant.id, s.series.id, [{ ts: new Date(now.getTime() - 30_000), value: 90 }])
+    await insertPoints(t.worker, s.tenant.id, s.series.id, [
+      { ts: new Date(now.getTime() - 30_000), value: 90 },
+    ])
     const r = await evaluateMetricRules(t.worker, { tenantId: s.tenant.id, now })
     expect(r.deliveries).toHaveLength(1)
     // Down: the port refuses connections for the first 4 attempts (now, +5 s, +5 min, +30 min in real time).
@@ -139,21 +160,34 @@ describe('webhook delivery to a real receiver', () => {
     const results = await drain(r.deliveries, (res) => {
       if (res.status === 'retry_scheduled' && ++failures === 4) void s.receiver.start()
     })
-    expect(results.map((x) => x.status)).toEqual(['retry_scheduled', 'retry_scheduled', 'retry_scheduled', 'retry_scheduled', 'succeeded'])
+    expect(results.map((x) => x.status)).toEqual([
+      'retry_scheduled',
+      'retry_scheduled',
+      'retry_scheduled',
+      'retry_scheduled',
+      'succeeded',
+    ])
     expect(s.receiver.received).toHaveLength(1)
     const wh = new Webhook(s.signingSecret)
-    expect(() => wh.verify(s.receiver.received[0]!.body, s.receiver.received[0]!.headers as Record<string, string>)).not.toThrow()
+    expect(() =>
+      wh.verify(s.receiver.received[0]!.body, s.receiver.received[0]!.headers as Record<string, string>),
+    ).not.toThrow()
     const [log] = await listDeliveries(s.tdb, s.tenant.id, { endpointId: s.endpoint.id })
     expect(log!.status).toBe('succeeded')
     expect(log!.attemptLog.map((a) => a.outcome)).toEqual(['retry', 'retry', 'retry', 'retry', 'success'])
-    expect(log!.attemptLog.slice(0, 4).every((a) => a.error === 'connection_refused' && a.statusCode === null)).toBe(true)
+    expect(
+      log!.attemptLog.slice(0, 4).every((a) => a.error === 'connection_refused' && a.statusCode === null),
+    ).toBe(true)
     expect(s.receiver.received[0]!.headers['webhook-id']).toBe(`msg_${log!.id.replace(/-/g, '')}`)
     await s.receiver.stop()
   })
 
   it('5xx responses are retried with the same webhook-id, Retry-After is honoured, the excerpt is logged', async () => {
     const s = await setup()
-    s.receiver.respond = (n) => (n <= 2 ? { status: n === 1 ? 500 : 429, headers: { 'retry-after': '3' }, body: 'x'.repeat(5000) } : { status: 204 })
+    s.receiver.respond = (n) =>
+      n <= 2
+        ? { status: n === 1 ? 500 : 429, headers: { 'retry-after': '3' }, body: 'x'.repeat(5000) }
+        : { status: 204 }
     const job = await sendTestWebhook(t.worker, s.tenant.id, s.endpoint.id)
     const results = await drain([job])
     expect(results.map((x) => x.status)).toEqual(['retry_scheduled', 'retry_scheduled', 'succeeded'])
@@ -174,10 +208,16 @@ describe('webhook delivery to a real receiver', () => {
     const job = await sendTestWebhook(t.worker, s.tenant.id, s.endpoint.id)
     const [res] = await drain([job])
     expect(res!.status).toBe('endpoint_disabled')
-    expect(res!.endpointDisabled).toEqual({ tenantId: s.tenant.id, endpointId: s.endpoint.id, reason: 'gone' })
+    expect(res!.endpointDisabled).toEqual({
+      tenantId: s.tenant.id,
+      endpointId: s.endpoint.id,
+      reason: 'gone',
+    })
     const ep = await t.worker.webhookEndpoint.findUniqueOrThrow({ where: { id: s.endpoint.id } })
     expect([ep.status, ep.disabledReason, ep.needsAttention]).toEqual(['disabled', 'gone', true])
-    const audit = await t.worker.auditLog.findFirst({ where: { tenantId: s.tenant.id, action: 'webhook_endpoint.disabled' } })
+    const audit = await t.worker.auditLog.findFirst({
+      where: { tenantId: s.tenant.id, action: 'webhook_endpoint.disabled' },
+    })
     expect(audit?.targetId).toBe(s.endpoint.id)
     await expect(sendTestWebhook(t.worker, s.tenant.id, s.endpoint.id)).rejects.toThrow(/disabled/)
     await s.receiver.stop()
@@ -187,7 +227,10 @@ describe('webhook delivery to a real receiver', () => {
     const s = await setup()
     s.receiver.respond = () => ({ status: 503 })
     // 5 days × 1e-4 = 43.2 s would be long for a test; the threshold is configuration, so tighten it.
-    const short: DeliverOptions = { ...opts, policy: { ...policy, timeFactor: 1e-5, disableAfterMs: 5 * 86_400_000 } }
+    const short: DeliverOptions = {
+      ...opts,
+      policy: { ...policy, timeFactor: 1e-5, disableAfterMs: 5 * 86_400_000 },
+    }
     const first = await sendTestWebhook(t.worker, s.tenant.id, s.endpoint.id)
     const results: DeliverResult[] = []
     let job: DeliveryJob | null = first
@@ -200,9 +243,14 @@ describe('webhook delivery to a real receiver', () => {
     // The whole schedule (~3.2 days scaled) is shorter than 5 days: the message fails, the endpoint stays.
     expect(results).toHaveLength(10)
     expect(results.at(-1)!.status).toBe('failed')
-    expect((await t.worker.webhookEndpoint.findUniqueOrThrow({ where: { id: s.endpoint.id } })).status).toBe('active')
+    expect((await t.worker.webhookEndpoint.findUniqueOrThrow({ where: { id: s.endpoint.id } })).status).toBe(
+      'active',
+    )
     // Failing since > 5 days (scaled): the next failure disables.
-    await t.worker.webhookEndpoint.update({ where: { id: s.endpoint.id }, data: { failingSince: new Date(Date.now() - 5 * 86_400_000 * 1e-5 - 1000) } })
+    await t.worker.webhookEndpoint.update({
+      where: { id: s.endpoint.id },
+      data: { failingSince: new Date(Date.now() - 5 * 86_400_000 * 1e-5 - 1000) },
+    })
     const again = await sendTestWebhook(t.worker, s.tenant.id, s.endpoint.id, new Date(Date.now() + 1))
     const r = await deliverWebhook(t.worker, vault, again, short)
     expect(r.status).toBe('endpoint_disabled')
@@ -226,7 +274,9 @@ describe('webhook delivery to a real receiver', () => {
 
   it('secret rotation: both secrets sign during the grace period, receivers on either verify', async () => {
     const s = await setup()
-    const { signingSecret: next } = await rotateWebhookSecret(s.tdb, vault, s.tenant.id, s.endpoint.id, { graceHours: 1 })
+    const { signingSecret: next } = await rotateWebhookSecret(s.tdb, vault, s.tenant.id, s.endpoint.id, {
+      graceHours: 1,
+    })
     // The web's path: tenant-scoped client under RLS (cms_app).
     const job = await sendTestWebhook(s.tdb, s.tenant.id, s.endpoint.id)
     await drain([job])
@@ -245,13 +295,21 @@ describe('webhook delivery to a real receiver', () => {
   it('PagerDuty: trigger then resolve with dedup_key = fingerprint', async () => {
     const s = await setup('pagerduty')
     const now = new Date()
-    await insertPoints(t.worker, s.tenant.id, s.series.id, [{ ts: new Date(now.getTime() - 30_000), value: 90 }])
+    await insertPoints(t.worker, s.tenant.id, s.series.id, [
+      { ts: new Date(now.getTime() - 30_000), value: 90 },
+    ])
     await drain((await evaluateMetricRules(t.worker, { tenantId: s.tenant.id, now })).deliveries)
     const later = new Date(now.getTime() + 10 * 60_000)
-    await insertPoints(t.worker, s.tenant.id, s.series.id, [{ ts: new Date(later.getTime() - 30_000), value: 5 }])
+    await insertPoints(t.worker, s.tenant.id, s.series.id, [
+      { ts: new Date(later.getTime() - 30_000), value: 5 },
+    ])
     await drain((await evaluateMetricRules(t.worker, { tenantId: s.tenant.id, now: later })).deliveries)
     const [a, b] = s.receiver.received.map((m) => JSON.parse(m.body) as Record<string, unknown>)
-    expect(a).toMatchObject({ routing_key: 'R0UTINGKEY', event_action: 'trigger', payload: { severity: 'critical' } })
+    expect(a).toMatchObject({
+      routing_key: 'R0UTINGKEY',
+      event_action: 'trigger',
+      payload: { severity: 'critical' },
+    })
     expect(b).toMatchObject({ routing_key: 'R0UTINGKEY', event_action: 'resolve', dedup_key: a!.dedup_key })
     expect(s.receiver.received[0]!.path).toBe('/v2/enqueue')
     await s.receiver.stop()
@@ -260,15 +318,34 @@ describe('webhook delivery to a real receiver', () => {
   it('Alertmanager format: version 4, firing then resolved, signed', async () => {
     const s = await setup('alertmanager')
     const now = new Date()
-    await insertPoints(t.worker, s.tenant.id, s.series.id, [{ ts: new Date(now.getTime() - 30_000), value: 90 }])
+    await insertPoints(t.worker, s.tenant.id, s.series.id, [
+      { ts: new Date(now.getTime() - 30_000), value: 90 },
+    ])
     await drain((await evaluateMetricRules(t.worker, { tenantId: s.tenant.id, now })).deliveries)
     const later = new Date(now.getTime() + 10 * 60_000)
-    await insertPoints(t.worker, s.tenant.id, s.series.id, [{ ts: new Date(later.getTime() - 30_000), value: 5 }])
+    await insertPoints(t.worker, s.tenant.id, s.series.id, [
+      { ts: new Date(later.getTime() - 30_000), value: 5 },
+    ])
     await drain((await evaluateMetricRules(t.worker, { tenantId: s.tenant.id, now: later })).deliveries)
-    const bodies = s.receiver.received.map((m) => JSON.parse(m.body) as { version: string; status: string; alerts: Array<{ status: string; fingerprint: string; labels: Record<string, string> }> })
-    expect(bodies.map((b) => [b.version, b.status, b.alerts[0]!.status])).toEqual([['4', 'firing', 'firing'], ['4', 'resolved', 'resolved']])
+    const bodies = s.receiver.received.map(
+      (m) =>
+        JSON.parse(m.body) as {
+          version: string
+          status: string
+          alerts: Array<{ status: string; fingerprint: string; labels: Record<string, string> }>
+        },
+    )
+    expect(bodies.map((b) => [b.version, b.status, b.alerts[0]!.status])).toEqual([
+      ['4', 'firing', 'firing'],
+      ['4', 'resolved', 'resolved'],
+    ])
     expect(bodies[0]!.alerts[0]!.labels.alertname).toBe('High CPU')
-    expect(() => new Webhook(s.signingSecret).verify(s.receiver.received[0]!.body, s.receiver.received[0]!.headers as Record<string, string>)).not.toThrow()
+    expect(() =>
+      new Webhook(s.signingSecret).verify(
+        s.receiver.received[0]!.body,
+        s.receiver.received[0]!.headers as Record<string, string>,
+      ),
+    ).not.toThrow()
     await s.receiver.stop()
   })
 
@@ -280,10 +357,16 @@ describe('webhook delivery to a real receiver', () => {
       endpointIds: [s.endpoint.id],
       spec: { kind: 'inventory_event', events: ['resource.created'] },
     })
-    const events = [{ type: 'resource.created' as const, resourceId: s.resource.id, at: new Date(), eventId: '42' }]
-    for (let i = 0; i < 2; i++) await drain((await handleInventoryEvents(t.worker, { tenantId: s.tenant.id, events })).deliveries)
+    const events = [
+      { type: 'resource.created' as const, resourceId: s.resource.id, at: new Date(), eventId: '42' },
+    ]
+    for (let i = 0; i < 2; i++)
+      await drain((await handleInventoryEvents(t.worker, { tenantId: s.tenant.id, events })).deliveries)
     expect(s.receiver.received).toHaveLength(1)
-    const body = new Webhook(s.signingSecret).verify(s.receiver.received[0]!.body, s.receiver.received[0]!.headers as Record<string, string>) as {
+    const body = new Webhook(s.signingSecret).verify(
+      s.receiver.received[0]!.body,
+      s.receiver.received[0]!.headers as Record<string, string>,
+    ) as {
       type: string
       data: { labels: Record<string, string> }
     }
@@ -315,6 +398,8 @@ describe('retry schedule', () => {
     expect(nextRetryDelay(2, { random: () => 1 })).toBe(330_000)
     expect(nextRetryDelay(1, { retryAfterMs: 60_000, random: () => 0.5 })).toBe(60_000)
     expect(nextRetryDelay(1, { retryAfterMs: 1000, random: () => 0.5 })).toBe(5000)
-    expect(nextRetryDelay(3, { policy: { timeFactor: 0.001, jitter: 0, maxRetryAfterMs: 1 }, random: () => 0.5 })).toBe(1800)
+    expect(
+      nextRetryDelay(3, { policy: { timeFactor: 0.001, jitter: 0, maxRetryAfterMs: 1 }, random: () => 0.5 }),
+    ).toBe(1800)
   })
 })

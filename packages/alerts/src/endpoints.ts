@@ -106,7 +106,9 @@ export async function createWebhookEndpoint(
   const id = randomUUID()
   const now = (opts.now ?? new Date()).toISOString()
   const signingSecret = generateWebhookSecret()
-  const secrets: StoredSecret[] = [{ id: randomUUID(), secret: signingSecret, createdAt: now, expiresAt: null }]
+  const secrets: StoredSecret[] = [
+    { id: randomUUID(), secret: signingSecret, createdAt: now, expiresAt: null },
+  ]
   const bundle: EndpointSecrets = {
     url: url.toString(),
     secrets,
@@ -154,14 +156,26 @@ export async function updateWebhookEndpoint(
       data.urlView = urlViewOf(row.format as WebhookFormat, bundle.url)
     }
     if (patch.routingKey !== undefined && row.format === 'pagerduty') bundle.routingKey = patch.routingKey
-    data.secrets = (await vault.encryptJson(bundle, endpointSecretContext(tenantId, id))) as unknown as Prisma.InputJsonValue
+    data.secrets = (await vault.encryptJson(
+      bundle,
+      endpointSecretContext(tenantId, id),
+    )) as unknown as Prisma.InputJsonValue
   }
   if (patch.status === 'active') {
-    Object.assign(data, { status: 'active', disabledReason: null, disabledAt: null, failingSince: null, needsAttention: false })
+    Object.assign(data, {
+      status: 'active',
+      disabledReason: null,
+      disabledAt: null,
+      failingSince: null,
+      needsAttention: false,
+    })
   } else if (patch.status === 'disabled') {
     Object.assign(data, { status: 'disabled', disabledReason: 'manual', disabledAt: new Date() })
   }
-  await tdb.webhookEndpoint.updateMany({ where: { id, tenantId }, data: data as Prisma.WebhookEndpointUpdateManyMutationInput })
+  await tdb.webhookEndpoint.updateMany({
+    where: { id, tenantId },
+    data: data as Prisma.WebhookEndpointUpdateManyMutationInput,
+  })
   return getWebhookEndpoint(tdb, tenantId, id)
 }
 
@@ -184,25 +198,39 @@ export async function rotateWebhookSecret(
     .filter((s) => s.expiresAt === null || new Date(s.expiresAt) > now)
     .map((s) => ({ ...s, expiresAt: s.expiresAt ?? graceEnd }))
   // Newest first; at most two active secrets, as the spec's rotation expects.
-  bundle.secrets = [{ id: randomUUID(), secret: signingSecret, createdAt: now.toISOString(), expiresAt: null }, ...kept.slice(0, 1)]
+  bundle.secrets = [
+    { id: randomUUID(), secret: signingSecret, createdAt: now.toISOString(), expiresAt: null },
+    ...kept.slice(0, 1),
+  ]
   await tdb.webhookEndpoint.updateMany({
     where: { id, tenantId },
     data: {
-      secrets: (await vault.encryptJson(bundle, endpointSecretContext(tenantId, id))) as unknown as Prisma.InputJsonValue,
+      secrets: (await vault.encryptJson(
+        bundle,
+        endpointSecretContext(tenantId, id),
+      )) as unknown as Prisma.InputJsonValue,
       secretsView: secretsView(bundle.secrets) as unknown as Prisma.InputJsonValue,
     },
   })
   return { endpoint: await getWebhookEndpoint(tdb, tenantId, id), signingSecret }
 }
 
-export async function getWebhookEndpoint(tdb: TenantDb, tenantId: string, id: string): Promise<WebhookEndpointView> {
+export async function getWebhookEndpoint(
+  tdb: TenantDb,
+  tenantId: string,
+  id: string,
+): Promise<WebhookEndpointView> {
   const row = await tdb.webhookEndpoint.findFirst({ where: { id, tenantId }, select: VIEW_SELECT })
   if (!row) throw new AppError('not_found', 'Webhook endpoint not found')
   return toView(row)
 }
 
 export async function listWebhookEndpoints(tdb: TenantDb, tenantId: string): Promise<WebhookEndpointView[]> {
-  const rows = await tdb.webhookEndpoint.findMany({ where: { tenantId }, select: VIEW_SELECT, orderBy: { createdAt: 'asc' } })
+  const rows = await tdb.webhookEndpoint.findMany({
+    where: { tenantId },
+    select: VIEW_SELECT,
+    orderBy: { createdAt: 'asc' },
+  })
   return rows.map(toView)
 }
 
@@ -212,7 +240,11 @@ export async function deleteWebhookEndpoint(tdb: TenantDb, tenantId: string, id:
 }
 
 /** The tenant has seen that the endpoint was disabled automatically. */
-export async function acknowledgeEndpointAttention(tdb: TenantDb, tenantId: string, id: string): Promise<void> {
+export async function acknowledgeEndpointAttention(
+  tdb: TenantDb,
+  tenantId: string,
+  id: string,
+): Promise<void> {
   await tdb.webhookEndpoint.updateMany({ where: { id, tenantId }, data: { needsAttention: false } })
 }
 

@@ -3,7 +3,14 @@
  * UTC day (before today) that has cost rows: bills arrive a day late, and today is never complete.
  */
 import { Prisma, type PrismaClient } from '@cms/db'
-import { activeSilences, applyObservations, finish, loadRules, type EvaluationResult, type Observation } from './evaluate'
+import {
+  activeSilences,
+  applyObservations,
+  finish,
+  loadRules,
+  type EvaluationResult,
+  type Observation,
+} from './evaluate'
 
 const DAY = 86_400_000
 const dayKey = (d: Date) => d.toISOString().slice(0, 10)
@@ -35,7 +42,10 @@ export async function evaluateCostRules(
     if (!latest) continue
     const latestDay = dayKey(latest.day)
     const money = (v: number) => `${v.toFixed(2)} ${currency}`
-    const labels: Record<string, string> = { day: latestDay, ...(spec.service ? { service: spec.service } : {}) }
+    const labels: Record<string, string> = {
+      day: latestDay,
+      ...(spec.service ? { service: spec.service } : {}),
+    }
     let obs: Observation
     const c = spec.condition
     if (c.type === 'daily_spend_above') {
@@ -54,7 +64,10 @@ export async function evaluateCostRules(
       const forecast = mtd + (mtd / elapsed) * (daysInMonth - elapsed)
       obs = {
         subjectKey: `cost:forecast:${monthStart.toISOString().slice(0, 7)}`,
-        labels: { month: monthStart.toISOString().slice(0, 7), ...(spec.service ? { service: spec.service } : {}) },
+        labels: {
+          month: monthStart.toISOString().slice(0, 7),
+          ...(spec.service ? { service: spec.service } : {}),
+        },
         active: forecast > c.budget,
         value: forecast,
         summary: `Month forecast ${money(forecast)} (month to date ${money(mtd)}) vs budget ${money(c.budget)}`,

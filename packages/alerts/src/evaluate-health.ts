@@ -3,7 +3,14 @@
  * scheduler calls this after each poll outcome (with the account) and from a periodic sweep (without).
  */
 import type { PrismaClient } from '@cms/db'
-import { activeSilences, applyObservations, finish, loadRules, type EvaluationResult, type Observation } from './evaluate'
+import {
+  activeSilences,
+  applyObservations,
+  finish,
+  loadRules,
+  type EvaluationResult,
+  type Observation,
+} from './evaluate'
 
 const CREDENTIAL_CODES = new Set(['credentials_invalid', 'access_denied'])
 
@@ -16,7 +23,16 @@ export async function evaluateAccountHealth(
   if (rules.length === 0) return { notifications: [], deliveries: [] }
   const accounts = await db.cloudAccount.findMany({
     where: { tenantId: input.tenantId, ...(input.accountIds ? { id: { in: input.accountIds } } : {}) },
-    select: { id: true, name: true, cloud: true, status: true, lastErrorCode: true, lastSuccessAt: true, createdAt: true, pausedAt: true },
+    select: {
+      id: true,
+      name: true,
+      cloud: true,
+      status: true,
+      lastErrorCode: true,
+      lastSuccessAt: true,
+      createdAt: true,
+      pausedAt: true,
+    },
   })
   const silences = await activeSilences(db, input.tenantId, now)
   const produced = []
@@ -54,7 +70,9 @@ export async function evaluateAccountHealth(
         })
       }
     }
-    produced.push(...(await applyObservations(db, rule, observations, { now, forMinutes: spec.forMinutes, silences })))
+    produced.push(
+      ...(await applyObservations(db, rule, observations, { now, forMinutes: spec.forMinutes, silences })),
+    )
   }
   return finish(db, produced)
 }

@@ -4,7 +4,14 @@
  * same event (same id, or same type + resource + time) never notifies twice.
  */
 import type { PrismaClient } from '@cms/db'
-import { activeSilences, finish, fingerprintOf, isSilenced, loadRules, type EvaluationResult } from './evaluate'
+import {
+  activeSilences,
+  finish,
+  fingerprintOf,
+  isSilenced,
+  loadRules,
+  type EvaluationResult,
+} from './evaluate'
 import type { AlertNotification } from './notification'
 import type { InventoryEventType } from './rules.schema'
 
@@ -28,14 +35,26 @@ export async function handleInventoryEvents(
   const { tenantId } = input
   const events = input.events.flatMap((e) => {
     if (e.type !== 'resource.updated') return [{ ...e, type: e.type as InventoryEventType }]
-    return e.previousState && e.state && e.previousState !== e.state ? [{ ...e, type: 'resource.state_changed' as const }] : []
+    return e.previousState && e.state && e.previousState !== e.state
+      ? [{ ...e, type: 'resource.state_changed' as const }]
+      : []
   })
   if (events.length === 0) return { notifications: [], deliveries: [] }
   const rules = await loadRules(db, tenantId, 'inventory_event')
   if (rules.length === 0) return { notifications: [], deliveries: [] }
   const resources = await db.resource.findMany({
     where: { tenantId, id: { in: [...new Set(events.map((e) => e.resourceId))] } },
-    select: { id: true, name: true, nativeId: true, type: true, region: true, accountId: true, cloud: true, state: true, tags: true },
+    select: {
+      id: true,
+      name: true,
+      nativeId: true,
+      type: true,
+      region: true,
+      accountId: true,
+      cloud: true,
+      state: true,
+      tags: true,
+    },
   })
   const byId = new Map(resources.map((r) => [r.id, r]))
   const silences = await activeSilences(db, tenantId, now)
@@ -69,7 +88,11 @@ export async function handleInventoryEvents(
         severity: rule.severity,
         kind: 'inventory_event',
       }
-      const verb = { 'resource.created': 'created', 'resource.terminated': 'terminated', 'resource.state_changed': 'changed state' }[e.type]
+      const verb = {
+        'resource.created': 'created',
+        'resource.terminated': 'terminated',
+        'resource.state_changed': 'changed state',
+      }[e.type]
       const summary =
         e.type === 'resource.state_changed'
           ? `${r.type} ${name} (${r.region}) changed state ${e.previousState} → ${e.state}`

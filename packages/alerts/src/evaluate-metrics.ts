@@ -3,7 +3,14 @@
  * points with the series (or resources) it touched, so only those subjects are re-evaluated.
  */
 import { Prisma, type PrismaClient } from '@cms/db'
-import { activeSilences, applyObservations, finish, loadRules, type EvaluationResult, type Observation } from './evaluate'
+import {
+  activeSilences,
+  applyObservations,
+  finish,
+  loadRules,
+  type EvaluationResult,
+  type Observation,
+} from './evaluate'
 import type { Comparison, MetricThresholdSpec } from './rules.schema'
 
 export interface MetricEvaluationInput {
@@ -63,7 +70,10 @@ function scopeSql(spec: MetricThresholdSpec): Prisma.Sql {
   }
 }
 
-export async function evaluateMetricRules(db: PrismaClient, input: MetricEvaluationInput): Promise<EvaluationResult> {
+export async function evaluateMetricRules(
+  db: PrismaClient,
+  input: MetricEvaluationInput,
+): Promise<EvaluationResult> {
   const now = input.now ?? new Date()
   const rules = await loadRules(db, input.tenantId, 'metric_threshold')
   if (rules.length === 0) return { notifications: [], deliveries: [] }
@@ -118,10 +128,16 @@ export async function evaluateMetricRules(db: PrismaClient, input: MetricEvaluat
         active,
         value,
         summary: `${s.metric} ${spec.aggregation} over ${spec.windowMinutes} min on ${name} is ${round(value)} (${SYMBOL[spec.comparison]} ${spec.threshold} ${active ? 'breached' : 'ok'})`,
-        annotations: { threshold: String(spec.threshold), comparison: spec.comparison, aggregation: spec.aggregation },
+        annotations: {
+          threshold: String(spec.threshold),
+          comparison: spec.comparison,
+          aggregation: spec.aggregation,
+        },
       })
     }
-    produced.push(...(await applyObservations(db, rule, observations, { now, forMinutes: spec.forMinutes, silences })))
+    produced.push(
+      ...(await applyObservations(db, rule, observations, { now, forMinutes: spec.forMinutes, silences })),
+    )
   }
   return finish(db, produced)
 }

@@ -30,7 +30,13 @@ afterAll(() => t?.drop())
 async function tenantWithEndpoint() {
   const tenant = await createTenant(t.worker)
   const tdb = forTenant(t.app, tenant.id)
-  const { endpoint } = await createWebhookEndpoint(tdb, vault, tenant.id, { format: 'standard', name: 'e', url: 'http://127.0.0.1:9/x' }, { urlPolicy })
+  const { endpoint } = await createWebhookEndpoint(
+    tdb,
+    vault,
+    tenant.id,
+    { format: 'standard', name: 'e', url: 'http://127.0.0.1:9/x' },
+    { urlPolicy },
+  )
   return { tenant, tdb, endpoint }
 }
 
@@ -72,8 +78,18 @@ describe('state machine', () => {
 describe('metric rules', () => {
   it('forMinutes holds the alert pending; scopes by tag; a silence suppresses', async () => {
     const { tenant, tdb, endpoint } = await tenantWithEndpoint()
-    const prod = await createResourceWithSeries(t.worker, tenant.id, { tags: { env: 'prod' }, name: 'db-1', metric: 'FreeStorageSpace', type: 'rds.instance' })
-    const dev = await createResourceWithSeries(t.worker, tenant.id, { tags: { env: 'dev' }, name: 'db-2', metric: 'FreeStorageSpace', type: 'rds.instance' })
+    const prod = await createResourceWithSeries(t.worker, tenant.id, {
+      tags: { env: 'prod' },
+      name: 'db-1',
+      metric: 'FreeStorageSpace',
+      type: 'rds.instance',
+    })
+    const dev = await createResourceWithSeries(t.worker, tenant.id, {
+      tags: { env: 'dev' },
+      name: 'db-2',
+      metric: 'FreeStorageSpace',
+      type: 'rds.instance',
+    })
     const rule = await createAlertRule(tdb, tenant.id, {
       name: 'Low disk',
       endpointIds: [endpoint.id],
@@ -88,25 +104,54 @@ describe('metric rules', () => {
         forMinutes: 5,
       },
     })
-    expect((await listAlertRules(tdb, tenant.id))[0]!.spec).toMatchObject({ kind: 'metric_threshold', forMinutes: 5 })
+    expect((await listAlertRules(tdb, tenant.id))[0]!.spec).toMatchObject({
+      kind: 'metric_threshold',
+      forMinutes: 5,
+    })
     const t0 = new Date()
-    for (const f of [prod, dev]) await insertPoints(t.worker, tenant.id, f.series.id, [{ ts: new Date(t0.getTime() - MIN), value: 50 }])
+    for (const f of [prod, dev])
+      await insertPoints(t.worker, tenant.id, f.series.id, [{ ts: new Date(t0.getTime() - MIN), value: 50 }])
     const r0 = await evaluateMetricRules(t.worker, { tenantId: tenant.id, now: t0 })
     expect(r0.notifications).toHaveLength(0)
     const inst = await listAlertInstances(tdb, tenant.id, { ruleId: rule.id })
-    expect(inst.map((i) => [i.state, (i.labels as Record<string, string>).resource])).toEqual([['pending', 'db-1']])
+    expect(inst.map((i) => [i.state, (i.labels as Record<string, string>).resource])).toEqual([
+      ['pending', 'db-1'],
+    ])
     const t1 = new Date(t0.getTime() + 6 * MIN)
     await insertPoints(t.worker, tenant.id, prod.series.id, [{ ts: new Date(t1.getTime() - MIN), value: 40 }])
     const r1 = await evaluateMetricRules(t.worker, { tenantId: tenant.id, now: t1 })
-    expect(r1.notifications.map((n) => [n.status, n.labels.resource, n.value])).toEqual([['firing', 'db-1', 40]])
+    expect(r1.notifications.map((n) => [n.status, n.labels.resource, n.value])).toEqual([
+      ['firing', 'db-1', 40],
+    ])
     expect(r1.deliveries).toHaveLength(1)
     // Silence the rule; a second prod resource starts firing but is not notified.
-    await createSilence(tdb, tenant.id, { ruleId: rule.id, matchers: { resource: 'db-3' }, startsAt: new Date(t0.getTime() - MIN), endsAt: new Date(t1.getTime() + 60 * MIN), comment: 'maintenance' })
-    const other = await createResourceWithSeries(t.worker, tenant.id, { tags: { env: 'prod' }, name: 'db-3', metric: 'FreeStorageSpace', type: 'rds.instance' })
-    await insertPoints(t.worker, tenant.id, other.series.id, [{ ts: new Date(t1.getTime() - 2 * MIN), value: 1 }])
+    await createSilence(tdb, tenant.id, {
+      ruleId: rule.id,
+      matchers: { resource: 'db-3' },
+      startsAt: new Date(t0.getTime() - MIN),
+      endsAt: new Date(t1.getTime() + 60 * MIN),
+      comment: 'maintenance',
+    })
+    const other = await createResourceWithSeries(t.worker, tenant.id, {
+      tags: { env: 'prod' },
+      name: 'db-3',
+      metric: 'FreeStorageSpace',
+      type: 'rds.instance',
+    })
+    await insertPoints(t.worker, tenant.id, other.series.id, [
+      { ts: new Date(t1.getTime() - 2 * MIN), value: 1 },
+    ])
     const t2 = new Date(t1.getTime() + 6 * MIN)
-    await evaluateMetricRules(t.worker, { tenantId: tenant.id, resourceIds: [other.resource.id], now: new Date(t1.getTime() + MIN) })
-    const r2 = await evaluateMetricRules(t.worker, { tenantId: tenant.id, resourceIds: [other.resource.id], now: t2 })
+    await evaluateMetricRules(t.worker, {
+      tenantId: tenant.id,
+      resourceIds: [other.resource.id],
+      now: new Date(t1.getTime() + MIN),
+    })
+    const r2 = await evaluateMetricRules(t.worker, {
+      tenantId: tenant.id,
+      resourceIds: [other.resource.id],
+      now: t2,
+    })
     expect(r2.notifications).toHaveLength(0)
     const states = await listAlertInstances(tdb, tenant.id, { ruleId: rule.id, states: ['firing'] })
     expect(states).toHaveLength(2)
@@ -125,7 +170,11 @@ describe('metric rules', () => {
     expect(await tdbB.webhookEndpoint.findMany({ where: { id: a.endpoint.id } })).toHaveLength(0)
     // A rule in B cannot subscribe A's endpoint.
     await expect(
-      createAlertRule(tdbB, b.id, { name: 'y', endpointIds: [a.endpoint.id], spec: { kind: 'inventory_event', events: ['resource.created'] } }),
+      createAlertRule(tdbB, b.id, {
+        name: 'y',
+        endpointIds: [a.endpoint.id],
+        spec: { kind: 'inventory_event', events: ['resource.created'] },
+      }),
     ).rejects.toThrow(/Unknown webhook endpoint/)
   })
 })
@@ -138,12 +187,24 @@ describe('inventory events', () => {
       name: 'New instance',
       severity: 'info',
       endpointIds: [endpoint.id],
-      spec: { kind: 'inventory_event', events: ['resource.created', 'resource.state_changed'], resourceTypes: ['ec2.instance'] },
+      spec: {
+        kind: 'inventory_event',
+        events: ['resource.created', 'resource.state_changed'],
+        resourceTypes: ['ec2.instance'],
+      },
     })
-    await createAlertRule(tdb, tenant.id, { name: 'Terminations', endpointIds: [endpoint.id], spec: { kind: 'inventory_event', events: ['resource.terminated'] } })
-    const events = [{ type: 'resource.created' as const, resourceId: f.resource.id, at: new Date(), eventId: 17 }]
+    await createAlertRule(tdb, tenant.id, {
+      name: 'Terminations',
+      endpointIds: [endpoint.id],
+      spec: { kind: 'inventory_event', events: ['resource.terminated'] },
+    })
+    const events = [
+      { type: 'resource.created' as const, resourceId: f.resource.id, at: new Date(), eventId: 17 },
+    ]
     const r = await handleInventoryEvents(t.worker, { tenantId: tenant.id, events })
-    expect(r.notifications.map((n) => [n.ruleName, n.labels.event, n.oneShot])).toEqual([['New instance', 'resource.created', true]])
+    expect(r.notifications.map((n) => [n.ruleName, n.labels.event, n.oneShot])).toEqual([
+      ['New instance', 'resource.created', true],
+    ])
     expect(r.notifications[0]!.summary).toContain('new-vm')
     expect(r.deliveries).toHaveLength(1)
     const again = await handleInventoryEvents(t.worker, { tenantId: tenant.id, events })
@@ -153,8 +214,22 @@ describe('inventory events', () => {
     const upd = await handleInventoryEvents(t.worker, {
       tenantId: tenant.id,
       events: [
-        { type: 'resource.updated', resourceId: f.resource.id, at: new Date(), eventId: 18, previousState: 'running', state: 'running' },
-        { type: 'resource.updated', resourceId: f.resource.id, at: new Date(), eventId: 19, previousState: 'running', state: 'stopped' },
+        {
+          type: 'resource.updated',
+          resourceId: f.resource.id,
+          at: new Date(),
+          eventId: 18,
+          previousState: 'running',
+          state: 'running',
+        },
+        {
+          type: 'resource.updated',
+          resourceId: f.resource.id,
+          at: new Date(),
+          eventId: 19,
+          previousState: 'running',
+          state: 'stopped',
+        },
       ],
     })
     expect(upd.notifications.map((n) => n.summary)).toEqual([expect.stringContaining('running → stopped')])
@@ -165,18 +240,40 @@ describe('account health', () => {
   it('credentials failing fires and resolves; polling lag fires past the limit', async () => {
     const { tenant, tdb, endpoint } = await tenantWithEndpoint()
     const { account } = await createResourceWithSeries(t.worker, tenant.id)
-    await createAlertRule(tdb, tenant.id, { name: 'Creds', severity: 'error', endpointIds: [endpoint.id], spec: { kind: 'account_health', condition: { type: 'credentials_failing' } } })
-    await createAlertRule(tdb, tenant.id, { name: 'Lag', endpointIds: [endpoint.id], spec: { kind: 'account_health', condition: { type: 'polling_lag', lagMinutes: 30 } } })
+    await createAlertRule(tdb, tenant.id, {
+      name: 'Creds',
+      severity: 'error',
+      endpointIds: [endpoint.id],
+      spec: { kind: 'account_health', condition: { type: 'credentials_failing' } },
+    })
+    await createAlertRule(tdb, tenant.id, {
+      name: 'Lag',
+      endpointIds: [endpoint.id],
+      spec: { kind: 'account_health', condition: { type: 'polling_lag', lagMinutes: 30 } },
+    })
     const now = new Date()
-    await t.worker.cloudAccount.update({ where: { id: account.id }, data: { status: 'error', lastErrorCode: 'credentials_invalid', lastSuccessAt: new Date(now.getTime() - 10 * MIN) } })
+    await t.worker.cloudAccount.update({
+      where: { id: account.id },
+      data: {
+        status: 'error',
+        lastErrorCode: 'credentials_invalid',
+        lastSuccessAt: new Date(now.getTime() - 10 * MIN),
+      },
+    })
     const r1 = await evaluateAccountHealth(t.worker, { tenantId: tenant.id, accountIds: [account.id], now })
     expect(r1.notifications.map((n) => [n.ruleName, n.status])).toEqual([['Creds', 'firing']])
     const later = new Date(now.getTime() + 45 * MIN)
     const r2 = await evaluateAccountHealth(t.worker, { tenantId: tenant.id, now: later })
     expect(r2.notifications.map((n) => [n.ruleName, n.status])).toEqual([['Lag', 'firing']])
-    await t.worker.cloudAccount.update({ where: { id: account.id }, data: { status: 'ok', lastErrorCode: null, lastSuccessAt: later } })
+    await t.worker.cloudAccount.update({
+      where: { id: account.id },
+      data: { status: 'ok', lastErrorCode: null, lastSuccessAt: later },
+    })
     const r3 = await evaluateAccountHealth(t.worker, { tenantId: tenant.id, now: later })
-    expect(r3.notifications.map((n) => [n.ruleName, n.status]).sort()).toEqual([['Creds', 'resolved'], ['Lag', 'resolved']])
+    expect(r3.notifications.map((n) => [n.ruleName, n.status]).sort()).toEqual([
+      ['Creds', 'resolved'],
+      ['Lag', 'resolved'],
+    ])
   })
 })
 
@@ -189,14 +286,24 @@ describe('cost rules', () => {
     const amounts = [100, 104, 98, 101, 99, 103, 97, 100, 102, 98, 101, 99, 100, 102] // 14 previous days
     await t.worker.dailyCost.createMany({
       data: [
-        ...amounts.map((amount, i) => ({ tenantId: tenant.id, accountId: account.id, day: day(i + 2), service: 'EC2', amount })),
+        ...amounts.map((amount, i) => ({
+          tenantId: tenant.id,
+          accountId: account.id,
+          day: day(i + 2),
+          service: 'EC2',
+          amount,
+        })),
         { tenantId: tenant.id, accountId: account.id, day: day(1), service: 'EC2', amount: 180 },
         // today's partial day is ignored
         { tenantId: tenant.id, accountId: account.id, day: day(0), service: 'EC2', amount: 5000 },
       ],
     })
     const mk = (name: string, condition: Record<string, unknown>) =>
-      createAlertRule(tdb, tenant.id, { name, endpointIds: [endpoint.id], spec: { kind: 'cost', condition } as never })
+      createAlertRule(tdb, tenant.id, {
+        name,
+        endpointIds: [endpoint.id],
+        spec: { kind: 'cost', condition } as never,
+      })
     await mk('Anomaly', { type: 'daily_anomaly' })
     await mk('Daily > 150', { type: 'daily_spend_above', amount: 150 })
     await mk('Daily > 500', { type: 'daily_spend_above', amount: 500 })

@@ -160,7 +160,13 @@ export async function applyObservations(
       silenced: isSilenced(opts.silences, rule.id, labels),
     })
     // Settled and unchanged (ok before, ok now): no write, so a quiet estate costs no row updates.
-    if (row && !notify && next.state === prev.state && (next.state === 'inactive' || next.state === 'resolved')) continue
+    if (
+      row &&
+      !notify &&
+      next.state === prev.state &&
+      (next.state === 'inactive' || next.state === 'resolved')
+    )
+      continue
     const data = {
       labels,
       state: next.state,
@@ -177,11 +183,18 @@ export async function applyObservations(
     }
     const saved = await db.alertInstance.upsert({
       where: { tenantId_fingerprint: { tenantId: rule.tenantId, fingerprint: fp } },
-      create: { tenantId: rule.tenantId, ruleId: rule.id, fingerprint: fp, subjectKey: obs.subjectKey, ...data },
+      create: {
+        tenantId: rule.tenantId,
+        ruleId: rule.id,
+        fingerprint: fp,
+        subjectKey: obs.subjectKey,
+        ...data,
+      },
       update: data,
       select: { id: true },
     })
-    if (notify) out.push({ notification: notificationFor(rule, fp, next, notify, obs, opts.now), instanceId: saved.id })
+    if (notify)
+      out.push({ notification: notificationFor(rule, fp, next, notify, obs, opts.now), instanceId: saved.id })
   }
   return out
 }

@@ -77,7 +77,9 @@ function slackBody(n: AlertNotification): unknown {
     text: esc(`${head}: ${n.summary}`),
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: esc(`${head}\n${n.summary}`) } },
-      ...(labels ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: esc(labels).slice(0, 3000) }] }] : []),
+      ...(labels
+        ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: esc(labels).slice(0, 3000) }] }]
+        : []),
     ],
   }
 }

@@ -37,7 +37,7 @@ const V4_RANGES = V4_BLOCKED.map(([base, bits]) => {
 })
 
 function isGlobalV4Int(n: number): boolean {
-  return !V4_RANGES.some((r) => ((n & r.mask) >>> 0) === r.net)
+  return !V4_RANGES.some((r) => (n & r.mask) >>> 0 === r.net)
 }
 
 /** Expand an IPv6 literal (may end in dotted IPv4, may carry a %zone) into 8 16-bit groups. */
@@ -68,7 +68,16 @@ export function parseIPv6(addr: string): number[] | undefined {
 }
 
 function isGlobalV6(g: number[]): boolean {
-  const [g0, g1, g2, g3, g4, g5, g6, g7] = g as [number, number, number, number, number, number, number, number]
+  const [g0, g1, g2, g3, g4, g5, g6, g7] = g as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ]
   // ::ffff:a.b.c.d (IPv4-mapped): the socket really goes to the embedded IPv4 address.
   if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0 && g4 === 0 && g5 === 0xffff) {
     return isGlobalV4Int(((g6 << 16) >>> 0) + g7)

@@ -14,7 +14,18 @@ const M = 60 * S
 const H = 60 * M
 
 /** Delay before attempt n+1 (index n = attempts already made). */
-export const RETRY_SCHEDULE_MS: readonly number[] = [0, 5 * S, 5 * M, 30 * M, 2 * H, 5 * H, 10 * H, 14 * H, 20 * H, 24 * H]
+export const RETRY_SCHEDULE_MS: readonly number[] = [
+  0,
+  5 * S,
+  5 * M,
+  30 * M,
+  2 * H,
+  5 * H,
+  10 * H,
+  14 * H,
+  20 * H,
+  24 * H,
+]
 export const MAX_ATTEMPTS = RETRY_SCHEDULE_MS.length
 
 export interface DeliveryPolicy {
@@ -55,7 +66,11 @@ export function deliveryPolicyFromConfig(overrides: Partial<DeliveryPolicy> = {}
  */
 export function nextRetryDelay(
   attemptsMade: number,
-  opts: { retryAfterMs?: number | null; policy?: Pick<DeliveryPolicy, 'timeFactor' | 'jitter' | 'maxRetryAfterMs'>; random?: () => number } = {},
+  opts: {
+    retryAfterMs?: number | null
+    policy?: Pick<DeliveryPolicy, 'timeFactor' | 'jitter' | 'maxRetryAfterMs'>
+    random?: () => number
+  } = {},
 ): number | null {
   const policy = opts.policy ?? DEFAULT_DELIVERY_POLICY
   if (attemptsMade < 1) return 0

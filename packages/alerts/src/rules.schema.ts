@@ -51,7 +51,11 @@ export const metricThresholdSpecSchema = z.object({
   forMinutes: minutes(1440).default(0),
 })
 
-export const INVENTORY_EVENT_TYPES = ['resource.created', 'resource.terminated', 'resource.state_changed'] as const
+export const INVENTORY_EVENT_TYPES = [
+  'resource.created',
+  'resource.terminated',
+  'resource.state_changed',
+] as const
 export type InventoryEventType = (typeof INVENTORY_EVENT_TYPES)[number]
 
 export const inventoryEventSpecSchema = z.object({

@@ -52,7 +52,8 @@ export function toRuleView(row: RuleRow): AlertRuleView {
 async function assertEndpointsOwned(tdb: TenantDb, tenantId: string, ids: string[]): Promise<void> {
   if (ids.length === 0) return
   const n = await tdb.webhookEndpoint.count({ where: { tenantId, id: { in: ids } } })
-  if (n !== new Set(ids).size) throw new AppError('validation_failed', 'Unknown webhook endpoint', { field: 'endpointIds' })
+  if (n !== new Set(ids).size)
+    throw new AppError('validation_failed', 'Unknown webhook endpoint', { field: 'endpointIds' })
 }
 
 export async function createAlertRule(
@@ -88,7 +89,11 @@ export async function getAlertRule(tdb: TenantDb, tenantId: string, id: string):
 }
 
 export async function listAlertRules(tdb: TenantDb, tenantId: string): Promise<AlertRuleView[]> {
-  const rows = await tdb.alertRule.findMany({ where: { tenantId }, include: RULE_INCLUDE, orderBy: { createdAt: 'asc' } })
+  const rows = await tdb.alertRule.findMany({
+    where: { tenantId },
+    include: RULE_INCLUDE,
+    orderBy: { createdAt: 'asc' },
+  })
   return rows.map(toRuleView)
 }
 
@@ -111,7 +116,8 @@ export async function updateAlertRule(
   if (p.severity !== undefined) data.severity = p.severity
   if (p.renotifyMinutes !== undefined) data.renotifyMinutes = p.renotifyMinutes
   if (p.spec !== undefined) {
-    if (p.spec.kind !== existing.kind) throw new AppError('validation_failed', 'A rule cannot change kind', { field: 'spec.kind' })
+    if (p.spec.kind !== existing.kind)
+      throw new AppError('validation_failed', 'A rule cannot change kind', { field: 'spec.kind' })
     data.spec = p.spec as unknown as Prisma.InputJsonValue
   }
   await tdb.alertRule.updateMany({ where: { id, tenantId }, data })
@@ -171,14 +177,25 @@ export async function createSilence(
 
 export async function listSilences(tdb: TenantDb, tenantId: string, opts: { activeAt?: Date } = {}) {
   return tdb.alertSilence.findMany({
-    where: { tenantId, ...(opts.activeAt ? { startsAt: { lte: opts.activeAt }, endsAt: { gt: opts.activeAt } } : {}) },
+    where: {
+      tenantId,
+      ...(opts.activeAt ? { startsAt: { lte: opts.activeAt }, endsAt: { gt: opts.activeAt } } : {}),
+    },
     orderBy: { startsAt: 'desc' },
   })
 }
 
 /** End a silence now (kept for history). */
-export async function expireSilence(tdb: TenantDb, tenantId: string, id: string, now = new Date()): Promise<void> {
-  const r = await tdb.alertSilence.updateMany({ where: { id, tenantId, endsAt: { gt: now } }, data: { endsAt: now } })
+export async function expireSilence(
+  tdb: TenantDb,
+  tenantId: string,
+  id: string,
+  now = new Date(),
+): Promise<void> {
+  const r = await tdb.alertSilence.updateMany({
+    where: { id, tenantId, endsAt: { gt: now } },
+    data: { endsAt: now },
+  })
   if (r.count === 0) throw new AppError('not_found', 'Active silence not found')
 }
 

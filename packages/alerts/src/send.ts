@@ -46,7 +46,11 @@ function errorCode(e: unknown): string {
   const err = e as { code?: string; name?: string; cause?: { code?: string } }
   const code = err.code ?? err.cause?.code
   if (code === 'EBLOCKED') return 'blocked'
-  if (err.name === 'TimeoutError' || err.name === 'AbortError' || code?.startsWith('UND_ERR_') && code.includes('TIMEOUT'))
+  if (
+    err.name === 'TimeoutError' ||
+    err.name === 'AbortError' ||
+    (code?.startsWith('UND_ERR_') && code.includes('TIMEOUT'))
+  )
     return 'timeout'
   if (code === 'ECONNREFUSED') return 'connection_refused'
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'dns'
@@ -93,6 +97,12 @@ export async function sendDelivery(
     // 3xx included: a redirect is a failure, never followed.
     return done({ outcome: 'retry', statusCode: status, excerpt, error: `http_${status}`, retryAfterMs })
   } catch (e) {
-    return done({ outcome: 'retry', statusCode: null, excerpt: null, error: errorCode(e), retryAfterMs: null })
+    return done({
+      outcome: 'retry',
+      statusCode: null,
+      excerpt: null,
+      error: errorCode(e),
+      retryAfterMs: null,
+    })
   }
 }

@@ -21,7 +21,9 @@ function secretKey(secret: string): Buffer {
 }
 
 export function signPayload(secret: string, msgId: string, timestampSec: number, body: string): string {
-  const mac = createHmac('sha256', secretKey(secret)).update(`${msgId}.${timestampSec}.${body}`).digest('base64')
+  const mac = createHmac('sha256', secretKey(secret))
+    .update(`${msgId}.${timestampSec}.${body}`)
+    .digest('base64')
   return `v1,${mac}`
 }
 

@@ -160,7 +160,7 @@ describe('SSRF guard at send time', () => {
     value: 1,
     startsAt: new Date().toISOString(),
     endsAt: null,
-  endpointIds: [],
+    endpointIds: [],
   }
   const endpoint = (url: string): ResolvedEndpoint => ({
     id: 'e',
@@ -175,15 +175,20 @@ describe('SSRF guard at send time', () => {
   it('DNS rebinding: a name that was public at save time but resolves to loopback at send time is refused', async () => {
     let calls = 0
     // First answer public (the save-time check), then loopback (the attacker flips the record).
-    const rebinding: Resolver = async () => [{ address: calls++ === 0 ? '93.184.215.14' : '127.0.0.1', family: 4 }]
+    const rebinding: Resolver = async () => [
+      { address: calls++ === 0 ? '93.184.215.14' : '127.0.0.1', family: 4 },
+    ]
     const p: UrlPolicy = { allowPrivate: false, requireHttps: false, resolver: rebinding }
     await assertSafeWebhookUrl(`http://rebind.example.com:${targetPort}/`, p)
     const dispatcher = createWebhookDispatcher(p)
-    const r = await sendDelivery(buildDelivery(endpoint(`http://rebind.example.com:${targetPort}/`), notification, ctx), {
-      dispatcher,
-      urlPolicy: p,
-      policy,
-    })
+    const r = await sendDelivery(
+      buildDelivery(endpoint(`http://rebind.example.com:${targetPort}/`), notification, ctx),
+      {
+        dispatcher,
+        urlPolicy: p,
+        policy,
+      },
+    )
     await dispatcher.close()
     expect(r.outcome).toBe('retry')
     expect(r.error).toBe('blocked')
@@ -193,14 +198,19 @@ describe('SSRF guard at send time', () => {
   it('the pinned lookup refuses loopback even when the URL check is bypassed by a rebinding resolver', async () => {
     // Resolver answers public for the pre-check and loopback for the dispatcher's own lookup.
     let calls = 0
-    const rebinding: Resolver = async () => [{ address: calls++ % 2 === 0 ? '93.184.215.14' : '127.0.0.1', family: 4 }]
+    const rebinding: Resolver = async () => [
+      { address: calls++ % 2 === 0 ? '93.184.215.14' : '127.0.0.1', family: 4 },
+    ]
     const p: UrlPolicy = { allowPrivate: false, requireHttps: false, resolver: rebinding }
     const dispatcher = createWebhookDispatcher(p)
-    const r = await sendDelivery(buildDelivery(endpoint(`http://rebind2.example.com:${targetPort}/`), notification, ctx), {
-      dispatcher,
-      urlPolicy: p,
-      policy,
-    })
+    const r = await sendDelivery(
+      buildDelivery(endpoint(`http://rebind2.example.com:${targetPort}/`), notification, ctx),
+      {
+        dispatcher,
+        urlPolicy: p,
+        policy,
+      },
+    )
     await dispatcher.close()
     expect(r.error).toBe('blocked')
     expect(hits).toBe(0)
@@ -209,11 +219,14 @@ describe('SSRF guard at send time', () => {
   it('a redirect to a private address is not followed (even when the first hop is allowed)', async () => {
     const p: UrlPolicy = { allowPrivate: true, requireHttps: false, resolver: dns }
     const dispatcher = createWebhookDispatcher(p)
-    const r = await sendDelivery(buildDelivery(endpoint(`http://127.0.0.1:${redirectPort}/`), notification, ctx), {
-      dispatcher,
-      urlPolicy: p,
-      policy,
-    })
+    const r = await sendDelivery(
+      buildDelivery(endpoint(`http://127.0.0.1:${redirectPort}/`), notification, ctx),
+      {
+        dispatcher,
+        urlPolicy: p,
+        policy,
+      },
+    )
     await dispatcher.close()
     expect(r.outcome).toBe('retry')
     expect(r.statusCode).toBe(302)
@@ -222,11 +235,14 @@ describe('SSRF guard at send time', () => {
 
   it('a private IP literal is refused at send time without a connection', async () => {
     const dispatcher = createWebhookDispatcher(strict)
-    const r = await sendDelivery(buildDelivery(endpoint(`https://127.0.0.1:${targetPort}/`), notification, ctx), {
-      dispatcher,
-      urlPolicy: strict,
-      policy,
-    })
+    const r = await sendDelivery(
+      buildDelivery(endpoint(`https://127.0.0.1:${targetPort}/`), notification, ctx),
+      {
+        dispatcher,
+        urlPolicy: strict,
+        policy,
+      },
+    )
     await dispatcher.close()
     expect(r.error).toBe('blocked')
     expect(hits).toBe(0)
@@ -235,11 +251,14 @@ describe('SSRF guard at send time', () => {
   it('caps the response excerpt', async () => {
     const p: UrlPolicy = { allowPrivate: true, requireHttps: false, resolver: dns }
     const dispatcher = createWebhookDispatcher(p)
-    const r = await sendDelivery(buildDelivery(endpoint(`http://127.0.0.1:${targetPort}/`), notification, ctx), {
-      dispatcher,
-      urlPolicy: p,
-      policy: { timeoutMs: 2000, maxResponseExcerptBytes: 8 },
-    })
+    const r = await sendDelivery(
+      buildDelivery(endpoint(`http://127.0.0.1:${targetPort}/`), notification, ctx),
+      {
+        dispatcher,
+        urlPolicy: p,
+        policy: { timeoutMs: 2000, maxResponseExcerptBytes: 8 },
+      },
+    )
     await dispatcher.close()
     expect(r.outcome).toBe('success')
     expect(r.excerpt).toBe('internal')

@@ -112,8 +112,7 @@ export function pinnedLookup(policy: UrlPolicy): LookupFunction {
     resolveChecked(hostname, policy).then(
       (addresses) => {
         const family = typeof options === 'object' ? options.family : undefined
-        const wanted =
-          family === 4 || family === 6 ? addresses.filter((a) => a.family === family) : addresses
+        const wanted = family === 4 || family === 6 ? addresses.filter((a) => a.family === family) : addresses
         const list = wanted.length > 0 ? wanted : addresses
         if (typeof options === 'object' && options.all) {
           callback(null, list)

@@ -44,7 +44,10 @@ export interface TransitionInput {
   silenced: boolean
 }
 
-export function transition(prev: InstanceState, input: TransitionInput): { next: InstanceState; notify: NotifyKind } {
+export function transition(
+  prev: InstanceState,
+  input: TransitionInput,
+): { next: InstanceState; notify: NotifyKind } {
   const { active, now, forMs, renotifyMs, silenced } = input
   const s = { ...prev }
   if (active) {

@@ -102,9 +102,13 @@ export async function loadAccountCredentials(
   } catch (e) {
     // Unreadable ciphertext (tampered, wrong binding, or a master key that was removed) is a stored
     // state the user can repair by entering the credentials again — not a server crash.
-    throw new AppError('conflict', 'The stored credentials of this account cannot be read; enter them again.', {
-      reason: e instanceof AppError ? e.message : 'decryption failed',
-    })
+    throw new AppError(
+      'conflict',
+      'The stored credentials of this account cannot be read; enter them again.',
+      {
+        reason: e instanceof AppError ? e.message : 'decryption failed',
+      },
+    )
   }
   return { cloud: row.cloud, credentials: plain } as CloudCredentials
 }

@@ -14,8 +14,21 @@ it('schema.prisma matches prisma/migrations', async () => {
   const root = repoRoot()
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    [join(root, 'node_modules/prisma/build/index.js'), 'migrate', 'diff', '--from-migrations', 'prisma/migrations', '--to-schema-datamodel', 'prisma/schema.prisma', '--script'],
-    { cwd: root, env: { ...process.env, DATABASE_URL: TEST_ADMIN_URL, CHECKPOINT_DISABLE: '1' }, maxBuffer: 8 << 20 },
+    [
+      join(root, 'node_modules/prisma/build/index.js'),
+      'migrate',
+      'diff',
+      '--from-migrations',
+      'prisma/migrations',
+      '--to-schema-datamodel',
+      'prisma/schema.prisma',
+      '--script',
+    ],
+    {
+      cwd: root,
+      env: { ...process.env, DATABASE_URL: TEST_ADMIN_URL, CHECKPOINT_DISABLE: '1' },
+      maxBuffer: 8 << 20,
+    },
   )
   expect(stdout.trim()).toBe('-- This is an empty migration.')
 }, 60_000)

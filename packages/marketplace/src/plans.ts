@@ -128,21 +128,42 @@ export interface MonitoredCutoff {
 }
 
 /** The cutoff for one tenant. */
-export async function monitoredCutoff(sql: SqlRunner, tenantId: string, limit: number | null): Promise<MonitoredCutoff> {
-  const [count] = await sql<{ n: number }>(`SELECT count(*)::int AS n FROM resource WHERE tenant_id = $1 AND state <> 'terminated'`, [tenantId])
+export async function monitoredCutoff(
+  sql: SqlRunner,
+  tenantId: string,
+  limit: number | null,
+): Promise<MonitoredCutoff> {
+  const [count] = await sql<{ n: number }>(
+    `SELECT count(*)::int AS n FROM resource WHERE tenant_id = $1 AND state <> 'terminated'`,
+    [tenantId],
+  )
   const total = count?.n ?? 0
   if (limit === null || total <= limit) return { limit, last: null, notMonitored: 0, total }
-  if (limit === 0) return { limit, last: { firstSeenAt: new Date(0), id: '00000000-0000-0000-0000-000000000000' }, notMonitored: total, total }
+  if (limit === 0)
+    return {
+      limit,
+      last: { firstSeenAt: new Date(0), id: '00000000-0000-0000-0000-000000000000' },
+      notMonitored: total,
+      total,
+    }
   const [row] = await sql<{ first_seen_at: Date; id: string }>(
     `SELECT first_seen_at, id::text FROM resource WHERE tenant_id = $1 AND state <> 'terminated'
      ORDER BY ${MONITORED_ORDER_SQL} OFFSET $2 LIMIT 1`,
     [tenantId, limit - 1],
   )
-  return { limit, last: row ? { firstSeenAt: row.first_seen_at, id: row.id } : null, notMonitored: total - limit, total }
+  return {
+    limit,
+    last: row ? { firstSeenAt: row.first_seen_at, id: row.id } : null,
+    notMonitored: total - limit,
+    total,
+  }
 }
 
 /** Is a (non-terminated) resource beyond the cutoff? uuid text order = PostgreSQL's uuid order. */
-export function isBeyondCutoff(c: MonitoredCutoff, r: { firstSeenAt: Date; id: string; state: string }): boolean {
+export function isBeyondCutoff(
+  c: MonitoredCutoff,
+  r: { firstSeenAt: Date; id: string; state: string },
+): boolean {
   if (!c.last || r.state === 'terminated') return false
   const a = r.firstSeenAt.getTime()
   const b = c.last.firstSeenAt.getTime()

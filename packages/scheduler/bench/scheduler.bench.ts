@@ -45,7 +45,9 @@ const rssMb = (pid: number) => {
 /** The worker's own view (IPC to worker-child): heap after a full GC = live data; the rest of RSS is code, native and freed-but-kept pages. */
 const workerMem = (child: ChildProcess) =>
   new Promise<{ heapUsed: number; heapTotal: number; external: number; arrayBuffers: number }>((resolve) => {
-    const on = (m: { mem?: { heapUsed: number; heapTotal: number; external: number; arrayBuffers: number } }) => {
+    const on = (m: {
+      mem?: { heapUsed: number; heapTotal: number; external: number; arrayBuffers: number }
+    }) => {
       if (!m.mem) return
       child.off('message', on)
       resolve(m.mem)
@@ -75,44 +77,98 @@ const children: ChildProcess[] = []
 
 try {
   // Every simulated account becomes a tenant. Scheduled intervals are long: the bench drives cycles.
-  const settings = { schedule: { discoveryIntervalMs: 3600_000, metricsIntervalMs: 3600_000, billingIntervalMs: 24 * 3600_000 } }
+  const settings = {
+    schedule: {
+      discoveryIntervalMs: 3600_000,
+      metricsIntervalMs: 3600_000,
+      billingIntervalMs: 24 * 3600_000,
+    },
+  }
   const accounts: Array<{ tenantId: string; accountId: string }> = []
   for (const a of sim.control.accounts()) {
     const t = await createTenant(db.worker)
     await db.worker.organization.update({ where: { id: t.id }, data: { settings, planId: 'enterprise' } })
     const credentials = a.cloud === 'aws' ? a.credentials.accessKeys : a.credentials
-    const acc = await createCloudAccount(forTenant(db.worker, t.id), vault, t.id, { cloud: a.cloud, name: a.name, credentials, regions: a.regions })
+    const acc = await createCloudAccount(forTenant(db.worker, t.id), vault, t.id, {
+      cloud: a.cloud,
+      name: a.name,
+      credentials,
+      regions: a.regions,
+    })
     accounts.push({ tenantId: t.id, accountId: acc.id })
   }
   const simTotal = sim.control.summary().total
-  say(`world: ${simTotal} resources in ${accounts.length} accounts (${Object.entries(sim.control.summary().byCloud).map(([c, n]) => `${c} ${n}`).join(', ')})`)
+  say(
+    `world: ${simTotal} resources in ${accounts.length} accounts (${Object.entries(
+      sim.control.summary().byCloud,
+    )
+      .map(([c, n]) => `${c} ${n}`)
+      .join(', ')})`,
+  )
 
   const endpoints = { aws: sim.urls.aws, azure: sim.urls.azure, gcp: sim.urls.gcp, caPem: sim.caCertPem }
-  const childOpts = { databaseUrl: db.url, redisUrl: REDIS_URL, queuePrefix: prefix, keySpec, endpoints, controlUrl: sim.urls.control, concurrency: Number(process.env.BENCH_CONCURRENCY ?? 8), logLevel: process.env.BENCH_LOG ?? 'error' }
+  const childOpts = {
+    databaseUrl: db.url,
+    redisUrl: REDIS_URL,
+    queuePrefix: prefix,
+    keySpec,
+    endpoints,
+    controlUrl: sim.urls.control,
+    concurrency: Number(process.env.BENCH_CONCURRENCY ?? 8),
+    logLevel: process.env.BENCH_LOG ?? 'error',
+  }
   const script = RUNTIME === 'bundle' ? bundleWorker() : undefined
   const t0 = Date.now()
   const w1 = await spawnWorker(childOpts, nodeArgs, script)
   children.push(w1)
   const phases: string[] = [await sample(w1, 'ready')]
   // Discovery of every account, then the first metrics pass.
-  await until(async () => (await db.worker.resource.count({ where: { terminatedAt: null } })) >= simTotal * 0.99, 300_000, 500)
+  await until(
+    async () => (await db.worker.resource.count({ where: { terminatedAt: null } })) >= simTotal * 0.99,
+    300_000,
+    500,
+  )
   const discovered = await db.worker.resource.count({ where: { terminatedAt: null } })
   const discoveryMs = Date.now() - t0
-  say(`discovery: ${discovered} resources stored in ${((Date.now() - t0) / 1000).toFixed(1)} s (cold start, all accounts)`)
+  say(
+    `discovery: ${discovered} resources stored in ${((Date.now() - t0) / 1000).toFixed(1)} s (cold start, all accounts)`,
+  )
   phases.push(await sample(w1, 'discovered'))
   // Scheduled ticks ran at start (before anything was discovered); the first pass is triggered here.
-  await metricsQ.addBulk(accounts.map((a) => ({ name: 'metrics.tick', data: a, opts: { jobId: `bench/warm/${a.accountId}`, removeOnComplete: { age: 3600 } } })))
-  const groups = async () => (await pool.query<{ n: number; m: Date | null }>('SELECT count(*)::int AS n, min(high_water) AS m FROM metric_watermark')).rows[0]!
-  await until(async () => {
-    const g = await groups()
-    const regions = (await pool.query<{ n: number }>(`SELECT count(DISTINCT (account_id, region))::int AS n FROM resource WHERE terminated_at IS NULL AND type NOT IN ('vpc','subnet','azure.vnet','gcp.network','azure.sql_server')`)).rows[0]!.n
-    if (process.env.BENCH_LOG) say(`watermarks ${g.n} / regions ${regions}`)
-    return g.n >= regions && g.n > 0
-  }, 120_000, 2000)
-  say(`first metrics pass done at ${((Date.now() - t0) / 1000).toFixed(1)} s; series: ${await db.worker.metricSeries.count()}`)
+  await metricsQ.addBulk(
+    accounts.map((a) => ({
+      name: 'metrics.tick',
+      data: a,
+      opts: { jobId: `bench/warm/${a.accountId}`, removeOnComplete: { age: 3600 } },
+    })),
+  )
+  const groups = async () =>
+    (
+      await pool.query<{ n: number; m: Date | null }>(
+        'SELECT count(*)::int AS n, min(high_water) AS m FROM metric_watermark',
+      )
+    ).rows[0]!
+  await until(
+    async () => {
+      const g = await groups()
+      const regions = (
+        await pool.query<{ n: number }>(
+          `SELECT count(DISTINCT (account_id, region))::int AS n FROM resource WHERE terminated_at IS NULL AND type NOT IN ('vpc','subnet','azure.vnet','gcp.network','azure.sql_server')`,
+        )
+      ).rows[0]!.n
+      if (process.env.BENCH_LOG) say(`watermarks ${g.n} / regions ${regions}`)
+      return g.n >= regions && g.n > 0
+    },
+    120_000,
+    2000,
+  )
+  say(
+    `first metrics pass done at ${((Date.now() - t0) / 1000).toFixed(1)} s; series: ${await db.worker.metricSeries.count()}`,
+  )
   phases.push(await sample(w1, 'first pass'))
 
-  const points = async () => Number((await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM ts.metric_points')).rows[0]!.n)
+  const points = async () =>
+    Number((await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM ts.metric_points')).rows[0]!.n)
 
   /** One cycle: the clock moves one period, every account's tick is enqueued, wait for every mark. */
   async function cycle(label: string) {
@@ -122,7 +178,13 @@ try {
     await new Promise((r) => setTimeout(r, 250)) // the workers' clocks poll the simulator every 100 ms
     const p0 = await points()
     const start = Date.now()
-    await metricsQ.addBulk(accounts.map((a) => ({ name: 'metrics.tick', data: a, opts: { jobId: `bench/${label}/${a.accountId}`, removeOnComplete: { age: 3600 } } })))
+    await metricsQ.addBulk(
+      accounts.map((a) => ({
+        name: 'metrics.tick',
+        data: a,
+        opts: { jobId: `bench/${label}/${a.accountId}`, removeOnComplete: { age: 3600 } },
+      })),
+    )
     await until(async () => ((await groups()).m?.getTime() ?? 0) >= target, 300_000, 100)
     const ms = Date.now() - start
     const added = (await points()) - p0
@@ -142,15 +204,45 @@ try {
     }
   }
   const last = cycles[cycles.length - 1]!
-  say(`metrics cycle, 1 worker: ${cycles.map((c) => (c.ms / 1000).toFixed(2)).join(', ')} s (target ≤ 10 s) — ${last.added} new points per cycle (${Math.round(last.added / (last.ms / 1000))} points/s end to end)`)
+  say(
+    `metrics cycle, 1 worker: ${cycles.map((c) => (c.ms / 1000).toFixed(2)).join(', ')} s (target ≤ 10 s) — ${last.added} new points per cycle (${Math.round(last.added / (last.ms / 1000))} points/s end to end)`,
+  )
   const mem = rssMb(w1.pid!)
-  say(`worker RSS (${RUNTIME}): ${lastRss} MB after the last cycle, ${mem.peak} MB peak (target ≤ 300 MB; old-space cap ${HEAP_MB || 'none'} MB)`)
+  say(
+    `worker RSS (${RUNTIME}): ${lastRss} MB after the last cycle, ${mem.peak} MB peak (target ≤ 300 MB; old-space cap ${HEAP_MB || 'none'} MB)`,
+  )
   const slowest = Math.max(...cycles.map((c) => c.ms))
   recordBench([
-    { area: 'scheduler', metric: `cold discovery, ${discovered} resources`, value: discoveryMs / 1000, unit: 's' },
-    { area: 'scheduler', metric: 'metrics cycle, 1 worker (slowest)', value: slowest / 1000, unit: 's', target: '≤ 10 s', pass: slowest <= 10_000 },
-    { area: 'scheduler', metric: `worker RSS after ${CYCLES} cycles (${RUNTIME})`, value: lastRss, unit: 'MB', target: '≤ 300 MB', pass: lastRss <= 300 },
-    { area: 'scheduler', metric: `worker peak RSS (${RUNTIME})`, value: mem.peak, unit: 'MB', target: '≤ 300 MB', pass: mem.peak <= 300 },
+    {
+      area: 'scheduler',
+      metric: `cold discovery, ${discovered} resources`,
+      value: discoveryMs / 1000,
+      unit: 's',
+    },
+    {
+      area: 'scheduler',
+      metric: 'metrics cycle, 1 worker (slowest)',
+      value: slowest / 1000,
+      unit: 's',
+      target: '≤ 10 s',
+      pass: slowest <= 10_000,
+    },
+    {
+      area: 'scheduler',
+      metric: `worker RSS after ${CYCLES} cycles (${RUNTIME})`,
+      value: lastRss,
+      unit: 'MB',
+      target: '≤ 300 MB',
+      pass: lastRss <= 300,
+    },
+    {
+      area: 'scheduler',
+      metric: `worker peak RSS (${RUNTIME})`,
+      value: mem.peak,
+      unit: 'MB',
+      target: '≤ 300 MB',
+      pass: mem.peak <= 300,
+    },
   ])
   say(`worker RSS by phase (MB; heap used/total and external after a forced GC): ${phases.join(', ')}`)
 
@@ -166,7 +258,9 @@ try {
     const by = j.processedBy ?? 'unknown'
     split.set(by, (split.get(by) ?? 0) + 1)
   }
-  say(`metrics cycle, 2 workers: ${(c3.ms / 1000).toFixed(2)} s; fetch jobs per worker: ${[...split.entries()].map(([k, n]) => `${k.split(':').pop()}=${n}`).join(', ')}`)
+  say(
+    `metrics cycle, 2 workers: ${(c3.ms / 1000).toFixed(2)} s; fetch jobs per worker: ${[...split.entries()].map(([k, n]) => `${k.split(':').pop()}=${n}`).join(', ')}`,
+  )
 
   // Sustained insert rate of the storage layer: fresh points, bulk upsert, 4 connections in parallel.
   const tenant = await createTenant(db.worker)
@@ -181,7 +275,12 @@ try {
       try {
         for (let chunk = lane; chunk * 20_000 < N; chunk += 4) {
           const rows: PointRow[] = []
-          for (let i = chunk * 20_000; i < Math.min(N, (chunk + 1) * 20_000); i++) rows.push({ seriesId: String(1_000_000 + (i % SERIES)), ts: base + Math.floor(i / SERIES) * 60_000, value: i })
+          for (let i = chunk * 20_000; i < Math.min(N, (chunk + 1) * 20_000); i++)
+            rows.push({
+              seriesId: String(1_000_000 + (i % SERIES)),
+              ts: base + Math.floor(i / SERIES) * 60_000,
+              value: i,
+            })
           await client.query('BEGIN')
           const n = await upsertPoints(client, tenant.id, randomUUID(), rows)
           written += n
@@ -193,8 +292,19 @@ try {
     }),
   )
   const secs = (Date.now() - started) / 1000
-  recordBench([{ area: 'scheduler', metric: 'storage insert rate (bulk upsert, 4 connections)', value: Math.round(written / secs), unit: 'points/s', target: '≥ 50,000', pass: written / secs >= 50_000 }])
-  say(`insert rate: ${written} points in ${secs.toFixed(2)} s = ${Math.round(written / secs)} points/s (target ≥ 50,000)`)
+  recordBench([
+    {
+      area: 'scheduler',
+      metric: 'storage insert rate (bulk upsert, 4 connections)',
+      value: Math.round(written / secs),
+      unit: 'points/s',
+      target: '≥ 50,000',
+      pass: written / secs >= 50_000,
+    },
+  ])
+  say(
+    `insert rate: ${written} points in ${secs.toFixed(2)} s = ${Math.round(written / secs)} points/s (target ≥ 50,000)`,
+  )
 } finally {
   for (const c of children) c.kill('SIGTERM')
   await new Promise((r) => setTimeout(r, 1500))

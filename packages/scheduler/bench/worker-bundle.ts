@@ -18,7 +18,8 @@ export function bundleWorker(): string {
   const externals: string[] = []
   for (const name of readdirSync(join(root, 'node_modules'))) {
     if (name.startsWith('.') || name === '@cms') continue
-    if (name.startsWith('@')) for (const sub of readdirSync(join(root, 'node_modules', name))) externals.push(`${name}/${sub}`)
+    if (name.startsWith('@'))
+      for (const sub of readdirSync(join(root, 'node_modules', name))) externals.push(`${name}/${sub}`)
     else externals.push(name)
   }
   const out = join(dir, 'worker-child.mjs')

@@ -21,7 +21,10 @@ export function describeFailure(e: unknown): FailureInfo {
 }
 
 /** Whether an account's schedules should be in credential backoff (discovery only, hourly). */
-export function inCredentialBackoff(a: { status: string; lastErrorCode: string | null; consecutiveFails: number }, s: ScheduleSettings): boolean {
+export function inCredentialBackoff(
+  a: { status: string; lastErrorCode: string | null; consecutiveFails: number },
+  s: ScheduleSettings,
+): boolean {
   return (
     a.status === 'error' &&
     a.lastErrorCode !== null &&
@@ -31,8 +34,16 @@ export function inCredentialBackoff(a: { status: string; lastErrorCode: string |
 }
 
 /** Returns the status before and after, so the caller can reconcile schedules on a change. */
-export async function recordAccountSuccess(prisma: PrismaClient, tenantId: string, accountId: string, now: Date) {
-  const before = await prisma.cloudAccount.findFirst({ where: { id: accountId, tenantId }, select: { status: true, consecutiveFails: true } })
+export async function recordAccountSuccess(
+  prisma: PrismaClient,
+  tenantId: string,
+  accountId: string,
+  now: Date,
+) {
+  const before = await prisma.cloudAccount.findFirst({
+    where: { id: accountId, tenantId },
+    select: { status: true, consecutiveFails: true },
+  })
   if (!before) return null
   await prisma.cloudAccount.updateMany({
     where: { id: accountId, tenantId, pausedAt: null, NOT: { status: 'paused' } },
@@ -41,7 +52,13 @@ export async function recordAccountSuccess(prisma: PrismaClient, tenantId: strin
   return { changed: before.status !== 'ok' || before.consecutiveFails !== 0 }
 }
 
-export async function recordAccountFailure(prisma: PrismaClient, tenantId: string, accountId: string, f: FailureInfo, now: Date) {
+export async function recordAccountFailure(
+  prisma: PrismaClient,
+  tenantId: string,
+  accountId: string,
+  f: FailureInfo,
+  now: Date,
+) {
   const accountLevel = ACCOUNT_FAILURE_CODES.has(f.code)
   const rows = await prisma.$queryRaw<Array<{ consecutive_fails: number; status: string }>>`
     UPDATE cloud_account SET

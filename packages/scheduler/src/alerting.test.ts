@@ -9,7 +9,16 @@
 import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Webhook } from 'standardwebhooks'
-import { createAlertRule, createWebhookEndpoint, DEFAULT_DELIVERY_POLICY, deliveryJobId, replayDelivery, sendTestWebhook, systemResolver, type UrlPolicy } from '@cms/alerts'
+import {
+  createAlertRule,
+  createWebhookEndpoint,
+  DEFAULT_DELIVERY_POLICY,
+  deliveryJobId,
+  replayDelivery,
+  sendTestWebhook,
+  systemResolver,
+  type UrlPolicy,
+} from '@cms/alerts'
 import { Receiver } from '@cms/alerts/testing/receiver'
 import { createLogger } from '@cms/core'
 import { forTenant } from '@cms/db'
@@ -37,11 +46,23 @@ afterAll(async () => {
 })
 
 async function setup(cloud: FakeCloud) {
-  const { tenant, account } = await createTenantWithAccount(db.worker, vault, { settings: { schedule: { discoveryIntervalMs: 1000, metricsIntervalMs: 60_000 } } })
+  const { tenant, account } = await createTenantWithAccount(db.worker, vault, {
+    settings: { schedule: { discoveryIntervalMs: 1000, metricsIntervalMs: 60_000 } },
+  })
   const tdb = forTenant(db.worker, tenant.id)
   const path = `/${randomBytes(4).toString('hex')}`
-  const { endpoint, signingSecret } = await createWebhookEndpoint(tdb, vault, tenant.id, { format: 'standard', name: 'ops', url: receiver.url(path) }, { urlPolicy })
-  const rule = await createAlertRule(tdb, tenant.id, { name: 'created', endpointIds: [endpoint.id], spec: { kind: 'inventory_event', events: ['resource.created'] } })
+  const { endpoint, signingSecret } = await createWebhookEndpoint(
+    tdb,
+    vault,
+    tenant.id,
+    { format: 'standard', name: 'ops', url: receiver.url(path) },
+    { urlPolicy },
+  )
+  const rule = await createAlertRule(tdb, tenant.id, {
+    name: 'created',
+    endpointIds: [endpoint.id],
+    spec: { kind: 'inventory_event', events: ['resource.created'] },
+  })
   const prefix = `t-${randomBytes(4).toString('hex')}`
   const start = async (o: Partial<WorkerOptions> = {}) => {
     const w = await startWorker({
@@ -61,7 +82,15 @@ async function setup(cloud: FakeCloud) {
   }
   const verifier = new Webhook(signingSecret)
   const messages = () =>
-    receiver.received.filter((m) => m.path === path).map((m) => verifier.verify(m.body, m.headers as Record<string, string>) as { type: string; data: { labels: Record<string, string> } })
+    receiver.received
+      .filter((m) => m.path === path)
+      .map(
+        (m) =>
+          verifier.verify(m.body, m.headers as Record<string, string>) as {
+            type: string
+            data: { labels: Record<string, string> }
+          },
+      )
   return { tenant, account, endpoint, rule, start, messages }
 }
 
@@ -95,22 +124,38 @@ describe('alerting recovery', () => {
     const w = await start()
     // Committed to the outbox, never enqueued (the process died), overdue by more than the grace.
     const job = await sendTestWebhook(db.worker, tenant.id, endpoint.id)
-    await db.worker.webhookDelivery.update({ where: { id: job.deliveryId }, data: { nextAttemptAt: new Date(Date.now() - 120_000) } })
+    await db.worker.webhookDelivery.update({
+      where: { id: job.deliveryId },
+      data: { nextAttemptAt: new Date(Date.now() - 120_000) },
+    })
     await until(async () => messages().length === 1, 15_000, 50)
-    const d = await until(async () => db.worker.webhookDelivery.findFirst({ where: { id: job.deliveryId, status: 'succeeded' } }))
+    const d = await until(async () =>
+      db.worker.webhookDelivery.findFirst({ where: { id: job.deliveryId, status: 'succeeded' } }),
+    )
     expect(d.attempts).toBe(1)
 
     // Replayed (generation 1, pending again). A leftover job of generation 0 (its retry, queued before
     // the replay) must not send; the replay's own job does, once.
     const replay = await replayDelivery(forTenant(db.worker, tenant.id), tenant.id, job.deliveryId)
-    await w.runtime.queues.webhooks.add('webhook.deliver', { tenantId: tenant.id, deliveryId: job.deliveryId }, deliveryJobOptions({ jobId: deliveryJobId(job.deliveryId, 0, 2), delayMs: 0 }))
+    await w.runtime.queues.webhooks.add(
+      'webhook.deliver',
+      { tenantId: tenant.id, deliveryId: job.deliveryId },
+      deliveryJobOptions({ jobId: deliveryJobId(job.deliveryId, 0, 2), delayMs: 0 }),
+    )
     await new Promise((r) => setTimeout(r, 1500))
     expect(messages()).toHaveLength(1)
-    await w.runtime.queues.webhooks.add('webhook.deliver', { tenantId: tenant.id, deliveryId: job.deliveryId }, deliveryJobOptions(replay))
+    await w.runtime.queues.webhooks.add(
+      'webhook.deliver',
+      { tenantId: tenant.id, deliveryId: job.deliveryId },
+      deliveryJobOptions(replay),
+    )
     await until(async () => messages().length === 2, 15_000, 50)
     // The attempt row is committed right after the response arrives.
     const attempts = await until(async () => {
-      const a = await db.worker.webhookAttempt.findMany({ where: { deliveryId: job.deliveryId }, select: { generation: true, attempt: true } })
+      const a = await db.worker.webhookAttempt.findMany({
+        where: { deliveryId: job.deliveryId },
+        select: { generation: true, attempt: true },
+      })
       return a.length === 2 ? a : null
     })
     expect(attempts.map((a) => `${a.generation}/${a.attempt}`).sort()).toEqual(['0/1', '1/1'])

@@ -42,11 +42,21 @@ return 1`
 
 export async function enqueueDeliveries(queue: Queue, jobs: DeliveryJob[]): Promise<void> {
   if (jobs.length === 0) return
-  await queue.addBulk(jobs.map((j) => ({ name: 'webhook.deliver', data: { tenantId: j.tenantId, deliveryId: j.deliveryId }, opts: deliveryJobOptions(j) })))
+  await queue.addBulk(
+    jobs.map((j) => ({
+      name: 'webhook.deliver',
+      data: { tenantId: j.tenantId, deliveryId: j.deliveryId },
+      opts: deliveryJobOptions(j),
+    })),
+  )
 }
 
 /** Enqueue one `alerts.evaluate` (ids only; the id makes a repeated trigger a no-op). */
-export async function enqueueEvaluation(rt: Runtime, jobId: string, data: Payload<'alerts', 'alerts.evaluate'>): Promise<void> {
+export async function enqueueEvaluation(
+  rt: Runtime,
+  jobId: string,
+  data: Payload<'alerts', 'alerts.evaluate'>,
+): Promise<void> {
   const spec = CATALOG.alerts['alerts.evaluate']
   await rt.queues.alerts.add('alerts.evaluate', spec.schema.parse(data), {
     jobId,
@@ -59,7 +69,12 @@ export async function enqueueEvaluation(rt: Runtime, jobId: string, data: Payloa
 
 /** Does the tenant have an enabled rule of this kind? (index `alert_rule (tenant_id, kind, enabled)`) */
 async function hasRules(rt: Runtime, tenantId: string, kind: 'metric_threshold' | 'cost'): Promise<boolean> {
-  return (await rt.prisma.alertRule.findFirst({ where: { tenantId, kind, enabled: true }, select: { id: true } })) !== null
+  return (
+    (await rt.prisma.alertRule.findFirst({
+      where: { tenantId, kind, enabled: true },
+      select: { id: true },
+    })) !== null
+  )
 }
 
 /**
@@ -78,25 +93,49 @@ export async function afterDiscovery(rt: Runtime, p: { tenantId: string; account
   ])
   if (!latest || (cursor !== null && BigInt(cursor) >= latest.id)) return
   const upTo = latest.id.toString()
-  await enqueueEvaluation(rt, jobIds.alertsInventory(p.tenantId, p.accountId, upTo), { tenantId: p.tenantId, kind: 'inventory', accountId: p.accountId, upToEventId: upTo })
+  await enqueueEvaluation(rt, jobIds.alertsInventory(p.tenantId, p.accountId, upTo), {
+    tenantId: p.tenantId,
+    kind: 'inventory',
+    accountId: p.accountId,
+    upToEventId: upTo,
+  })
 }
 
 /** After a metrics fetch wrote points (only if the tenant has metric rules: most fetches cost nothing). */
-export async function afterMetrics(rt: Runtime, p: { tenantId: string; accountId: string; region: string; group: string; mark: number }): Promise<void> {
+export async function afterMetrics(
+  rt: Runtime,
+  p: { tenantId: string; accountId: string; region: string; group: string; mark: number },
+): Promise<void> {
   if (!(await hasRules(rt, p.tenantId, 'metric_threshold'))) return
-  await enqueueEvaluation(rt, jobIds.alertsMetrics(p), { tenantId: p.tenantId, kind: 'metrics', accountId: p.accountId, region: p.region })
+  await enqueueEvaluation(rt, jobIds.alertsMetrics(p), {
+    tenantId: p.tenantId,
+    kind: 'metrics',
+    accountId: p.accountId,
+    region: p.region,
+  })
 }
 
 /** After an account's status was written (success after failures, or a failure). */
-export async function afterAccountStatus(rt: Runtime, p: { tenantId: string; accountId: string }): Promise<void> {
-  await enqueueEvaluation(rt, jobIds.alertsHealth(p.tenantId, p.accountId, rt.now().getTime()), { tenantId: p.tenantId, kind: 'health', accountId: p.accountId })
+export async function afterAccountStatus(
+  rt: Runtime,
+  p: { tenantId: string; accountId: string },
+): Promise<void> {
+  await enqueueEvaluation(rt, jobIds.alertsHealth(p.tenantId, p.accountId, rt.now().getTime()), {
+    tenantId: p.tenantId,
+    kind: 'health',
+    accountId: p.accountId,
+  })
 }
 
 /** After billing stored daily costs. */
 export async function afterBilling(rt: Runtime, p: { tenantId: string; accountId: string }): Promise<void> {
   if (!(await hasRules(rt, p.tenantId, 'cost'))) return
   const minute = Math.floor(rt.now().getTime() / 60_000) * 60_000
-  await enqueueEvaluation(rt, jobIds.alertsCost(p.tenantId, p.accountId, minute), { tenantId: p.tenantId, kind: 'cost', accountId: p.accountId })
+  await enqueueEvaluation(rt, jobIds.alertsCost(p.tenantId, p.accountId, minute), {
+    tenantId: p.tenantId,
+    kind: 'cost',
+    accountId: p.accountId,
+  })
 }
 
 interface EventRow {
@@ -109,13 +148,28 @@ interface EventRow {
 
 /** resource_event row → @cms/alerts' event. Baseline rows (an account's first inventory) are not events. */
 function toInventoryEvent(e: EventRow): InventoryEvent | null {
-  const data = (e.data ?? {}) as { baseline?: boolean; before?: { state?: string | null }; after?: { state?: string | null } }
+  const data = (e.data ?? {}) as {
+    baseline?: boolean
+    before?: { state?: string | null }
+    after?: { state?: string | null }
+  }
   if (data.baseline) return null
-  if (e.type !== 'resource.created' && e.type !== 'resource.terminated' && e.type !== 'resource.updated') return null
-  return { type: e.type, resourceId: e.resourceId, at: e.createdAt, eventId: e.id, previousState: data.before?.state ?? null, state: data.after?.state ?? null }
+  if (e.type !== 'resource.created' && e.type !== 'resource.terminated' && e.type !== 'resource.updated')
+    return null
+  return {
+    type: e.type,
+    resourceId: e.resourceId,
+    at: e.createdAt,
+    eventId: e.id,
+    previousState: data.before?.state ?? null,
+    state: data.after?.state ?? null,
+  }
 }
 
-async function evaluateInventory(rt: Runtime, p: { tenantId: string; accountId: string; upToEventId?: string | undefined }): Promise<EvaluationResult & { events: number }> {
+async function evaluateInventory(
+  rt: Runtime,
+  p: { tenantId: string; accountId: string; upToEventId?: string | undefined },
+): Promise<EvaluationResult & { events: number }> {
   const key = cursorKey(rt, p.accountId)
   const out: EvaluationResult & { events: number } = { notifications: [], deliveries: [], events: 0 }
   // The lookback bounds the scan through the (tenant_id, created_at) index; created_at is stamped by
@@ -149,29 +203,51 @@ async function evaluateInventory(rt: Runtime, p: { tenantId: string; accountId: 
   }
 }
 
-async function evaluateKind(rt: Runtime, kind: AlertKind, d: Payload<'alerts', 'alerts.evaluate'>): Promise<EvaluationResult> {
+async function evaluateKind(
+  rt: Runtime,
+  kind: AlertKind,
+  d: Payload<'alerts', 'alerts.evaluate'>,
+): Promise<EvaluationResult> {
   const now = rt.now()
   switch (kind) {
     case 'inventory':
-      return d.accountId ? evaluateInventory(rt, { tenantId: d.tenantId, accountId: d.accountId, upToEventId: d.upToEventId }) : { notifications: [], deliveries: [] }
+      return d.accountId
+        ? evaluateInventory(rt, { tenantId: d.tenantId, accountId: d.accountId, upToEventId: d.upToEventId })
+        : { notifications: [], deliveries: [] }
     case 'metrics': {
       // The resources of the fetched region (series without points in the rule's window keep their state).
       const resourceIds =
         d.accountId && d.region
-          ? (await rt.prisma.resource.findMany({ where: { tenantId: d.tenantId, accountId: d.accountId, region: d.region, terminatedAt: null }, select: { id: true } })).map((r) => r.id)
+          ? (
+              await rt.prisma.resource.findMany({
+                where: { tenantId: d.tenantId, accountId: d.accountId, region: d.region, terminatedAt: null },
+                select: { id: true },
+              })
+            ).map((r) => r.id)
           : undefined
       if (resourceIds && resourceIds.length === 0) return { notifications: [], deliveries: [] }
-      return evaluateMetricRules(rt.prisma, { tenantId: d.tenantId, ...(resourceIds ? { resourceIds } : {}), now })
+      return evaluateMetricRules(rt.prisma, {
+        tenantId: d.tenantId,
+        ...(resourceIds ? { resourceIds } : {}),
+        now,
+      })
     }
     case 'health':
-      return evaluateAccountHealth(rt.prisma, { tenantId: d.tenantId, ...(d.accountId ? { accountIds: [d.accountId] } : {}), now })
+      return evaluateAccountHealth(rt.prisma, {
+        tenantId: d.tenantId,
+        ...(d.accountId ? { accountIds: [d.accountId] } : {}),
+        now,
+      })
     case 'cost':
       return evaluateCostRules(rt.prisma, { tenantId: d.tenantId, now })
   }
 }
 
 /** `alerts.evaluate`: run the evaluator(s), enqueue the deliveries they persisted. */
-export async function runEvaluation(rt: Runtime, d: Payload<'alerts', 'alerts.evaluate'>): Promise<{ notifications: number; deliveries: number }> {
+export async function runEvaluation(
+  rt: Runtime,
+  d: Payload<'alerts', 'alerts.evaluate'>,
+): Promise<{ notifications: number; deliveries: number }> {
   // No kind: a job from before the field existed — evaluate everything the tenant has (inventory needs an account).
   const kinds: readonly AlertKind[] = d.kind ? [d.kind] : ['metrics', 'health', 'cost']
   let notifications = 0
@@ -187,9 +263,17 @@ export async function runEvaluation(rt: Runtime, d: Payload<'alerts', 'alerts.ev
 
 /** `alerts.sweep`: account health of every tenant with health rules (lag is a matter of time passing). */
 export async function runAlertsSweep(rt: Runtime): Promise<{ tenants: number }> {
-  const rows = await rt.prisma.alertRule.findMany({ where: { kind: 'account_health', enabled: true }, distinct: ['tenantId'], select: { tenantId: true } })
+  const rows = await rt.prisma.alertRule.findMany({
+    where: { kind: 'account_health', enabled: true },
+    distinct: ['tenantId'],
+    select: { tenantId: true },
+  })
   const slot = Math.floor(rt.now().getTime() / 60_000) * 60_000
-  for (const r of rows) await enqueueEvaluation(rt, jobIds.alertsHealth(r.tenantId, 'sweep', slot), { tenantId: r.tenantId, kind: 'health' })
+  for (const r of rows)
+    await enqueueEvaluation(rt, jobIds.alertsHealth(r.tenantId, 'sweep', slot), {
+      tenantId: r.tenantId,
+      kind: 'health',
+    })
   return { tenants: rows.length }
 }
 
@@ -204,21 +288,42 @@ export async function runWebhookSweep(rt: Runtime): Promise<{ enqueued: number }
 const JOB_ID_RE = /^webhook-(.+)-(\d+)-(\d+)$/
 
 /** `webhook.deliver`: one attempt; the next one (if any) becomes a new delayed job. */
-export async function runDelivery(rt: Runtime, d: Payload<'webhooks', 'webhook.deliver'>, jobId: string | undefined): Promise<{ status: string; attempt: number }> {
+export async function runDelivery(
+  rt: Runtime,
+  d: Payload<'webhooks', 'webhook.deliver'>,
+  jobId: string | undefined,
+): Promise<{ status: string; attempt: number }> {
   // A job for an attempt that is no longer the current one (the delivery was replayed, or this attempt
   // already happened) must not send: only the attempt the outbox row is waiting for may go out.
   const m = jobId ? JOB_ID_RE.exec(jobId) : null
   if (m && m[1] === d.deliveryId) {
-    const row = await rt.prisma.webhookDelivery.findFirst({ where: { id: d.deliveryId, tenantId: d.tenantId }, select: { generation: true, attempts: true, status: true } })
-    if (!row || row.status !== 'pending' || row.generation !== Number(m[2]) || row.attempts + 1 !== Number(m[3])) return { status: 'stale', attempt: 0 }
+    const row = await rt.prisma.webhookDelivery.findFirst({
+      where: { id: d.deliveryId, tenantId: d.tenantId },
+      select: { generation: true, attempts: true, status: true },
+    })
+    if (
+      !row ||
+      row.status !== 'pending' ||
+      row.generation !== Number(m[2]) ||
+      row.attempts + 1 !== Number(m[3])
+    )
+      return { status: 'stale', attempt: 0 }
   }
-  const r = await deliverWebhook(rt.prisma, rt.vault, { tenantId: d.tenantId, deliveryId: d.deliveryId }, rt.webhooks)
+  const r = await deliverWebhook(
+    rt.prisma,
+    rt.vault,
+    { tenantId: d.tenantId, deliveryId: d.deliveryId },
+    rt.webhooks,
+  )
   if (r.next) await enqueueDeliveries(rt.queues.webhooks, [r.next])
   rt.telemetry.webhookAttempts.inc({ status: r.status })
   if (r.endpointDisabled) {
     // @cms/alerts already set needs_attention, cancelled its pending deliveries and wrote the audit log.
     rt.telemetry.webhookEndpointsDisabled.inc({ reason: r.endpointDisabled.reason })
-    rt.log.warn({ tenantId: d.tenantId, endpointId: r.endpointDisabled.endpointId, reason: r.endpointDisabled.reason }, 'webhook endpoint disabled')
+    rt.log.warn(
+      { tenantId: d.tenantId, endpointId: r.endpointDisabled.endpointId, reason: r.endpointDisabled.reason },
+      'webhook endpoint disabled',
+    )
   }
   return { status: r.status, attempt: r.attempt }
 }

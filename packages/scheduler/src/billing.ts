@@ -11,8 +11,16 @@ import type { Runtime } from './runtime'
 
 const day = (d: Date) => d.toISOString().slice(0, 10)
 
-export async function runBilling(rt: Runtime, p: { tenantId: string; accountId: string }, signal: AbortSignal, days = 3): Promise<{ rows: number }> {
-  const account = await rt.prisma.cloudAccount.findFirst({ where: { id: p.accountId, tenantId: p.tenantId }, select: { cloud: true, pausedAt: true, status: true } })
+export async function runBilling(
+  rt: Runtime,
+  p: { tenantId: string; accountId: string },
+  signal: AbortSignal,
+  days = 3,
+): Promise<{ rows: number }> {
+  const account = await rt.prisma.cloudAccount.findFirst({
+    where: { id: p.accountId, tenantId: p.tenantId },
+    select: { cloud: true, pausedAt: true, status: true },
+  })
   if (!account || account.pausedAt || account.status === 'paused') return { rows: 0 }
   const provider = rt.providers[account.cloud] as Provider<CloudKind>
   if (!provider.costs) return { rows: 0 }
@@ -22,7 +30,11 @@ export async function runBilling(rt: Runtime, p: { tenantId: string; accountId: 
   const creds = await loadAccountCredentials(rt.prisma, rt.vault, p.tenantId, p.accountId)
   let calls: Awaited<ReturnType<NonNullable<Provider<CloudKind>['costs']>['fetchDaily']>>['calls'] = []
   try {
-    const res = await provider.costs.fetchDaily(creds.credentials as never, { from, to }, providerContext(rt, signal))
+    const res = await provider.costs.fetchDaily(
+      creds.credentials as never,
+      { from, to },
+      providerContext(rt, signal),
+    )
     calls = res.calls
     if (res.rows.length === 0) return { rows: 0 }
     await rt.pool.query(

@@ -17,7 +17,9 @@ it('shares one token bucket across processes (two clients, one key)', async () =
   const two = new RedisBudget(b, prefix, limit)
   const start = Date.now()
   // 25 calls: 5 from the burst, 20 at 10/s → ≥ ~2 s no matter how they are spread over the two clients.
-  await Promise.all(Array.from({ length: 25 }, (_, i) => (i % 2 ? one : two).take('aws:123456789012:us-east-1:cloudwatch')))
+  await Promise.all(
+    Array.from({ length: 25 }, (_, i) => (i % 2 ? one : two).take('aws:123456789012:us-east-1:cloudwatch')),
+  )
   const elapsed = Date.now() - start
   expect(elapsed).toBeGreaterThanOrEqual(1800)
   expect(elapsed).toBeLessThan(6000)
@@ -25,5 +27,8 @@ it('shares one token bucket across processes (two clients, one key)', async () =
   const t0 = Date.now()
   await one.take('aws:210987654321:us-east-1:cloudwatch')
   expect(Date.now() - t0).toBeLessThan(200)
-  await a.del(`${prefix}:budget:aws:123456789012:us-east-1:cloudwatch`, `${prefix}:budget:aws:210987654321:us-east-1:cloudwatch`)
+  await a.del(
+    `${prefix}:budget:aws:123456789012:us-east-1:cloudwatch`,
+    `${prefix}:budget:aws:210987654321:us-east-1:cloudwatch`,
+  )
 })

@@ -34,7 +34,9 @@ redis.call('PEXPIRE', KEYS[1], math.ceil(cap / rate * 1000) + 1000)
 return wait
 `
 
-type WithTake = Redis & { cmsBudgetTake(key: string, cap: number, rate: number, cost: number): Promise<number> }
+type WithTake = Redis & {
+  cmsBudgetTake(key: string, cap: number, rate: number, cost: number): Promise<number>
+}
 
 export class RedisBudget implements ApiBudget {
   private readonly redis: WithTake
@@ -51,7 +53,12 @@ export class RedisBudget implements ApiBudget {
   async take(key: string, cost = 1): Promise<void> {
     const { capacity, refillPerSecond } = this.limitOf(key)
     for (;;) {
-      const wait = await this.redis.cmsBudgetTake(`${this.prefix}:budget:${key}`, capacity, refillPerSecond, cost)
+      const wait = await this.redis.cmsBudgetTake(
+        `${this.prefix}:budget:${key}`,
+        capacity,
+        refillPerSecond,
+        cost,
+      )
       if (wait <= 0) return
       this.onWait?.(key, wait)
       await new Promise((r) => setTimeout(r, Math.min(wait, 5_000)))

@@ -60,7 +60,12 @@ export const CATALOG = {
     /** Global: partitions ahead, retention per resolution. */
     'retention.run': spec({ schema: z.object({}), attempts: 3, backoffMs: 10_000, timeoutMs: 10 * 60_000 }),
     /** Global safety net: reconcile every account's schedules from the database. */
-    'schedules.reconcile': spec({ schema: z.object({ accountId: uuid.optional(), tenantId: uuid.optional() }), attempts: 3, backoffMs: 2_000, timeoutMs: 5 * 60_000 }),
+    'schedules.reconcile': spec({
+      schema: z.object({ accountId: uuid.optional(), tenantId: uuid.optional() }),
+      attempts: 3,
+      backoffMs: 2_000,
+      timeoutMs: 5 * 60_000,
+    }),
     /** Global, every minute: outbox recovery — pending webhook deliveries overdue by a minute are (re)enqueued. */
     'webhooks.sweep': spec({ schema: z.object({}), attempts: 3, backoffMs: 2_000, timeoutMs: 60_000 }),
     /** Global, every 5 minutes: account health rules of every tenant that has some (polling lag needs a clock, not an event). */
@@ -68,7 +73,12 @@ export const CATALOG = {
     /** Global, hourly: AWS Marketplace usage of the previous hour, recorded once and sent (BatchMeterUsage). */
     'metering.run': spec({ schema: z.object({}), attempts: 3, backoffMs: 30_000, timeoutMs: 10 * 60_000 }),
     /** Global, daily: delete tenants whose marketplace subscription was cancelled past its grace period. */
-    'subscriptions.purge': spec({ schema: z.object({}), attempts: 3, backoffMs: 60_000, timeoutMs: 30 * 60_000 }),
+    'subscriptions.purge': spec({
+      schema: z.object({}),
+      attempts: 3,
+      backoffMs: 60_000,
+      timeoutMs: 30 * 60_000,
+    }),
   },
   alerts: {
     /**
@@ -97,7 +107,12 @@ export const CATALOG = {
      * schedule spans days and honours Retry-After) and the handler enqueues it as a new job; a crashed
      * attempt is re-enqueued by `webhooks.sweep` from the outbox.
      */
-    'webhook.deliver': spec({ schema: z.object({ tenantId: uuid, deliveryId: z.string().min(1) }), attempts: 1, backoffMs: 0, timeoutMs: 30_000 }),
+    'webhook.deliver': spec({
+      schema: z.object({ tenantId: uuid, deliveryId: z.string().min(1) }),
+      attempts: 1,
+      backoffMs: 0,
+      timeoutMs: 30_000,
+    }),
   },
 } as const
 
@@ -108,7 +123,14 @@ type SpecOf<Q extends QueueName, N extends JobName<Q>> = Catalog[Q][N] extends J
 export type Payload<Q extends QueueName, N extends JobName<Q>> = z.infer<SpecOf<Q, N>>
 
 /** Queues this package's worker consumes today. */
-export const ACTIVE_QUEUES = ['discovery', 'metrics', 'billing', 'maintenance', 'alerts', 'webhooks'] as const satisfies readonly QueueName[]
+export const ACTIVE_QUEUES = [
+  'discovery',
+  'metrics',
+  'billing',
+  'maintenance',
+  'alerts',
+  'webhooks',
+] as const satisfies readonly QueueName[]
 export type ActiveQueue = (typeof ACTIVE_QUEUES)[number]
 
 export function jobSpec<Q extends QueueName>(queue: Q, name: string): JobSpec | undefined {
@@ -116,27 +138,41 @@ export function jobSpec<Q extends QueueName>(queue: Q, name: string): JobSpec | 
 }
 
 /** Re-parse a payload when its job starts. Throws (→ the job fails without retry) on a bad payload. */
-export function parsePayload<Q extends QueueName, N extends JobName<Q>>(queue: Q, name: N, data: unknown): Payload<Q, N> {
+export function parsePayload<Q extends QueueName, N extends JobName<Q>>(
+  queue: Q,
+  name: N,
+  data: unknown,
+): Payload<Q, N> {
   const s = jobSpec(queue, name)
   if (!s) throw new Error(`Unknown job ${queue}/${name}`)
   return s.schema.parse(data) as Payload<Q, N>
 }
 
 export const jobIds = {
-  metricsFetch: (p: { tenantId: string; accountId: string; region: string; group: string; windowStart: number; generation?: number }) =>
+  metricsFetch: (p: {
+    tenantId: string
+    accountId: string
+    region: string
+    group: string
+    windowStart: number
+    generation?: number
+  }) =>
     `metrics/${p.tenantId}/${p.accountId}/${p.region}/${p.group}/${p.windowStart}${p.generation ? `/${p.generation}` : ''}`,
-  discoveryNow: (tenantId: string, accountId: string, at: number) => `discovery/${tenantId}/${accountId}/now/${at}`,
+  discoveryNow: (tenantId: string, accountId: string, at: number) =>
+    `discovery/${tenantId}/${accountId}/now/${at}`,
   reconcileNow: (accountId: string, at: number) => `reconcile/${accountId}/${at}`,
   reconcileTenantNow: (tenantId: string, at: number) => `reconcile/tenant/${tenantId}/${at}`,
   /** Inventory events of an account up to an event id: a repeated discovery enqueues nothing new. */
-  alertsInventory: (tenantId: string, accountId: string, upToEventId: string) => `alerts/inventory/${tenantId}/${accountId}/${upToEventId}`,
+  alertsInventory: (tenantId: string, accountId: string, upToEventId: string) =>
+    `alerts/inventory/${tenantId}/${accountId}/${upToEventId}`,
   /** After one metrics fetch wrote points (same parts as the fetch, plus the new watermark). */
   alertsMetrics: (p: { tenantId: string; accountId: string; region: string; group: string; mark: number }) =>
     `alerts/metrics/${p.tenantId}/${p.accountId}/${p.region}/${p.group}/${p.mark}`,
   /** After an account's status changed (`at` = when it was recorded), or from the sweep (`at` = the sweep's slot). */
   alertsHealth: (tenantId: string, scope: string, at: number) => `alerts/health/${tenantId}/${scope}/${at}`,
   /** After one account's billing run stored costs (`at` = the run's minute). */
-  alertsCost: (tenantId: string, accountId: string, at: number) => `alerts/cost/${tenantId}/${accountId}/${at}`,
+  alertsCost: (tenantId: string, accountId: string, at: number) =>
+    `alerts/cost/${tenantId}/${accountId}/${at}`,
 }
 
 /**
@@ -146,7 +182,13 @@ export const jobIds = {
  * free for the sweeper to re-enqueue the attempt from the outbox.
  */
 export function deliveryJobOptions(job: { jobId: string; delayMs: number }) {
-  return { jobId: job.jobId, delay: Math.max(0, Math.round(job.delayMs)), attempts: 1, removeOnComplete: { age: 3600, count: 10_000 }, removeOnFail: true }
+  return {
+    jobId: job.jobId,
+    delay: Math.max(0, Math.round(job.delayMs)),
+    attempts: 1,
+    removeOnComplete: { age: 3600, count: 10_000 },
+    removeOnFail: true,
+  }
 }
 
 /** Scheduler ids (BullMQ job schedulers), one per account and kind; the reconciler owns them. */

@@ -27,7 +27,9 @@ export interface DiscoveryOutcome {
 export function canonical(v: unknown): string {
   return JSON.stringify(v, (_k, x: unknown) =>
     x && typeof x === 'object' && !Array.isArray(x) && !(x instanceof Date)
-      ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      ? Object.fromEntries(
+          Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
       : x,
   )
 }
@@ -47,15 +49,34 @@ interface Existing {
   terminatedAt: Date | null
 }
 
-function fingerprint(r: { region: string; type: string; name: string | null; state: string; nativeState: string | null; tags: unknown; attributes: unknown }) {
+function fingerprint(r: {
+  region: string
+  type: string
+  name: string | null
+  state: string
+  nativeState: string | null
+  tags: unknown
+  attributes: unknown
+}) {
   return canonical([r.region, r.type, r.name, r.state, r.nativeState, r.tags ?? {}, r.attributes ?? {}])
 }
 
 export function providerContext(rt: Runtime, signal: AbortSignal): ProviderContext {
-  return { endpoints: rt.endpoints, budget: rt.budget, signal, now: rt.now, log: rt.log, ...(rt.awsPoller ? { awsPoller: rt.awsPoller } : {}) }
+  return {
+    endpoints: rt.endpoints,
+    budget: rt.budget,
+    signal,
+    now: rt.now,
+    log: rt.log,
+    ...(rt.awsPoller ? { awsPoller: rt.awsPoller } : {}),
+  }
 }
 
-export async function runDiscovery(rt: Runtime, p: { tenantId: string; accountId: string }, signal: AbortSignal): Promise<DiscoveryOutcome | null> {
+export async function runDiscovery(
+  rt: Runtime,
+  p: { tenantId: string; accountId: string },
+  signal: AbortSignal,
+): Promise<DiscoveryOutcome | null> {
   const account = await rt.prisma.cloudAccount.findFirst({
     where: { id: p.accountId, tenantId: p.tenantId },
     select: { cloud: true, regions: true, pausedAt: true, status: true },
@@ -79,19 +100,31 @@ export async function runDiscovery(rt: Runtime, p: { tenantId: string; accountId
     const failed = new Set(inv.errors.map((e) => e.region))
     // Every region failing on credentials/permissions is an account failure, not an empty account.
     if (regions.length > 0 && inv.errors.length > 0 && regions.every((r) => failed.has(r))) {
-      const first = inv.errors.find((e) => e.code === 'credentials_invalid' || e.code === 'access_denied') ?? inv.errors[0]!
+      const first =
+        inv.errors.find((e) => e.code === 'credentials_invalid' || e.code === 'access_denied') ??
+        inv.errors[0]!
       throw new AppError(first.code, first.message, { region: first.region })
     }
     const out = await applyInventory(rt, p, account.cloud, regions, failed, inv.resources, now)
-    for (const e of inv.errors) rt.log.warn({ tenantId: p.tenantId, accountId: p.accountId, region: e.region, code: e.code }, `region listing failed: ${e.message}`)
+    for (const e of inv.errors)
+      rt.log.warn(
+        { tenantId: p.tenantId, accountId: p.accountId, region: e.region, code: e.code },
+        `region listing failed: ${e.message}`,
+      )
     return out
   } finally {
     countCalls(rt, account.cloud, calls)
-    await recordCalls(rt.pool, p.tenantId, p.accountId, calls, now).catch((e: unknown) => rt.log.warn({ err: e }, 'ledger write failed'))
+    await recordCalls(rt.pool, p.tenantId, p.accountId, calls, now).catch((e: unknown) =>
+      rt.log.warn({ err: e }, 'ledger write failed'),
+    )
   }
 }
 
-export function countCalls(rt: Runtime, cloud: string, calls: Array<{ api: string; operation: string; calls: number }>) {
+export function countCalls(
+  rt: Runtime,
+  cloud: string,
+  calls: Array<{ api: string; operation: string; calls: number }>,
+) {
   for (const c of calls) rt.telemetry.apiCalls.inc({ cloud, api: c.api, operation: c.operation }, c.calls)
 }
 
@@ -108,13 +141,26 @@ export async function applyInventory(
   return rt.prisma.$transaction(
     async (tx) => {
       // Lock the account row: two discoveries of one account (a retry racing a scheduled run) serialize.
-      const [lock] = await tx.$queryRaw<Array<{ last_success_at: Date | null }>>`SELECT last_success_at FROM cloud_account WHERE id = ${p.accountId}::uuid FOR UPDATE`
+      const [lock] = await tx.$queryRaw<
+        Array<{ last_success_at: Date | null }>
+      >`SELECT last_success_at FROM cloud_account WHERE id = ${p.accountId}::uuid FOR UPDATE`
       // An account's first complete inventory is a baseline, not news: its events are kept for history
       // but flagged, so "resource.created" alerts do not fire for everything that already existed.
       const baseline = lock !== undefined && lock.last_success_at === null
       const existing: Existing[] = await tx.resource.findMany({
         where: { tenantId: p.tenantId, accountId: p.accountId },
-        select: { id: true, nativeId: true, region: true, type: true, name: true, state: true, nativeState: true, tags: true, attributes: true, terminatedAt: true },
+        select: {
+          id: true,
+          nativeId: true,
+          region: true,
+          type: true,
+          name: true,
+          state: true,
+          nativeState: true,
+          tags: true,
+          attributes: true,
+          terminatedAt: true,
+        },
       })
       const byNative = new Map(existing.map((e) => [e.nativeId, e]))
       const seenNative = new Set<string>()
@@ -151,11 +197,25 @@ export async function applyInventory(
             accountId: p.accountId,
             resourceId: id,
             type: 'resource.created',
-            data: jsonOf({ nativeId: r.nativeId, type: r.type, region: r.region, name: r.name, ...(baseline ? { baseline: true } : {}) }),
+            data: jsonOf({
+              nativeId: r.nativeId,
+              type: r.type,
+              region: r.region,
+              name: r.name,
+              ...(baseline ? { baseline: true } : {}),
+            }),
           })
           continue
         }
-        const next = { region: r.region, type: r.type, name: r.name, state: r.state, nativeState: r.nativeState, tags: r.tags, attributes: r.attributes }
+        const next = {
+          region: r.region,
+          type: r.type,
+          name: r.name,
+          state: r.state,
+          nativeState: r.nativeState,
+          tags: r.tags,
+          attributes: r.attributes,
+        }
         const revived = prev.terminatedAt !== null && !gone
         const changed = fingerprint(next) !== fingerprint(prev) || revived
         if (!changed) continue
@@ -180,25 +240,42 @@ export async function applyInventory(
           accountId: p.accountId,
           resourceId: prev.id,
           type: gone ? 'resource.terminated' : revived ? 'resource.created' : 'resource.updated',
-          data: jsonOf({ nativeId: r.nativeId, before: { state: prev.state, name: prev.name }, after: { state: r.state, name: r.name } }),
+          data: jsonOf({
+            nativeId: r.nativeId,
+            before: { state: prev.state, name: prev.name },
+            after: { state: r.state, name: r.name },
+          }),
         })
       }
       if (creates.length > 0) await tx.resource.createMany({ data: creates })
       // Gone: live resources in a successfully listed region that the cloud no longer returns.
       const ok = new Set(okRegions)
-      const vanished = existing.filter((e) => e.terminatedAt === null && ok.has(e.region) && !seenNative.has(e.nativeId))
+      const vanished = existing.filter(
+        (e) => e.terminatedAt === null && ok.has(e.region) && !seenNative.has(e.nativeId),
+      )
       if (vanished.length > 0) {
         await tx.resource.updateMany({
           where: { tenantId: p.tenantId, id: { in: vanished.map((v) => v.id) } },
           data: { state: 'terminated', terminatedAt: now },
         })
         for (const v of vanished) {
-          events.push({ tenantId: p.tenantId, accountId: p.accountId, resourceId: v.id, type: 'resource.terminated', data: jsonOf({ nativeId: v.nativeId, before: { state: v.state } }) })
+          events.push({
+            tenantId: p.tenantId,
+            accountId: p.accountId,
+            resourceId: v.id,
+            type: 'resource.terminated',
+            data: jsonOf({ nativeId: v.nativeId, before: { state: v.state } }),
+          })
         }
       }
       if (seenNative.size > 0) {
         await tx.resource.updateMany({
-          where: { tenantId: p.tenantId, accountId: p.accountId, nativeId: { in: [...seenNative] }, terminatedAt: null },
+          where: {
+            tenantId: p.tenantId,
+            accountId: p.accountId,
+            nativeId: { in: [...seenNative] },
+            terminatedAt: null,
+          },
           data: { lastSeenAt: now },
         })
       }

@@ -16,7 +16,9 @@ import { createResources, createTenantWithAccount } from './testing/factories'
 let db: TestDatabase
 const redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null })
 const prefix = `{t-${randomBytes(4).toString('hex')}}`
-const queues = Object.fromEntries(ACTIVE_QUEUES.map((q) => [q, new Queue(q, { connection: redis, prefix })])) as Record<ActiveQueue, Queue>
+const queues = Object.fromEntries(
+  ACTIVE_QUEUES.map((q) => [q, new Queue(q, { connection: redis, prefix })]),
+) as Record<ActiveQueue, Queue>
 beforeAll(async () => {
   db = await createTestDatabase()
 })

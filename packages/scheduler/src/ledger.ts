@@ -5,7 +5,13 @@
 import type pg from 'pg'
 import type { ApiCallCount } from '@cms/providers'
 
-export async function recordCalls(pool: pg.Pool, tenantId: string, accountId: string, calls: ApiCallCount[], now: Date): Promise<void> {
+export async function recordCalls(
+  pool: pg.Pool,
+  tenantId: string,
+  accountId: string,
+  calls: ApiCallCount[],
+  now: Date,
+): Promise<void> {
   const agg = new Map<string, ApiCallCount>()
   for (const c of calls) {
     const k = `${c.api}\u0000${c.operation}`

@@ -37,8 +37,14 @@ export function groupsFor(provider: Provider<CloudKind>, types: string[]): Map<s
   return out
 }
 
-export async function runMetricsTick(rt: Runtime, p: { tenantId: string; accountId: string }): Promise<{ enqueued: number }> {
-  const account = await rt.prisma.cloudAccount.findFirst({ where: { id: p.accountId, tenantId: p.tenantId }, select: { cloud: true, pausedAt: true, status: true } })
+export async function runMetricsTick(
+  rt: Runtime,
+  p: { tenantId: string; accountId: string },
+): Promise<{ enqueued: number }> {
+  const account = await rt.prisma.cloudAccount.findFirst({
+    where: { id: p.accountId, tenantId: p.tenantId },
+    select: { cloud: true, pausedAt: true, status: true },
+  })
   if (!account || account.pausedAt || account.status === 'paused') return { enqueued: 0 }
   const provider = rt.providers[account.cloud] as Provider<CloudKind>
   if (!provider.metrics) return { enqueued: 0 }
@@ -61,7 +67,14 @@ export async function runMetricsTick(rt: Runtime, p: { tenantId: string; account
   const jobs = []
   for (const [region, { types, count, generation }] of byRegion) {
     for (const g of groupsFor(provider, types).values()) {
-      const data = { tenantId: p.tenantId, accountId: p.accountId, region, group: g.key, windowStart: latestWindowStart(now, g.periodMs, g.delayMs), generation }
+      const data = {
+        tenantId: p.tenantId,
+        accountId: p.accountId,
+        region,
+        group: g.key,
+        windowStart: latestWindowStart(now, g.periodMs, g.delayMs),
+        generation,
+      }
       // Fairness: small accounts get a better (lower) priority than big ones, so one tenant's 5,000
       // resources never queue ahead of another's 5.
       const priority = Math.min(1 + Math.ceil(count / rt.tuning.prioritySlice), 2_000_000)
@@ -96,22 +109,41 @@ export interface FetchOutcome {
 
 export async function runMetricsFetch(
   rt: Runtime,
-  p: { tenantId: string; accountId: string; region: string; group: string; windowStart: number; generation?: number },
+  p: {
+    tenantId: string
+    accountId: string
+    region: string
+    group: string
+    windowStart: number
+    generation?: number
+  },
   signal: AbortSignal,
 ): Promise<FetchOutcome> {
-  const account = await rt.prisma.cloudAccount.findFirst({ where: { id: p.accountId, tenantId: p.tenantId }, select: { cloud: true, pausedAt: true, status: true } })
-  if (!account || account.pausedAt || account.status === 'paused') return { targets: 0, fetched: 0, written: 0 }
+  const account = await rt.prisma.cloudAccount.findFirst({
+    where: { id: p.accountId, tenantId: p.tenantId },
+    select: { cloud: true, pausedAt: true, status: true },
+  })
+  if (!account || account.pausedAt || account.status === 'paused')
+    return { targets: 0, fetched: 0, written: 0 }
   const provider = rt.providers[account.cloud] as Provider<CloudKind>
   if (!provider.metrics) return { targets: 0, fetched: 0, written: 0 }
   const metricsApi = provider.metrics
 
   const wm = await rt.prisma.metricWatermark.findUnique({
-    where: { tenantId_accountId_region_metricGroup: { tenantId: p.tenantId, accountId: p.accountId, region: p.region, metricGroup: p.group } },
+    where: {
+      tenantId_accountId_region_metricGroup: {
+        tenantId: p.tenantId,
+        accountId: p.accountId,
+        region: p.region,
+        metricGroup: p.group,
+      },
+    },
     select: { highWater: true },
   })
   const mark = wm ? wm.highWater.getTime() : null
   const periodMs = Number(p.group.replace(/^p/, '')) * 1000
-  if (!Number.isFinite(periodMs) || periodMs <= 0) throw new AppError('bad_request', `Bad metric group ${p.group}`)
+  if (!Number.isFinite(periodMs) || periodMs <= 0)
+    throw new AppError('bad_request', `Bad metric group ${p.group}`)
   const earliestPossible = p.windowStart + periodMs - rt.tuning.maxBackfillMs
   const resources = await rt.prisma.resource.findMany({
     where: {
@@ -121,14 +153,26 @@ export async function runMetricsFetch(
       // Resources terminated inside the window still have points to collect before they went away.
       OR: [{ terminatedAt: null }, { terminatedAt: { gt: new Date(earliestPossible) } }],
     },
-    select: { id: true, type: true, nativeId: true, region: true, attributes: true, createdAtCloud: true, firstSeenAt: true, terminatedAt: true },
+    select: {
+      id: true,
+      type: true,
+      nativeId: true,
+      region: true,
+      attributes: true,
+      createdAtCloud: true,
+      firstSeenAt: true,
+      terminatedAt: true,
+    },
   })
   // Per type, the definitions of this group, passed as `metricsByType` so every type is fetched in
   // one batched call (the provider packs them at the physical minimum of API calls).
   const defsByType = new Map<string, MetricDefinition[]>()
   for (const r of resources) {
     if (defsByType.has(r.type)) continue
-    defsByType.set(r.type, metricsApi.catalog(r.type).filter((d) => groupKey(d.periodSeconds) === p.group))
+    defsByType.set(
+      r.type,
+      metricsApi.catalog(r.type).filter((d) => groupKey(d.periodSeconds) === p.group),
+    )
   }
   const withMetrics = resources.filter((r) => (defsByType.get(r.type)?.length ?? 0) > 0)
   // Plan limit: only the tenant's first N resources by (first_seen_at, id) are polled — the same rule
@@ -139,7 +183,14 @@ export async function runMetricsFetch(
   if (limit !== null) {
     const sql: SqlRunner = async (text, params) => (await rt.pool.query(text, params)).rows
     const cutoff = await monitoredCutoff(sql, p.tenantId, limit)
-    targets = withMetrics.filter((r) => !isBeyondCutoff(cutoff, { firstSeenAt: r.firstSeenAt, id: r.id, state: r.terminatedAt ? 'terminated' : 'running' }))
+    targets = withMetrics.filter(
+      (r) =>
+        !isBeyondCutoff(cutoff, {
+          firstSeenAt: r.firstSeenAt,
+          id: r.id,
+          state: r.terminatedAt ? 'terminated' : 'running',
+        }),
+    )
     notMonitored = withMetrics.length - targets.length
   }
   if (targets.length === 0) return { targets: 0, notMonitored, fetched: 0, written: 0 }
@@ -151,7 +202,9 @@ export async function runMetricsFetch(
   const fresh = new Set<string>()
   let earliestNew: number | null = null
   if (mark !== null) {
-    const recent = targets.filter((r) => r.firstSeenAt.getTime() > rt.now().getTime() - rt.tuning.maxBackfillMs)
+    const recent = targets.filter(
+      (r) => r.firstSeenAt.getTime() > rt.now().getTime() - rt.tuning.maxBackfillMs,
+    )
     if (recent.length > 0) {
       const res = await rt.pool.query<{ id: string }>(
         `SELECT r.id::text AS id FROM unnest($2::uuid[]) AS r(id)
@@ -166,7 +219,14 @@ export async function runMetricsFetch(
       }
     }
   }
-  const tuning = { periodMs, windowStart: p.windowStart, mark, rereadPeriods: rt.tuning.rereadPeriods, maxBackfillMs: rt.tuning.maxBackfillMs, initialLookbackMs: rt.tuning.initialLookbackMs }
+  const tuning = {
+    periodMs,
+    windowStart: p.windowStart,
+    mark,
+    rereadPeriods: rt.tuning.rereadPeriods,
+    maxBackfillMs: rt.tuning.maxBackfillMs,
+    initialLookbackMs: rt.tuning.initialLookbackMs,
+  }
   const w = computeWindow(tuning)
   const wNew = earliestNew === null ? null : computeWindow({ ...tuning, earliestNew })
   // The fresh resources' extra range: from their creation to where the main window starts.
@@ -175,14 +235,24 @@ export async function runMetricsFetch(
 
   const creds = await loadAccountCredentials(rt.prisma, rt.vault, p.tenantId, p.accountId)
   const ctx = providerContext(rt, signal)
-  const toTarget = (r: (typeof targets)[number]): MetricTarget => ({ type: r.type, nativeId: r.nativeId, region: r.region, attributes: (r.attributes ?? {}) as Record<string, unknown> })
+  const toTarget = (r: (typeof targets)[number]): MetricTarget => ({
+    type: r.type,
+    nativeId: r.nativeId,
+    region: r.region,
+    attributes: (r.attributes ?? {}) as Record<string, unknown>,
+  })
   const metricsByType = Object.fromEntries(defsByType)
   const calls: ApiCallCount[] = []
   const points: Array<{ pt: MetricPoint; from: number; to: number }> = []
   const fetchRange = async (ts: typeof targets, range: { from: number; to: number }) => {
     const res = await metricsApi.fetch(
       creds.credentials as never,
-      { region: p.region, targets: ts.map(toTarget), window: { from: new Date(range.from), to: new Date(range.to) }, metricsByType },
+      {
+        region: p.region,
+        targets: ts.map(toTarget),
+        window: { from: new Date(range.from), to: new Date(range.to) },
+        metricsByType,
+      },
       ctx,
     )
     calls.push(...res.calls)
@@ -190,10 +260,16 @@ export async function runMetricsFetch(
   }
   try {
     if (w) await fetchRange(targets, w)
-    if (extra) await fetchRange(targets.filter((r) => fresh.has(r.id)), extra)
+    if (extra)
+      await fetchRange(
+        targets.filter((r) => fresh.has(r.id)),
+        extra,
+      )
   } finally {
     countCalls(rt, account.cloud, calls)
-    await recordCalls(rt.pool, p.tenantId, p.accountId, calls, rt.now()).catch((e: unknown) => rt.log.warn({ err: e }, 'ledger write failed'))
+    await recordCalls(rt.pool, p.tenantId, p.accountId, calls, rt.now()).catch((e: unknown) =>
+      rt.log.warn({ err: e }, 'ledger write failed'),
+    )
   }
   rt.telemetry.pointsFetched.inc(points.length)
   const newMark = w ? w.to : extra!.to
@@ -234,6 +310,17 @@ export async function runMetricsFetch(
     client.release()
   }
   rt.telemetry.pointsWritten.inc(written)
-  rt.telemetry.lag.set({ tenant: p.tenantId, account: p.accountId }, Math.max(0, (rt.now().getTime() - newMark) / 1000))
-  return { from: new Date(extra?.from ?? w!.from), to: new Date(newMark), targets: targets.length, notMonitored, fresh: fresh.size, fetched: points.length, written }
+  rt.telemetry.lag.set(
+    { tenant: p.tenantId, account: p.accountId },
+    Math.max(0, (rt.now().getTime() - newMark) / 1000),
+  )
+  return {
+    from: new Date(extra?.from ?? w!.from),
+    to: new Date(newMark),
+    targets: targets.length,
+    notMonitored,
+    fresh: fresh.size,
+    fetched: points.length,
+    written,
+  }
 }

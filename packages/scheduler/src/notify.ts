@@ -47,14 +47,25 @@ export function createNotifier(opts: { redisUrl: string; queuePrefix?: string })
   return {
     async notifyAccountChanged({ tenantId, accountId }) {
       const data = spec.schema.parse({ tenantId, accountId })
-      await maintenance.add('schedules.reconcile', data, reconcileOpts(jobIds.reconcileNow(accountId, Date.now())))
+      await maintenance.add(
+        'schedules.reconcile',
+        data,
+        reconcileOpts(jobIds.reconcileNow(accountId, Date.now())),
+      )
     },
     async notifyTenantChanged({ tenantId }) {
       const data = spec.schema.parse({ tenantId })
-      await maintenance.add('schedules.reconcile', data, reconcileOpts(jobIds.reconcileTenantNow(tenantId, Date.now())))
+      await maintenance.add(
+        'schedules.reconcile',
+        data,
+        reconcileOpts(jobIds.reconcileTenantNow(tenantId, Date.now())),
+      )
     },
     async enqueueDelivery(job) {
-      const data = CATALOG.webhooks['webhook.deliver'].schema.parse({ tenantId: job.tenantId, deliveryId: job.deliveryId })
+      const data = CATALOG.webhooks['webhook.deliver'].schema.parse({
+        tenantId: job.tenantId,
+        deliveryId: job.deliveryId,
+      })
       webhooks ??= new Queue('webhooks', { connection: redis, prefix })
       await webhooks.add('webhook.deliver', data, deliveryJobOptions(job))
     },

@@ -32,16 +32,22 @@ afterAll(async () => {
   await db?.drop()
 })
 
-const every = async (q: Queue, key: string) => (await q.getJobSchedulers(0, -1)).find((s) => s.key === key)?.every
+const every = async (q: Queue, key: string) =>
+  (await q.getJobSchedulers(0, -1)).find((s) => s.key === key)?.every
 
 describe('plans', () => {
   it('raises intervals to the plan minimum, and follows the marketplace subscription', async () => {
     const prefix = `t-${randomBytes(4).toString('hex')}`
     const redis = new Redis(REDIS, { maxRetriesPerRequest: null })
-    const queues = Object.fromEntries(ACTIVE_QUEUES.map((q) => [q, new Queue(q, { connection: redis, prefix: `{${prefix}}` })])) as Record<ActiveQueue, Queue>
+    const queues = Object.fromEntries(
+      ACTIVE_QUEUES.map((q) => [q, new Queue(q, { connection: redis, prefix: `{${prefix}}` })]),
+    ) as Record<ActiveQueue, Queue>
     try {
       const slow = await ensureTestPlan(db.worker, 'slow', { minPollSeconds: 300 })
-      const { tenant, account } = await createTenantWithAccount(db.worker, vault, { planId: slow, settings: { schedule: { metricsIntervalMs: 5000, discoveryIntervalMs: 600_000 } } })
+      const { tenant, account } = await createTenantWithAccount(db.worker, vault, {
+        planId: slow,
+        settings: { schedule: { metricsIntervalMs: 5000, discoveryIntervalMs: 600_000 } },
+      })
       await reconcileSchedules(db.worker, queues)
       expect(await every(queues.metrics, schedulerIds.metrics(account.id))).toBe(300_000) // 5 s asked, plan minimum 300 s
       expect(await every(queues.discovery, schedulerIds.discovery(account.id))).toBe(600_000) // slower than the minimum: kept
@@ -54,14 +60,25 @@ describe('plans', () => {
 
       // Suspended subscription → no schedules (the account and its data stay); reinstated → back.
       const sub = await db.worker.marketplaceSubscription.create({
-        data: { id: randomUUID(), tenantId: tenant.id, source: 'aws', externalId: `ext-${randomBytes(3).toString('hex')}`, planId: slow, status: 'active' },
+        data: {
+          id: randomUUID(),
+          tenantId: tenant.id,
+          source: 'aws',
+          externalId: `ext-${randomBytes(3).toString('hex')}`,
+          planId: slow,
+          status: 'active',
+        },
       })
       await reconcileSchedules(db.worker, queues, { tenantId: tenant.id })
       expect(await every(queues.metrics, schedulerIds.metrics(account.id))).toBe(60_000)
       await db.worker.marketplaceSubscription.update({ where: { id: sub.id }, data: { status: 'suspended' } })
       const r = await reconcileSchedules(db.worker, queues, { tenantId: tenant.id })
       expect(r.removed).toBe(3)
-      for (const [q, id] of [[queues.discovery, schedulerIds.discovery(account.id)], [queues.metrics, schedulerIds.metrics(account.id)], [queues.billing, schedulerIds.billing(account.id)]] as const) {
+      for (const [q, id] of [
+        [queues.discovery, schedulerIds.discovery(account.id)],
+        [queues.metrics, schedulerIds.metrics(account.id)],
+        [queues.billing, schedulerIds.billing(account.id)],
+      ] as const) {
         expect(await every(q, id)).toBeUndefined()
       }
       expect(await db.worker.cloudAccount.count({ where: { id: account.id } })).toBe(1)
@@ -77,17 +94,39 @@ describe('plans', () => {
 
   it('a running worker applies a subscription change on notifyTenantChanged', async () => {
     const prefix = `t-${randomBytes(4).toString('hex')}`
-    const { tenant, account } = await createTenantWithAccount(db.worker, vault, { settings: { schedule: { discoveryIntervalMs: 60_000 } } })
-    worker = await startWorker({ databaseUrl: db.url, redisUrl: REDIS, queuePrefix: prefix, vault, providers: fakeRegistry(fakeCloud()), logger: log, shutdownGraceMs: 1000, queues: ['maintenance'] })
+    const { tenant, account } = await createTenantWithAccount(db.worker, vault, {
+      settings: { schedule: { discoveryIntervalMs: 60_000 } },
+    })
+    worker = await startWorker({
+      databaseUrl: db.url,
+      redisUrl: REDIS,
+      queuePrefix: prefix,
+      vault,
+      providers: fakeRegistry(fakeCloud()),
+      logger: log,
+      shutdownGraceMs: 1000,
+      queues: ['maintenance'],
+    })
     const q = worker.runtime.queues
     expect(await every(q.discovery, schedulerIds.discovery(account.id))).toBe(60_000)
     await db.worker.marketplaceSubscription.create({
-      data: { id: randomUUID(), tenantId: tenant.id, source: 'partner', externalId: `ext-${randomBytes(3).toString('hex')}`, planId: 'test', status: 'cancelled' },
+      data: {
+        id: randomUUID(),
+        tenantId: tenant.id,
+        source: 'partner',
+        externalId: `ext-${randomBytes(3).toString('hex')}`,
+        planId: 'test',
+        status: 'cancelled',
+      },
     })
     const n = createNotifier({ redisUrl: REDIS, queuePrefix: prefix })
     await n.notifyTenantChanged({ tenantId: tenant.id })
     await n.close()
-    await until(async () => (await every(q.discovery, schedulerIds.discovery(account.id))) === undefined, 10_000, 100)
+    await until(
+      async () => (await every(q.discovery, schedulerIds.discovery(account.id))) === undefined,
+      10_000,
+      100,
+    )
     await Promise.all(Object.values(q).map((x) => x.obliterate({ force: true }).catch(() => {})))
     await worker.stop()
     worker = undefined
@@ -97,19 +136,40 @@ describe('plans', () => {
     const capped = await ensureTestPlan(db.worker, 'capped', { monitoredResources: 2 })
     const cloud = fakeCloud()
     for (const id of ['i-1', 'i-2', 'i-3', 'i-4']) addFakeResource(cloud, id)
-    const { tenant } = await createTenantWithAccount(db.worker, vault, { planId: capped, settings: { schedule: { discoveryIntervalMs: 1000, metricsIntervalMs: 1000 } } })
+    const { tenant } = await createTenantWithAccount(db.worker, vault, {
+      planId: capped,
+      settings: { schedule: { discoveryIntervalMs: 1000, metricsIntervalMs: 1000 } },
+    })
     const prefix = `t-${randomBytes(4).toString('hex')}`
-    worker = await startWorker({ databaseUrl: db.url, redisUrl: REDIS, queuePrefix: prefix, vault, providers: fakeRegistry(cloud), logger: log, reconcileIntervalMs: 2000, shutdownGraceMs: 1000 })
+    worker = await startWorker({
+      databaseUrl: db.url,
+      redisUrl: REDIS,
+      queuePrefix: prefix,
+      vault,
+      providers: fakeRegistry(cloud),
+      logger: log,
+      reconcileIntervalMs: 2000,
+      shutdownGraceMs: 1000,
+    })
     const resources = await until(async () => {
       const r = await db.worker.resource.findMany({ where: { tenantId: tenant.id } })
       return r.length === 4 ? r : null
     })
     const expected = [...resources]
-      .sort((a, b) => a.firstSeenAt.getTime() - b.firstSeenAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .sort(
+        (a, b) =>
+          a.firstSeenAt.getTime() - b.firstSeenAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+      )
       .slice(0, 2)
       .map((r) => r.id)
       .sort()
-    const polled = async () => (await db.worker.metricSeries.findMany({ where: { tenantId: tenant.id }, select: { resourceId: true } })).map((s) => s.resourceId)
+    const polled = async () =>
+      (
+        await db.worker.metricSeries.findMany({
+          where: { tenantId: tenant.id },
+          select: { resourceId: true },
+        })
+      ).map((s) => s.resourceId)
     await until(async () => (await polled()).length === 2 * FAKE_DEFS.length)
     // More fetches (1-second interval): still only those two.
     await new Promise((r) => setTimeout(r, 4000))

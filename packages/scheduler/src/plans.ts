@@ -56,11 +56,20 @@ export function parsePlanLimits(limits: unknown): PlanLimits | null {
  * The account's effective schedule. Polling intervals (discovery, metrics, billing) are raised to the
  * plan's minimum — a tenant setting can slow polling down, never speed it up past the plan.
  */
-export function resolveSchedule(limits: PlanLimits | null, tenantSettings: unknown, accountSettings: unknown): ScheduleSettings {
+export function resolveSchedule(
+  limits: PlanLimits | null,
+  tenantSettings: unknown,
+  accountSettings: unknown,
+): ScheduleSettings {
   const s = { ...DEFAULT_SCHEDULE, ...overrides(tenantSettings), ...overrides(accountSettings) }
   if (!limits) return s
   const raise = (ms: number) => effectivePollSeconds(limits, ms / 1000) * 1000
-  return { ...s, discoveryIntervalMs: raise(s.discoveryIntervalMs), metricsIntervalMs: raise(s.metricsIntervalMs), billingIntervalMs: raise(s.billingIntervalMs) }
+  return {
+    ...s,
+    discoveryIntervalMs: raise(s.discoveryIntervalMs),
+    metricsIntervalMs: raise(s.metricsIntervalMs),
+    billingIntervalMs: raise(s.billingIntervalMs),
+  }
 }
 
 export interface RetentionSettings {

@@ -59,11 +59,38 @@ export function desiredForAccount(a: AccountRow): DesiredSchedule[] {
   const data = { tenantId: a.tenantId, accountId: a.id }
   // Repeated credential failures: discovery only, at the backoff interval (hourly), instead of hammering
   // the cloud; metrics and billing resume when an attempt succeeds.
-  if (inCredentialBackoff(a, s)) return [{ id: schedulerIds.discovery(a.id), queue: 'discovery', name: 'discovery.run', every: s.credentialBackoffMs, data }]
+  if (inCredentialBackoff(a, s))
+    return [
+      {
+        id: schedulerIds.discovery(a.id),
+        queue: 'discovery',
+        name: 'discovery.run',
+        every: s.credentialBackoffMs,
+        data,
+      },
+    ]
   return [
-    { id: schedulerIds.discovery(a.id), queue: 'discovery', name: 'discovery.run', every: s.discoveryIntervalMs, data },
-    { id: schedulerIds.metrics(a.id), queue: 'metrics', name: 'metrics.tick', every: s.metricsIntervalMs, data },
-    { id: schedulerIds.billing(a.id), queue: 'billing', name: 'billing.run', every: s.billingIntervalMs, data },
+    {
+      id: schedulerIds.discovery(a.id),
+      queue: 'discovery',
+      name: 'discovery.run',
+      every: s.discoveryIntervalMs,
+      data,
+    },
+    {
+      id: schedulerIds.metrics(a.id),
+      queue: 'metrics',
+      name: 'metrics.tick',
+      every: s.metricsIntervalMs,
+      data,
+    },
+    {
+      id: schedulerIds.billing(a.id),
+      queue: 'billing',
+      name: 'billing.run',
+      every: s.billingIntervalMs,
+      data,
+    },
   ]
 }
 
@@ -74,7 +101,13 @@ export function desiredGlobal(g: GlobalIntervals): DesiredSchedule[] {
     { id: 'webhooks-sweep', queue: 'maintenance', name: 'webhooks.sweep', every: g.webhookSweepMs, data: {} },
     { id: 'alerts-sweep', queue: 'maintenance', name: 'alerts.sweep', every: g.alertsSweepMs, data: {} },
     { id: 'metering', queue: 'maintenance', name: 'metering.run', every: g.meteringMs, data: {} },
-    { id: 'subscriptions-purge', queue: 'maintenance', name: 'subscriptions.purge', every: g.purgeMs, data: {} },
+    {
+      id: 'subscriptions-purge',
+      queue: 'maintenance',
+      name: 'subscriptions.purge',
+      every: g.purgeMs,
+      data: {},
+    },
   ]
 }
 const GLOBAL_IDS = new Set(desiredGlobal(DEFAULT_GLOBAL_INTERVALS).map((d) => d.id))
@@ -87,7 +120,13 @@ const accountSelect = {
   lastErrorCode: true,
   consecutiveFails: true,
   settings: true,
-  tenant: { select: { settings: true, plan: { select: { limits: true } }, subscriptions: { select: { status: true } } } },
+  tenant: {
+    select: {
+      settings: true,
+      plan: { select: { limits: true } },
+      subscriptions: { select: { status: true } },
+    },
+  },
 } as const
 
 function jobOpts(queue: ActiveQueue, name: string) {
@@ -101,7 +140,11 @@ function jobOpts(queue: ActiveQueue, name: string) {
 }
 
 async function upsert(queue: Queue, d: DesiredSchedule) {
-  await queue.upsertJobScheduler(d.id, { every: d.every }, { name: d.name, data: d.data, opts: jobOpts(d.queue, d.name) })
+  await queue.upsertJobScheduler(
+    d.id,
+    { every: d.every },
+    { name: d.name, data: d.data, opts: jobOpts(d.queue, d.name) },
+  )
 }
 
 const ACCOUNT_ID_RE = /^(discovery|metrics|billing)\/([0-9a-f-]{36})$/
@@ -133,7 +176,10 @@ export async function reconcileSchedules(
       for (const d of desiredForAccount(a)) desired.set(`${d.queue}|${d.id}`, d)
     }
   } else if (opts.tenantId) {
-    const rows = await prisma.cloudAccount.findMany({ where: { tenantId: opts.tenantId }, select: accountSelect })
+    const rows = await prisma.cloudAccount.findMany({
+      where: { tenantId: opts.tenantId },
+      select: accountSelect,
+    })
     scope = new Set(rows.map((a) => a.id))
     accounts = rows.length
     for (const a of rows) for (const d of desiredForAccount(a)) desired.set(`${d.queue}|${d.id}`, d)
@@ -151,7 +197,8 @@ export async function reconcileSchedules(
       for (const a of page) for (const d of desiredForAccount(a)) desired.set(`${d.queue}|${d.id}`, d)
       cursor = page[page.length - 1]!.id
     }
-    for (const d of desiredGlobal(opts.global ?? DEFAULT_GLOBAL_INTERVALS)) desired.set(`${d.queue}|${d.id}`, d)
+    for (const d of desiredGlobal(opts.global ?? DEFAULT_GLOBAL_INTERVALS))
+      desired.set(`${d.queue}|${d.id}`, d)
   }
 
   let upserted = 0

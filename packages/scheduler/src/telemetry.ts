@@ -17,16 +17,34 @@ export class Telemetry {
     labelNames: ['cloud', 'api', 'operation'] as const,
     registers: [this.registry],
   })
-  readonly pointsWritten = new Counter({ name: 'cms_points_written_total', help: 'Metric points upserted (new or changed)', registers: [this.registry] })
-  readonly pointsFetched = new Counter({ name: 'cms_points_fetched_total', help: 'Metric points received from clouds', registers: [this.registry] })
+  readonly pointsWritten = new Counter({
+    name: 'cms_points_written_total',
+    help: 'Metric points upserted (new or changed)',
+    registers: [this.registry],
+  })
+  readonly pointsFetched = new Counter({
+    name: 'cms_points_fetched_total',
+    help: 'Metric points received from clouds',
+    registers: [this.registry],
+  })
   readonly lag = new Gauge({
     name: 'cms_metrics_lag_seconds',
     help: 'How far the stored metrics are behind now, per account (worst region/group)',
     labelNames: ['tenant', 'account'] as const,
     registers: [this.registry],
   })
-  readonly budgetWaits = new Counter({ name: 'cms_api_budget_waits_total', help: 'Times a call waited for the shared API budget', labelNames: ['api'] as const, registers: [this.registry] })
-  readonly webhookAttempts = new Counter({ name: 'cms_webhook_attempts_total', help: 'Webhook delivery attempts by result', labelNames: ['status'] as const, registers: [this.registry] })
+  readonly budgetWaits = new Counter({
+    name: 'cms_api_budget_waits_total',
+    help: 'Times a call waited for the shared API budget',
+    labelNames: ['api'] as const,
+    registers: [this.registry],
+  })
+  readonly webhookAttempts = new Counter({
+    name: 'cms_webhook_attempts_total',
+    help: 'Webhook delivery attempts by result',
+    labelNames: ['status'] as const,
+    registers: [this.registry],
+  })
   readonly webhookEndpointsDisabled = new Counter({
     name: 'cms_webhook_endpoints_disabled_total',
     help: 'Webhook endpoints disabled by a delivery (410 gone, or failing for days)',
@@ -44,7 +62,9 @@ export class Telemetry {
       registers: [this.registry],
       async collect() {
         for (const q of queues()) {
-          const c = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed').catch(() => null)
+          const c = await q
+            .getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'failed')
+            .catch(() => null)
           if (!c) continue
           for (const [state, n] of Object.entries(c)) this.set({ queue: q.name, state }, n)
         }

@@ -12,14 +12,36 @@ import type { AddressInfo } from 'node:net'
 import { Queue, UnrecoverableError, Worker, type Job } from 'bullmq'
 import { Redis } from 'ioredis'
 import type pg from 'pg'
-import { createWebhookDispatcher, DEFAULT_DELIVERY_POLICY, deliveryPolicyFromConfig, systemResolver, urlPolicyFromConfig, type DeliveryPolicy, type UrlPolicy } from '@cms/alerts'
+import {
+  createWebhookDispatcher,
+  DEFAULT_DELIVERY_POLICY,
+  deliveryPolicyFromConfig,
+  systemResolver,
+  urlPolicyFromConfig,
+  type DeliveryPolicy,
+  type UrlPolicy,
+} from '@cms/alerts'
 import { createLogger, loadConfig, type Logger, type Vault } from '@cms/core'
 import { createPool, createPrisma, type PrismaClient } from '@cms/db'
 import type { Endpoints, ProviderRegistry } from '@cms/providers'
 import { limitForKey } from '@cms/providers/shared/limits'
 import type { MarketplaceMeteringClient } from '@aws-sdk/client-marketplace-metering'
-import { ACCOUNT_FAILURE_CODES, describeFailure, recordAccountFailure, recordAccountSuccess } from './account-status'
-import { afterAccountStatus, afterBilling, afterDiscovery, afterMetrics, runAlertsSweep, runDelivery, runEvaluation, runWebhookSweep } from './alerting'
+import {
+  ACCOUNT_FAILURE_CODES,
+  describeFailure,
+  recordAccountFailure,
+  recordAccountSuccess,
+} from './account-status'
+import {
+  afterAccountStatus,
+  afterBilling,
+  afterDiscovery,
+  afterMetrics,
+  runAlertsSweep,
+  runDelivery,
+  runEvaluation,
+  runWebhookSweep,
+} from './alerting'
 import { RedisBudget, type BucketLimit } from './budget'
 import { ACTIVE_QUEUES, jobIds, jobSpec, type ActiveQueue, type JobName, type Payload } from './catalog'
 import { queuePrefix } from './config'
@@ -29,7 +51,12 @@ import { meteringClientFor, runMetering, runPurge } from './marketplace-jobs'
 import { runMetricsFetch, runMetricsTick } from './metrics-job'
 import { parsePlanLimits, resolveSchedule } from './plans'
 import { DEFAULT_METRICS_TUNING, type MetricsTuning, type Runtime } from './runtime'
-import { DEFAULT_GLOBAL_INTERVALS, reconcileSchedules, type GlobalIntervals, type ReconcileResult } from './schedules'
+import {
+  DEFAULT_GLOBAL_INTERVALS,
+  reconcileSchedules,
+  type GlobalIntervals,
+  type ReconcileResult,
+} from './schedules'
 import { drainRollups } from './storage/rollups'
 import { applyRetention, ensurePartitions } from './storage/partitions'
 import { SeriesCache } from './storage/series'
@@ -82,7 +109,12 @@ export interface StartedWorker {
   runtime: Runtime
 }
 
-type Handler<Q extends ActiveQueue, N extends JobName<Q>> = (rt: Runtime, data: Payload<Q, N>, signal: AbortSignal, job: Job) => Promise<unknown>
+type Handler<Q extends ActiveQueue, N extends JobName<Q>> = (
+  rt: Runtime,
+  data: Payload<Q, N>,
+  signal: AbortSignal,
+  job: Job,
+) => Promise<unknown>
 type Handlers = { [Q in ActiveQueue]: { [N in JobName<Q>]: Handler<Q, N> } }
 
 const HANDLERS: Handlers = {
@@ -118,18 +150,31 @@ const HANDLERS: Handlers = {
   },
   maintenance: {
     'rollup.run': (rt) => drainRollups(rt.pool),
-    'retention.run': async (rt) => ({ created: await ensurePartitions(rt.pool, rt.now()), dropped: await applyRetention(rt.pool, rt.now()) }),
+    'retention.run': async (rt) => ({
+      created: await ensurePartitions(rt.pool, rt.now()),
+      dropped: await applyRetention(rt.pool, rt.now()),
+    }),
     'schedules.reconcile': async (rt, d) => {
-      if (!d.accountId) return reconcileSchedules(rt.prisma, rt.queues, d.tenantId ? { tenantId: d.tenantId } : {})
+      if (!d.accountId)
+        return reconcileSchedules(rt.prisma, rt.queues, d.tenantId ? { tenantId: d.tenantId } : {})
       const r = await reconcileSchedules(rt.prisma, rt.queues, { accountId: d.accountId })
       // A changed account (new, edited credentials, resumed) is discovered right away, not at the next tick.
-      const a = await rt.prisma.cloudAccount.findFirst({ where: { id: d.accountId }, select: { tenantId: true, pausedAt: true, status: true } })
+      const a = await rt.prisma.cloudAccount.findFirst({
+        where: { id: d.accountId },
+        select: { tenantId: true, pausedAt: true, status: true },
+      })
       if (a && !a.pausedAt && a.status !== 'paused') {
         const spec = jobSpec('discovery', 'discovery.run')!
         await rt.queues.discovery.add(
           'discovery.run',
           { tenantId: a.tenantId, accountId: d.accountId },
-          { jobId: jobIds.discoveryNow(a.tenantId, d.accountId, Math.floor(rt.now().getTime() / 1000)), attempts: spec.attempts, backoff: { type: 'exponential', delay: spec.backoffMs }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 86_400 } },
+          {
+            jobId: jobIds.discoveryNow(a.tenantId, d.accountId, Math.floor(rt.now().getTime() / 1000)),
+            attempts: spec.attempts,
+            backoff: { type: 'exponential', delay: spec.backoffMs },
+            removeOnComplete: { age: 3600 },
+            removeOnFail: { age: 86_400 },
+          },
         )
       }
       return r
@@ -148,7 +193,10 @@ const HANDLERS: Handlers = {
 }
 
 /** Webhook policies from the process configuration; an embedded worker without one gets the strict defaults. */
-function webhookPolicies(o: WorkerOptions['webhooks'], log: Logger): { urlPolicy: UrlPolicy; policy: DeliveryPolicy } {
+function webhookPolicies(
+  o: WorkerOptions['webhooks'],
+  log: Logger,
+): { urlPolicy: UrlPolicy; policy: DeliveryPolicy } {
   if (o?.urlPolicy && o.policy) return { urlPolicy: o.urlPolicy, policy: o.policy }
   let config: ReturnType<typeof loadConfig> | null = null
   try {
@@ -157,8 +205,16 @@ function webhookPolicies(o: WorkerOptions['webhooks'], log: Logger): { urlPolicy
     log.debug('no product configuration: webhooks use the strict URL policy and the real retry schedule')
   }
   return {
-    urlPolicy: o?.urlPolicy ?? (config ? urlPolicyFromConfig() : { allowPrivate: false, requireHttps: true, resolver: systemResolver }),
-    policy: o?.policy ?? (config ? deliveryPolicyFromConfig({ timeFactor: config.CMS_WEBHOOK_TIME_FACTOR }) : DEFAULT_DELIVERY_POLICY),
+    urlPolicy:
+      o?.urlPolicy ??
+      (config
+        ? urlPolicyFromConfig()
+        : { allowPrivate: false, requireHttps: true, resolver: systemResolver }),
+    policy:
+      o?.policy ??
+      (config
+        ? deliveryPolicyFromConfig({ timeFactor: config.CMS_WEBHOOK_TIME_FACTOR })
+        : DEFAULT_DELIVERY_POLICY),
   }
 }
 
@@ -171,19 +227,35 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
   const now = options.now ?? (() => new Date())
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null, enableReadyCheck: true })
   redis.on('error', (e) => log.warn({ err: e.message }, 'redis error'))
-  const prisma: PrismaClient = createPrisma({ url: options.databaseUrl, role: 'cms_worker', max: options.dbPoolMax ?? 10 })
-  const pool: pg.Pool = createPool({ url: options.databaseUrl, role: 'cms_worker', max: options.dbPoolMax ?? 10 })
+  const prisma: PrismaClient = createPrisma({
+    url: options.databaseUrl,
+    role: 'cms_worker',
+    max: options.dbPoolMax ?? 10,
+  })
+  const pool: pg.Pool = createPool({
+    url: options.databaseUrl,
+    role: 'cms_worker',
+    max: options.dbPoolMax ?? 10,
+  })
   pool.on('error', (e) => log.warn({ err: e.message }, 'postgres idle client error'))
 
-  const queues = Object.fromEntries(ACTIVE_QUEUES.map((q) => [q, new Queue(q, { connection: redis, prefix })])) as Record<ActiveQueue, Queue>
-  for (const q of Object.values(queues)) q.on('error', (e) => log.warn({ err: e.message, queue: q.name }, 'queue error'))
+  const queues = Object.fromEntries(
+    ACTIVE_QUEUES.map((q) => [q, new Queue(q, { connection: redis, prefix })]),
+  ) as Record<ActiveQueue, Queue>
+  for (const q of Object.values(queues))
+    q.on('error', (e) => log.warn({ err: e.message, queue: q.name }, 'queue error'))
   const telemetry = new Telemetry(() => Object.values(queues))
-  const budget = new RedisBudget(redis, prefix, options.budgetLimit ?? limitForKey, (key) => telemetry.budgetWaits.inc({ api: key.split(':').slice(3).join(':') }))
+  const budget = new RedisBudget(redis, prefix, options.budgetLimit ?? limitForKey, (key) =>
+    telemetry.budgetWaits.inc({ api: key.split(':').slice(3).join(':') }),
+  )
   const globalIntervals = { ...DEFAULT_GLOBAL_INTERVALS, ...options.global }
   const { urlPolicy, policy } = webhookPolicies(options.webhooks, log)
   // One SSRF-pinned dispatcher per process (connection pools are per dispatcher); closed on stop.
   const dispatcher = createWebhookDispatcher(urlPolicy)
-  const ownMetering = options.metering === undefined ? meteringClientFor({ endpoint: options.endpoints?.aws, awsPoller: options.awsPoller }) : null
+  const ownMetering =
+    options.metering === undefined
+      ? meteringClientFor({ endpoint: options.endpoints?.aws, awsPoller: options.awsPoller })
+      : null
   const metering = options.metering === undefined ? ownMetering : options.metering
 
   const rt: Runtime = {
@@ -209,7 +281,8 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
     metering,
   }
 
-  const reconcile = (o: { accountId?: string } = {}) => reconcileSchedules(prisma, queues, { ...o, global: globalIntervals })
+  const reconcile = (o: { accountId?: string } = {}) =>
+    reconcileSchedules(prisma, queues, { ...o, global: globalIntervals })
   // One process reconciles at a time (a lock in Redis); the others skip that round.
   const lockKey = `${prefix}:reconcile-lock`
   const reconcileInterval = options.reconcileIntervalMs ?? 60_000
@@ -218,7 +291,13 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
     if (reconciling) return
     reconciling = true
     try {
-      const got = await redis.set(lockKey, String(process.pid), 'PX', Math.max(1000, Math.floor(reconcileInterval / 2)), 'NX')
+      const got = await redis.set(
+        lockKey,
+        String(process.pid),
+        'PX',
+        Math.max(1000, Math.floor(reconcileInterval / 2)),
+        'NX',
+      )
       if (got !== 'OK' && reason === 'interval') return
       const r = await reconcile()
       if (r.upserted || r.removed) log.info({ ...r, reason }, 'schedules reconciled')
@@ -229,7 +308,9 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
     }
   }
 
-  await ensurePartitions(pool, now()).catch((e: unknown) => log.warn({ err: (e as Error).message }, 'ensure partitions failed'))
+  await ensurePartitions(pool, now()).catch((e: unknown) =>
+    log.warn({ err: (e as Error).message }, 'ensure partitions failed'),
+  )
   await reconcileRound('start')
   const timer = setInterval(() => void reconcileRound('interval'), reconcileInterval)
   timer.unref()
@@ -263,14 +344,25 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
         const parsed = spec.schema.safeParse(job.data)
         if (!parsed.success) throw new UnrecoverableError(`Invalid payload for ${job.name}`)
         const data = parsed.data as Record<string, unknown>
-        const ids = { tenantId: data.tenantId as string | undefined, accountId: data.accountId as string | undefined }
+        const ids = {
+          tenantId: data.tenantId as string | undefined,
+          accountId: data.accountId as string | undefined,
+        }
         const jlog = log.child({ jobId: job.id, queue: qname, job: job.name, ...ids })
         const ac = new AbortController()
-        const timeout = setTimeout(() => ac.abort(new Error(`timed out after ${spec.timeoutMs} ms`)), spec.timeoutMs)
+        const timeout = setTimeout(
+          () => ac.abort(new Error(`timed out after ${spec.timeoutMs} ms`)),
+          spec.timeoutMs,
+        )
         const end = telemetry.jobDuration.startTimer({ queue: qname, job: job.name })
         try {
-          const aborted = new Promise<never>((_, reject) => ac.signal.addEventListener('abort', () => reject(ac.signal.reason), { once: true }))
-          const result = await Promise.race([handler({ ...rt, log: jlog }, data as never, ac.signal, job), aborted])
+          const aborted = new Promise<never>((_, reject) =>
+            ac.signal.addEventListener('abort', () => reject(ac.signal.reason), { once: true }),
+          )
+          const result = await Promise.race([
+            handler({ ...rt, log: jlog }, data as never, ac.signal, job),
+            aborted,
+          ])
           end({ outcome: 'ok' })
           jlog.debug({ result }, 'job done')
           return result ?? null
@@ -282,9 +374,14 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
           if (ids.tenantId && ids.accountId && ACCOUNT_JOBS.has(job.name)) {
             const accountLevel = ACCOUNT_FAILURE_CODES.has(f.code)
             if (accountLevel || final) {
-              const r = await recordAccountFailure(prisma, ids.tenantId, ids.accountId, f, now()).catch(() => null)
+              const r = await recordAccountFailure(prisma, ids.tenantId, ids.accountId, f, now()).catch(
+                () => null,
+              )
               if (r && accountLevel) await maybeBackoff(rt, ids.accountId, r.consecutive_fails)
-              if (r) await afterAccountStatus(rt, { tenantId: ids.tenantId, accountId: ids.accountId }).catch((e: unknown) => jlog.warn({ err: (e as Error).message }, 'health evaluation not enqueued'))
+              if (r)
+                await afterAccountStatus(rt, { tenantId: ids.tenantId, accountId: ids.accountId }).catch(
+                  (e: unknown) => jlog.warn({ err: (e as Error).message }, 'health evaluation not enqueued'),
+                )
             }
             // Retrying a revoked credential within seconds cannot help; the schedule tries again.
             if (accountLevel) throw new UnrecoverableError(`${f.code}: ${f.message}`)
@@ -319,7 +416,13 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
           const checks = await Promise.allSettled([redis.ping(), pool.query('SELECT 1')])
           const ok = checks.every((c) => c.status === 'fulfilled')
           res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
-          res.end(JSON.stringify({ ok, redis: checks[0].status === 'fulfilled', postgres: checks[1].status === 'fulfilled' }))
+          res.end(
+            JSON.stringify({
+              ok,
+              redis: checks[0].status === 'fulfilled',
+              postgres: checks[1].status === 'fulfilled',
+            }),
+          )
         } else if (req.url === '/metrics') {
           res.writeHead(200, { 'content-type': telemetry.registry.contentType })
           res.end(await telemetry.registry.metrics())
@@ -346,7 +449,10 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
       // Finish running jobs within the grace period; past it, close without waiting — their locks
       // expire and another worker picks them up (stalled-job recovery), so nothing is lost.
       const closing = Promise.all(workers.map((w) => w.close()))
-      const timedOut = await Promise.race([closing.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), grace).unref())])
+      const timedOut = await Promise.race([
+        closing.then(() => false),
+        new Promise<boolean>((r) => setTimeout(() => r(true), grace).unref()),
+      ])
       if (timedOut) await Promise.all(workers.map((w) => w.close(true).catch(() => {})))
       await Promise.all(Object.values(queues).map((q) => q.close().catch(() => {})))
       await dispatcher.close().catch(() => {})
@@ -360,7 +466,10 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
 }
 
 async function maybeBackoff(rt: Runtime, accountId: string, fails: number) {
-  const a = await rt.prisma.cloudAccount.findFirst({ where: { id: accountId }, select: { settings: true, tenant: { select: { settings: true, plan: { select: { limits: true } } } } } })
+  const a = await rt.prisma.cloudAccount.findFirst({
+    where: { id: accountId },
+    select: { settings: true, tenant: { select: { settings: true, plan: { select: { limits: true } } } } },
+  })
   if (!a) return
   const s = resolveSchedule(parsePlanLimits(a.tenant.plan.limits), a.tenant.settings, a.settings)
   if (fails === s.credentialFailuresBeforeBackoff) await rt.reconcileAccount(accountId)

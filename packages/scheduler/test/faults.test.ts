@@ -14,7 +14,14 @@ import { startCloudSim } from '@cms/cloudsim'
 import { createLogger, LocalKeyring } from '@cms/core'
 import { createTestDatabase, testVault, type TestDatabase } from '@cms/db/testing'
 import type { ProviderRegistry } from '@cms/providers'
-import { minMark, pgProxy, privateRedis, runClock, spawnWorker, verifyAgainstTruth } from '../src/testing/fault-harness'
+import {
+  minMark,
+  pgProxy,
+  privateRedis,
+  runClock,
+  spawnWorker,
+  verifyAgainstTruth,
+} from '../src/testing/fault-harness'
 import { connectSimAwsAccount, REDIS_URL, testPool, uniquePrefix, until } from '../src/testing/harness'
 import { realProviders } from '../src/testing/registry'
 import { startWorker, type StartedWorker } from '../src/worker'
@@ -55,7 +62,10 @@ async function world() {
   return { sim, tenant: t.tenant, account: t.account, acct: t.sim, endpoints, simNow }
 }
 
-function inProcessWorker(w: Awaited<ReturnType<typeof world>>, o: { redisUrl?: string; databaseUrl?: string; prefix: string }): Promise<StartedWorker> {
+function inProcessWorker(
+  w: Awaited<ReturnType<typeof world>>,
+  o: { redisUrl?: string; databaseUrl?: string; prefix: string },
+): Promise<StartedWorker> {
   return startWorker({
     databaseUrl: o.databaseUrl ?? db.url,
     redisUrl: o.redisUrl ?? REDIS_URL,
@@ -82,7 +92,9 @@ async function markPast(w: Awaited<ReturnType<typeof world>>, after: number, per
 
 async function expectExact(w: Awaited<ReturnType<typeof world>>, from: number, to: number) {
   const v = await verifyAgainstTruth(pool, w.sim, providers, w.tenant.id, from, to)
-  console.log(`[faults] ${expect.getState().currentTestName}: ${v.expected} expected points over ${(to - from) / PERIOD} periods × ${v.resources} resources — missing ${v.missing}, duplicates ${v.duplicates}, wrong ${v.wrong}`)
+  console.log(
+    `[faults] ${expect.getState().currentTestName}: ${v.expected} expected points over ${(to - from) / PERIOD} periods × ${v.resources} resources — missing ${v.missing}, duplicates ${v.duplicates}, wrong ${v.wrong}`,
+  )
   expect(v.examples).toEqual([])
   expect(v.expected).toBeGreaterThan(v.resources * ((to - from) / PERIOD) * 3)
   expect(v.missing).toBe(0)
@@ -96,16 +108,32 @@ describe('fault tolerance: 0 lost, 0 duplicate points', () => {
     const prefix = uniquePrefix()
     // Slow metric calls so the kill lands while a fetch is running.
     w.sim.control.addFault({ cloud: 'aws', api: 'cloudwatch', latencyMs: 1500 })
-    const opts = { databaseUrl: db.url, redisUrl: REDIS_URL, queuePrefix: prefix, keySpec, endpoints: w.endpoints, controlUrl: w.sim.urls.control, lockDurationMs: 5000 }
+    const opts = {
+      databaseUrl: db.url,
+      redisUrl: REDIS_URL,
+      queuePrefix: prefix,
+      keySpec,
+      endpoints: w.endpoints,
+      controlUrl: w.sim.urls.control,
+      lockDurationMs: 5000,
+    }
     let child: ChildProcess | undefined = await spawnWorker(opts)
     cleanups.push(() => child?.kill('SIGKILL'))
     const start = await markPast(w, 0, 0)
     const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null })
     const metrics = new Queue('metrics', { connection: redis, prefix: `{${prefix}}` })
-    cleanups.push(async () => (await metrics.obliterate({ force: true }).catch(() => {}), await metrics.close(), await redis.quit()))
+    cleanups.push(
+      async () => (
+        await metrics.obliterate({ force: true }).catch(() => {}),
+        await metrics.close(),
+        await redis.quit()
+      ),
+    )
     await until(async () => (await metrics.getActiveCount()) > 0, 30_000, 50)
     const victim = child
-    const exited = new Promise<NodeJS.Signals | null>((r) => victim.once('exit', (_code, signal) => r(signal)))
+    const exited = new Promise<NodeJS.Signals | null>((r) =>
+      victim.once('exit', (_code, signal) => r(signal)),
+    )
     victim.kill('SIGKILL')
     expect(await exited).toBe('SIGKILL')
     const killedAt = w.simNow()

@@ -24,7 +24,10 @@ let pool: pg.Pool
 const vault = testVault()
 
 beforeAll(async () => {
-  ;[sim, db] = await Promise.all([startCloudSim({ seed: 7, scenario: 'minimal', port: 0 }), createTestDatabase()])
+  ;[sim, db] = await Promise.all([
+    startCloudSim({ seed: 7, scenario: 'minimal', port: 0 }),
+    createTestDatabase(),
+  ])
   pool = testPool(db.url)
 })
 afterAll(async () => {
@@ -37,7 +40,11 @@ afterAll(async () => {
 describe('pipeline against cloudsim', () => {
   it('discovers, polls, marks terminated, and tracks credential errors and recovery', async () => {
     const prefix = uniquePrefix()
-    const { tenant, account, sim: acct } = await connectSimAwsAccount(db.worker, vault, sim, {
+    const {
+      tenant,
+      account,
+      sim: acct,
+    } = await connectSimAwsAccount(db.worker, vault, sim, {
       schedule: { discoveryIntervalMs: DISCOVERY_MS, metricsIntervalMs: METRICS_MS },
     })
     const simNow = () => new Date(Date.now() + sim.control.clock().offsetMs)
@@ -55,7 +62,10 @@ describe('pipeline against cloudsim', () => {
       now: simNow,
     })
     const native = acct.nativeIds[0]!
-    const simLive = () => sim.control.resources({ cloud: 'aws', account: native }).filter((r) => r.state !== 'terminated' && r.state !== 'absent')
+    const simLive = () =>
+      sim.control
+        .resources({ cloud: 'aws', account: native })
+        .filter((r) => r.state !== 'terminated' && r.state !== 'absent')
     const live = () => db.worker.resource.findMany({ where: { tenantId: tenant.id, terminatedAt: null } })
     await until(async () => (await live()).length === simLive().length && simLive().length > 0, 60_000)
 
@@ -65,29 +75,46 @@ describe('pipeline against cloudsim', () => {
     // complete minutes of the new instance wherever in its 5-minute period the creation fell (with 15 the
     // period could end seconds after it: no point until the next period, 5 real minutes later).
     const region = acct.regions[0]!
-    const created = sim.control.createResource({ account: native, region, type: 'ec2.instance', name: 'brand-new' })
+    const created = sim.control.createResource({
+      account: native,
+      region,
+      type: 'ec2.instance',
+      name: 'brand-new',
+    })
     sim.control.advanceClock(20 * 60_000)
     const t0 = Date.now()
-    const stored = await until(async () => {
-      const r = await db.worker.resource.findFirst({ where: { tenantId: tenant.id, nativeId: created.id } })
-      if (!r) return null
-      const n = await pool.query(
-        'SELECT count(*)::int AS n FROM ts.metric_points p JOIN metric_series s ON s.id = p.series_id WHERE p.tenant_id = $1 AND s.resource_id = $2',
-        [tenant.id, r.id],
-      )
-      return n.rows[0].n > 0 ? { r, points: n.rows[0].n as number } : null
-    }, 30_000, 100)
+    const stored = await until(
+      async () => {
+        const r = await db.worker.resource.findFirst({ where: { tenantId: tenant.id, nativeId: created.id } })
+        if (!r) return null
+        const n = await pool.query(
+          'SELECT count(*)::int AS n FROM ts.metric_points p JOIN metric_series s ON s.id = p.series_id WHERE p.tenant_id = $1 AND s.resource_id = $2',
+          [tenant.id, r.id],
+        )
+        return n.rows[0].n > 0 ? { r, points: n.rows[0].n as number } : null
+      },
+      30_000,
+      100,
+    )
     const elapsed = Date.now() - t0
     expect(stored.r.state).toBe('running')
     expect(elapsed).toBeLessThan(DISCOVERY_MS + METRICS_MS + 4000)
-    const ev = await db.worker.resourceEvent.findFirst({ where: { tenantId: tenant.id, resourceId: stored.r.id, type: 'resource.created' } })
+    const ev = await db.worker.resourceEvent.findFirst({
+      where: { tenantId: tenant.id, resourceId: stored.r.id, type: 'resource.created' },
+    })
     expect(ev).not.toBeNull()
 
     // Terminated in the cloud → marked, kept for history.
     sim.control.setResourceState(created.id, 'terminated')
-    const gone = await until(async () => db.worker.resource.findFirst({ where: { tenantId: tenant.id, nativeId: created.id, terminatedAt: { not: null } } }))
+    const gone = await until(async () =>
+      db.worker.resource.findFirst({
+        where: { tenantId: tenant.id, nativeId: created.id, terminatedAt: { not: null } },
+      }),
+    )
     expect(gone.state).toBe('terminated')
-    expect(await db.worker.resourceEvent.count({ where: { resourceId: gone.id, type: 'resource.terminated' } })).toBe(1)
+    expect(
+      await db.worker.resourceEvent.count({ where: { resourceId: gone.id, type: 'resource.terminated' } }),
+    ).toBe(1)
 
     // Credentials revoked → account in error with the cloud's own message.
     sim.control.revokeCredentials('aws', native)
@@ -102,7 +129,13 @@ describe('pipeline against cloudsim', () => {
     // Fixed (new keys entered, as the web app does) → recovers.
     const rotated = await sim.control.rotateCredentials('aws', native)
     if (rotated.cloud !== 'aws') throw new Error('expected aws')
-    await replaceCloudAccountCredentials(forTenant(db.worker, tenant.id), vault, tenant.id, account.id, rotated.credentials.accessKeys)
+    await replaceCloudAccountCredentials(
+      forTenant(db.worker, tenant.id),
+      vault,
+      tenant.id,
+      account.id,
+      rotated.credentials.accessKeys,
+    )
     const notifier = createNotifier({ redisUrl: REDIS_URL, queuePrefix: prefix })
     await notifier.notifyAccountChanged({ tenantId: tenant.id, accountId: account.id })
     await notifier.close()

@@ -1,5 +1,13 @@
 /** A compact horizontal bar list (server component): label, count, bar proportional to the max. */
-export function BarList({ items, max = 8, format }: { items: { key: string; count: number }[]; max?: number; format: (n: number) => string }) {
+export function BarList({
+  items,
+  max = 8,
+  format,
+}: {
+  items: { key: string; count: number }[]
+  max?: number
+  format: (n: number) => string
+}) {
   const top = items.slice(0, max)
   const peak = Math.max(1, ...top.map((i) => i.count))
   return (

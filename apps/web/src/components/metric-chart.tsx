@@ -23,12 +23,21 @@ function toLocalInput(d: Date) {
 }
 
 /** One metric of a resource over a chosen range; the API picks raw / 5 m / 1 h storage by range. */
-export function MetricChart({ resourceId, metrics }: { resourceId: string; metrics: { metric: string; stat: string; unit: string | null }[] }) {
+export function MetricChart({
+  resourceId,
+  metrics,
+}: {
+  resourceId: string
+  metrics: { metric: string; stat: string; unit: string | null }[]
+}) {
   const t = useTranslations('resource')
   const f = useFormatter()
   const [metric, setMetric] = useState(metrics[0] ? `${metrics[0].metric}|${metrics[0].stat}` : '')
   const [range, setRange] = useState<string>('24h')
-  const [custom, setCustom] = useState({ from: toLocalInput(new Date(Date.now() - 2 * 86_400_000)), to: toLocalInput(new Date()) })
+  const [custom, setCustom] = useState({
+    from: toLocalInput(new Date(Date.now() - 2 * 86_400_000)),
+    to: toLocalInput(new Date()),
+  })
   const [data, setData] = useState<SeriesResponse | null>(null)
   const [error, setError] = useState<string | null>(null)
   const box = useRef<HTMLDivElement>(null)
@@ -46,7 +55,12 @@ export function MetricChart({ resourceId, metrics }: { resourceId: string; metri
       from = new Date(to.getTime() - (RANGES.find((r) => r[0] === range)?.[1] ?? 86_400_000))
     }
     if (!(from < to)) return setError(`${t('from')} < ${t('to')}`)
-    const qs = new URLSearchParams({ metric: m ?? '', stat: stat ?? '', from: from.toISOString(), to: to.toISOString() })
+    const qs = new URLSearchParams({
+      metric: m ?? '',
+      stat: stat ?? '',
+      from: from.toISOString(),
+      to: to.toISOString(),
+    })
     const ctrl = new AbortController()
     fetch(`/api/v1/resources/${resourceId}/metrics?${qs}`, { signal: ctrl.signal })
       .then(async (r) => {
@@ -68,7 +82,10 @@ export function MetricChart({ resourceId, metrics }: { resourceId: string; metri
     if (data.points.length === 0) return
     const xs = data.points.map((p) => Date.parse(p.ts) / 1000)
     const ys = data.points.map((p) => p.value)
-    const series: uPlot.Series[] = [{}, { label: metric.split('|')[0], stroke: '#4c9aff', width: 1.5, fill: 'rgba(76,154,255,0.12)' }]
+    const series: uPlot.Series[] = [
+      {},
+      { label: metric.split('|')[0], stroke: '#4c9aff', width: 1.5, fill: 'rgba(76,154,255,0.12)' },
+    ]
     const cols: uPlot.AlignedData = [xs, ys]
     if (data.step !== 'raw') {
       series.push({ label: 'max', stroke: 'rgba(210,153,34,0.7)', width: 1, dash: [4, 4] })
@@ -79,7 +96,10 @@ export function MetricChart({ resourceId, metrics }: { resourceId: string; metri
         width: el.clientWidth || 800,
         height: 260,
         series,
-        axes: [{ stroke: '#8b96a3', grid: { stroke: '#2a323c' } }, { stroke: '#8b96a3', grid: { stroke: '#2a323c' }, size: 60 }],
+        axes: [
+          { stroke: '#8b96a3', grid: { stroke: '#2a323c' } },
+          { stroke: '#8b96a3', grid: { stroke: '#2a323c' }, size: 60 },
+        ],
         scales: { x: { time: true } },
       },
       cols,
@@ -94,23 +114,46 @@ export function MetricChart({ resourceId, metrics }: { resourceId: string; metri
       <div className="row" style={{ marginBottom: 8 }}>
         <select value={metric} onChange={(e) => setMetric(e.target.value)} data-testid="metric-select">
           {metrics.map((m) => (
-            <option key={`${m.metric}|${m.stat}`} value={`${m.metric}|${m.stat}`}>{m.metric} ({m.stat}{m.unit ? `, ${m.unit}` : ''})</option>
+            <option key={`${m.metric}|${m.stat}`} value={`${m.metric}|${m.stat}`}>
+              {m.metric} ({m.stat}
+              {m.unit ? `, ${m.unit}` : ''})
+            </option>
           ))}
         </select>
         <div className="tabs" style={{ margin: 0 }}>
           {[...RANGES.map((r) => r[0]), 'custom'].map((r) => (
-            <button key={r} type="button" className={range === r ? 'on' : ''} onClick={() => setRange(r)} data-testid={`range-${r}`}>
+            <button
+              key={r}
+              type="button"
+              className={range === r ? 'on' : ''}
+              onClick={() => setRange(r)}
+              data-testid={`range-${r}`}
+            >
               {r === 'custom' ? t('custom') : r}
             </button>
           ))}
         </div>
         {range === 'custom' ? (
           <>
-            <input type="datetime-local" value={custom.from} onChange={(e) => setCustom({ ...custom, from: e.target.value })} aria-label={t('from')} />
-            <input type="datetime-local" value={custom.to} onChange={(e) => setCustom({ ...custom, to: e.target.value })} aria-label={t('to')} />
+            <input
+              type="datetime-local"
+              value={custom.from}
+              onChange={(e) => setCustom({ ...custom, from: e.target.value })}
+              aria-label={t('from')}
+            />
+            <input
+              type="datetime-local"
+              value={custom.to}
+              onChange={(e) => setCustom({ ...custom, to: e.target.value })}
+              aria-label={t('to')}
+            />
           </>
         ) : null}
-        {data ? <span className="small muted" data-testid="chart-points">{t('points', { count: f.number(data.points.length), step: data.step })}</span> : null}
+        {data ? (
+          <span className="small muted" data-testid="chart-points">
+            {t('points', { count: f.number(data.points.length), step: data.step })}
+          </span>
+        ) : null}
       </div>
       {error ? <div className="alert">{error}</div> : null}
       {data && data.points.length === 0 ? <div className="muted">{t('noPoints')}</div> : null}

@@ -21,7 +21,9 @@ export function OrgSwitcher({ orgs, active }: { orgs: { id: string; name: string
         }}
       >
         {orgs.map((o) => (
-          <option key={o.id} value={o.id}>{o.name}</option>
+          <option key={o.id} value={o.id}>
+            {o.name}
+          </option>
         ))}
         <option value="__new">+ {t('newOrg')}</option>
       </select>

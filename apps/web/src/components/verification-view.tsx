@@ -16,18 +16,25 @@ export function VerificationView({ v }: { v: Verification }) {
   const failed = v.checks.filter((c) => !c.ok)
   return (
     <div className={v.ok ? 'notice' : 'alert'} data-testid="verification">
-      <b>{v.ok ? t('verified') : t('verifyFailed')}</b> {v.identity ? <span className="mono">{v.identity}</span> : null}
+      <b>{v.ok ? t('verified') : t('verifyFailed')}</b>{' '}
+      {v.identity ? <span className="mono">{v.identity}</span> : null}
       {/* The server's message summarizes the failed checks / disabled regions (for API clients); shown here only
           when nothing structured below explains the outcome, else every line appears twice (and untranslated). */}
       {v.message && failed.length === 0 && v.regions.disabled.length === 0 ? <div>{v.message}</div> : null}
       {failed.length ? (
         <ul>
           {failed.map((c) => (
-            <li key={c.permission}>{t('missing')}: <code>{c.permission}</code> {c.code ? `(${c.code})` : ''} {c.message ?? ''}</li>
+            <li key={c.permission}>
+              {t('missing')}: <code>{c.permission}</code> {c.code ? `(${c.code})` : ''} {c.message ?? ''}
+            </li>
           ))}
         </ul>
       ) : null}
-      {v.regions.disabled.length ? <div>{t('disabledRegions')}: {v.regions.disabled.join(', ')}</div> : null}
+      {v.regions.disabled.length ? (
+        <div>
+          {t('disabledRegions')}: {v.regions.disabled.join(', ')}
+        </div>
+      ) : null}
     </div>
   )
 }

@@ -16,21 +16,53 @@ import { services } from './services'
 const iso = (d: Date | null | undefined) => (d ? d.toISOString() : null)
 
 const accountSelect = {
-  id: true, cloud: true, name: true, status: true, lastErrorCode: true, lastError: true, lastErrorAt: true,
-  lastSuccessAt: true, credentialsView: true, nativeAccountId: true, regions: true, pausedAt: true, createdAt: true,
+  id: true,
+  cloud: true,
+  name: true,
+  status: true,
+  lastErrorCode: true,
+  lastError: true,
+  lastErrorAt: true,
+  lastSuccessAt: true,
+  credentialsView: true,
+  nativeAccountId: true,
+  regions: true,
+  pausedAt: true,
+  createdAt: true,
 } as const
 
 type AccountRow = {
-  id: string; cloud: CloudKind; name: string; status: 'pending' | 'ok' | 'error' | 'paused'; lastErrorCode: string | null
-  lastError: string | null; lastErrorAt: Date | null; lastSuccessAt: Date | null; credentialsView: unknown
-  nativeAccountId: string | null; regions: string[]; pausedAt: Date | null; createdAt: Date
+  id: string
+  cloud: CloudKind
+  name: string
+  status: 'pending' | 'ok' | 'error' | 'paused'
+  lastErrorCode: string | null
+  lastError: string | null
+  lastErrorAt: Date | null
+  lastSuccessAt: Date | null
+  credentialsView: unknown
+  nativeAccountId: string | null
+  regions: string[]
+  pausedAt: Date | null
+  createdAt: Date
 }
 
 export function accountView(a: AccountRow, resourceCount = 0) {
   return {
-    id: a.id, cloud: a.cloud, name: a.name, status: a.status, lastErrorCode: a.lastErrorCode, lastError: a.lastError,
-    lastErrorAt: iso(a.lastErrorAt), lastSuccessAt: iso(a.lastSuccessAt), credentials: a.credentialsView as never,
-    nativeAccountId: a.nativeAccountId, regions: a.regions, pausedAt: iso(a.pausedAt), createdAt: a.createdAt.toISOString(), resourceCount,
+    id: a.id,
+    cloud: a.cloud,
+    name: a.name,
+    status: a.status,
+    lastErrorCode: a.lastErrorCode,
+    lastError: a.lastError,
+    lastErrorAt: iso(a.lastErrorAt),
+    lastSuccessAt: iso(a.lastSuccessAt),
+    credentials: a.credentialsView as never,
+    nativeAccountId: a.nativeAccountId,
+    regions: a.regions,
+    pausedAt: iso(a.pausedAt),
+    createdAt: a.createdAt.toISOString(),
+    resourceCount,
   }
 }
 export type AccountView = ReturnType<typeof accountView>
@@ -64,7 +96,9 @@ function checkExternalIdToken(tenantId: string, externalId: string, token: strin
   const got = Buffer.from(token ?? '')
   if (got.length !== want.length || !timingSafeEqual(got, want)) {
     throw new AppError('validation_failed', 'ExternalId was not issued by CMS for this organization', {
-      fields: { 'credentials.externalId': 'use the ExternalId from the setup step (GET /api/v1/accounts/aws-setup)' },
+      fields: {
+        'credentials.externalId': 'use the ExternalId from the setup step (GET /api/v1/accounts/aws-setup)',
+      },
     })
   }
 }
@@ -76,8 +110,14 @@ export const AWS_READ_POLICY = {
       Sid: 'CmsReadOnlyMonitoring',
       Effect: 'Allow',
       Action: [
-        'ec2:Describe*', 'rds:Describe*', 'rds:ListTagsForResource', 'cloudwatch:GetMetricData', 'cloudwatch:ListMetrics',
-        'ce:GetCostAndUsage', 'ce:GetCostForecast', 'tag:GetResources',
+        'ec2:Describe*',
+        'rds:Describe*',
+        'rds:ListTagsForResource',
+        'cloudwatch:GetMetricData',
+        'cloudwatch:ListMetrics',
+        'ce:GetCostAndUsage',
+        'ce:GetCostForecast',
+        'tag:GetResources',
       ],
       Resource: '*',
     },
@@ -98,7 +138,12 @@ export function cloudFormationTemplate(principalArn: string, externalId: string)
           AssumeRolePolicyDocument: {
             Version: '2012-10-17',
             Statement: [
-              { Effect: 'Allow', Principal: { AWS: principalArn }, Action: 'sts:AssumeRole', Condition: { StringEquals: { 'sts:ExternalId': { Ref: 'ExternalId' } } } },
+              {
+                Effect: 'Allow',
+                Principal: { AWS: principalArn },
+                Action: 'sts:AssumeRole',
+                Condition: { StringEquals: { 'sts:ExternalId': { Ref: 'ExternalId' } } },
+              },
             ],
           },
           Policies: [{ PolicyName: 'CmsReadOnlyMonitoring', PolicyDocument: AWS_READ_POLICY }],
@@ -117,7 +162,14 @@ export function awsSetup(tenantId: string, externalId = generateExternalId()) {
   const quickCreateUrl =
     `https://console.aws.amazon.com/cloudformation/home#/stacks/quickcreate?stackName=cms-readonly` +
     `&templateURL=${encodeURIComponent(templateUrl)}&param_ExternalId=${encodeURIComponent(externalId)}`
-  return { principalArn: CMS_AWS_PRINCIPAL_ARN, externalId, externalIdToken: token, policy: AWS_READ_POLICY as unknown as Record<string, unknown>, templateUrl, quickCreateUrl }
+  return {
+    principalArn: CMS_AWS_PRINCIPAL_ARN,
+    externalId,
+    externalIdToken: token,
+    policy: AWS_READ_POLICY as unknown as Record<string, unknown>,
+    templateUrl,
+    quickCreateUrl,
+  }
 }
 
 export function verifyTemplateRequest(tenantId: string | null, externalId: string, token: string): void {
@@ -128,7 +180,10 @@ export function verifyTemplateRequest(tenantId: string | null, externalId: strin
 
 // ------------------------------------------------------------------ mutations
 
-export async function createAccount(t: TenantContext, input: z.infer<typeof createAccountSchema>): Promise<AccountView> {
+export async function createAccount(
+  t: TenantContext,
+  input: z.infer<typeof createAccountSchema>,
+): Promise<AccountView> {
   // Plan limit first: 402 limit_exceeded with a message naming the plan and its limit.
   await assertCanAddCloudAccount(planDb(t), t.tenantId)
   if (input.cloud === 'aws' && input.credentials.method === 'assumeRole') {
@@ -136,15 +191,30 @@ export async function createAccount(t: TenantContext, input: z.infer<typeof crea
   }
   const s = services()
   const dup = await t.db.cloudAccount.findFirst({ where: { name: input.name }, select: { id: true } })
-  if (dup) throw new AppError('conflict', 'An account with this name exists', { fields: { name: 'already used in this organization' } })
-  const row = await createCloudAccount(t.db, s.vault, t.tenantId, { cloud: input.cloud, name: input.name, credentials: input.credentials, regions: input.regions ?? [] })
+  if (dup)
+    throw new AppError('conflict', 'An account with this name exists', {
+      fields: { name: 'already used in this organization' },
+    })
+  const row = await createCloudAccount(t.db, s.vault, t.tenantId, {
+    cloud: input.cloud,
+    name: input.name,
+    credentials: input.credentials,
+    regions: input.regions ?? [],
+  })
   await audit(t, 'account.create', { type: 'cloud_account', id: row.id }, { cloud: input.cloud })
   return accountView(row)
 }
 
-export async function patchAccount(t: TenantContext, id: string, input: z.infer<typeof patchAccountSchema>): Promise<AccountView> {
+export async function patchAccount(
+  t: TenantContext,
+  id: string,
+  input: z.infer<typeof patchAccountSchema>,
+): Promise<AccountView> {
   const s = services()
-  const existing = await t.db.cloudAccount.findUnique({ where: { id }, select: { id: true, cloud: true, status: true } })
+  const existing = await t.db.cloudAccount.findUnique({
+    where: { id },
+    select: { id: true, cloud: true, status: true },
+  })
   if (!existing) throw new AppError('not_found', 'Cloud account not found')
   if (input.credentials) {
     const c = input.credentials as { method?: unknown; externalId?: unknown }
@@ -157,10 +227,15 @@ export async function patchAccount(t: TenantContext, id: string, input: z.infer<
   if (input.name !== undefined) data.name = input.name
   if (input.regions !== undefined) data.regions = input.regions
   if (input.paused === true) Object.assign(data, { status: 'paused', pausedAt: new Date() })
-  if (input.paused === false && existing.status === 'paused') Object.assign(data, { status: 'pending', pausedAt: null })
+  if (input.paused === false && existing.status === 'paused')
+    Object.assign(data, { status: 'pending', pausedAt: null })
   if (Object.keys(data).length > 0) await t.db.cloudAccount.update({ where: { id }, data })
   await audit(t, 'account.update', { type: 'cloud_account', id }, { fields: Object.keys(input) })
-  await notifyAccountChanged({ tenantId: t.tenantId, accountId: id, change: input.paused === true ? 'paused' : 'updated' })
+  await notifyAccountChanged({
+    tenantId: t.tenantId,
+    accountId: id,
+    change: input.paused === true ? 'paused' : 'updated',
+  })
   return getAccount(t, id)
 }
 

@@ -10,11 +10,34 @@
  * (`webhooks.sweep`, every minute) enqueues it.
  */
 import {
-  acknowledgeEndpointAttention, createAlertRule, createSilence, createWebhookEndpoint, deleteAlertRule,
-  deleteWebhookEndpoint, expireSilence, getAlertRule, getWebhookEndpoint, listAlertInstances,
-  listAlertRules, listDeliveries, listSilences, listWebhookEndpoints, replayDelivery, rotateWebhookSecret, sendTestWebhook,
-  updateAlertRule, updateWebhookEndpoint, urlPolicyFromConfig, type AlertRuleView, type CreateAlertRuleInput, type CreateSilenceInput,
-  type CreateWebhookEndpointInput, type DeliveryJob, type UpdateAlertRuleInput, type UpdateWebhookEndpointInput, type WebhookEndpointView,
+  acknowledgeEndpointAttention,
+  createAlertRule,
+  createSilence,
+  createWebhookEndpoint,
+  deleteAlertRule,
+  deleteWebhookEndpoint,
+  expireSilence,
+  getAlertRule,
+  getWebhookEndpoint,
+  listAlertInstances,
+  listAlertRules,
+  listDeliveries,
+  listSilences,
+  listWebhookEndpoints,
+  replayDelivery,
+  rotateWebhookSecret,
+  sendTestWebhook,
+  updateAlertRule,
+  updateWebhookEndpoint,
+  urlPolicyFromConfig,
+  type AlertRuleView,
+  type CreateAlertRuleInput,
+  type CreateSilenceInput,
+  type CreateWebhookEndpointInput,
+  type DeliveryJob,
+  type UpdateAlertRuleInput,
+  type UpdateWebhookEndpointInput,
+  type WebhookEndpointView,
 } from '@cms/alerts'
 import { AppError } from '@cms/core'
 import { assertWithinLimit } from '@cms/marketplace'
@@ -63,8 +86,12 @@ export async function removeRule(t: TenantContext, id: string) {
 
 export function endpointView(e: WebhookEndpointView) {
   return {
-    ...e, disabledAt: iso(e.disabledAt), failingSince: iso(e.failingSince), lastSuccessAt: iso(e.lastSuccessAt),
-    createdAt: e.createdAt.toISOString(), updatedAt: e.updatedAt.toISOString(),
+    ...e,
+    disabledAt: iso(e.disabledAt),
+    failingSince: iso(e.failingSince),
+    lastSuccessAt: iso(e.lastSuccessAt),
+    createdAt: e.createdAt.toISOString(),
+    updatedAt: e.updatedAt.toISOString(),
   }
 }
 
@@ -78,16 +105,35 @@ export async function getEndpoint(t: TenantContext, id: string) {
 
 /** The signing secret is in this response only; it is never readable again (rotate to get a new one). */
 export async function createEndpoint(t: TenantContext, input: CreateWebhookEndpointInput) {
-  await assertWithinLimit(planDb(t), t.tenantId, 'webhookEndpoints', await t.db.webhookEndpoint.count({ where: {} }))
-  const { endpoint, signingSecret } = await createWebhookEndpoint(t.db, services().vault, t.tenantId, input, { urlPolicy: urlPolicyFromConfig() })
-  await audit(t, 'webhook_endpoint.create', { type: 'webhook_endpoint', id: endpoint.id }, { format: endpoint.format })
+  await assertWithinLimit(
+    planDb(t),
+    t.tenantId,
+    'webhookEndpoints',
+    await t.db.webhookEndpoint.count({ where: {} }),
+  )
+  const { endpoint, signingSecret } = await createWebhookEndpoint(t.db, services().vault, t.tenantId, input, {
+    urlPolicy: urlPolicyFromConfig(),
+  })
+  await audit(
+    t,
+    'webhook_endpoint.create',
+    { type: 'webhook_endpoint', id: endpoint.id },
+    { format: endpoint.format },
+  )
   return { endpoint: endpointView(endpoint), signingSecret }
 }
 
-export async function patchEndpoint(t: TenantContext, id: string, input: UpdateWebhookEndpointInput & { acknowledge?: boolean }) {
+export async function patchEndpoint(
+  t: TenantContext,
+  id: string,
+  input: UpdateWebhookEndpointInput & { acknowledge?: boolean },
+) {
   const { acknowledge, ...patch } = input
   await getWebhookEndpoint(t.db, t.tenantId, id)
-  if (Object.keys(patch).length > 0) await updateWebhookEndpoint(t.db, services().vault, t.tenantId, id, patch, { urlPolicy: urlPolicyFromConfig() })
+  if (Object.keys(patch).length > 0)
+    await updateWebhookEndpoint(t.db, services().vault, t.tenantId, id, patch, {
+      urlPolicy: urlPolicyFromConfig(),
+    })
   if (acknowledge) await acknowledgeEndpointAttention(t.db, t.tenantId, id)
   await audit(t, 'webhook_endpoint.update', { type: 'webhook_endpoint', id }, { fields: Object.keys(input) })
   return getEndpoint(t, id)
@@ -100,7 +146,9 @@ export async function removeEndpoint(t: TenantContext, id: string) {
 }
 
 export async function rotateSecret(t: TenantContext, id: string, graceHours: number) {
-  const { endpoint, signingSecret } = await rotateWebhookSecret(t.db, services().vault, t.tenantId, id, { graceHours })
+  const { endpoint, signingSecret } = await rotateWebhookSecret(t.db, services().vault, t.tenantId, id, {
+    graceHours,
+  })
   await audit(t, 'webhook_endpoint.rotate_secret', { type: 'webhook_endpoint', id }, { graceHours })
   return { endpoint: endpointView(endpoint), signingSecret }
 }
@@ -111,12 +159,27 @@ type DeliveryRow = Awaited<ReturnType<typeof listDeliveries>>[number]
 
 export function deliveryView(d: DeliveryRow) {
   return {
-    id: d.id, endpointId: d.endpointId, kind: d.kind, eventType: d.eventType, status: d.status, attempts: d.attempts,
-    generation: d.generation, nextAttemptAt: iso(d.nextAttemptAt), lastAttemptAt: iso(d.lastAttemptAt), lastStatusCode: d.lastStatusCode,
-    succeededAt: iso(d.succeededAt), createdAt: d.createdAt.toISOString(),
+    id: d.id,
+    endpointId: d.endpointId,
+    kind: d.kind,
+    eventType: d.eventType,
+    status: d.status,
+    attempts: d.attempts,
+    generation: d.generation,
+    nextAttemptAt: iso(d.nextAttemptAt),
+    lastAttemptAt: iso(d.lastAttemptAt),
+    lastStatusCode: d.lastStatusCode,
+    succeededAt: iso(d.succeededAt),
+    createdAt: d.createdAt.toISOString(),
     attemptLog: d.attemptLog.map((a) => ({
-      attempt: a.attempt, generation: a.generation, startedAt: a.startedAt.toISOString(), durationMs: a.durationMs, statusCode: a.statusCode,
-      outcome: a.outcome, error: a.error, responseExcerpt: a.responseExcerpt,
+      attempt: a.attempt,
+      generation: a.generation,
+      startedAt: a.startedAt.toISOString(),
+      durationMs: a.durationMs,
+      statusCode: a.statusCode,
+      outcome: a.outcome,
+      error: a.error,
+      responseExcerpt: a.responseExcerpt,
     })),
   }
 }
@@ -127,7 +190,10 @@ export async function endpointDeliveries(t: TenantContext, endpointId: string, l
 }
 
 async function deliveryById(t: TenantContext, id: string) {
-  const d = await t.db.webhookDelivery.findFirst({ where: { id }, include: { attemptLog: { orderBy: { startedAt: 'asc' } } } })
+  const d = await t.db.webhookDelivery.findFirst({
+    where: { id },
+    include: { attemptLog: { orderBy: { startedAt: 'asc' } } },
+  })
   if (!d) throw new AppError('not_found', 'Delivery not found')
   return deliveryView(d)
 }
@@ -145,7 +211,10 @@ async function enqueue(job: DeliveryJob) {
     await enqueueDelivery(job)
     return { status: 'queued', attempt: 0, nextAttemptInMs: job.delayMs }
   } catch (err) {
-    services().log.warn({ tenantId: job.tenantId, deliveryId: job.deliveryId, err: (err as Error).message }, 'webhook job not enqueued; the outbox sweeper will send it')
+    services().log.warn(
+      { tenantId: job.tenantId, deliveryId: job.deliveryId, err: (err as Error).message },
+      'webhook job not enqueued; the outbox sweeper will send it',
+    )
     return { status: 'queued', attempt: 0, nextAttemptInMs: SWEEP_GRACE_MS }
   }
 }
@@ -169,8 +238,13 @@ export async function replay(t: TenantContext, deliveryId: string) {
 type SilenceRow = Awaited<ReturnType<typeof listSilences>>[number]
 export function silenceView(s: SilenceRow) {
   return {
-    id: s.id, ruleId: s.ruleId, matchers: s.matchers as Record<string, string>, startsAt: s.startsAt.toISOString(), endsAt: s.endsAt.toISOString(),
-    comment: s.comment, createdAt: s.createdAt.toISOString(),
+    id: s.id,
+    ruleId: s.ruleId,
+    matchers: s.matchers as Record<string, string>,
+    startsAt: s.startsAt.toISOString(),
+    endsAt: s.endsAt.toISOString(),
+    comment: s.comment,
+    createdAt: s.createdAt.toISOString(),
   }
 }
 
@@ -195,25 +269,48 @@ const ACTIVE_STATES = ['firing', 'pending']
 const RECENT_DAYS = 7
 
 /** Active (firing/pending) and recently resolved alerts, with the rule name and links for the UI. */
-export async function alertList(t: TenantContext, opts: { state?: 'active' | 'recent' | 'all'; limit?: number } = {}) {
+export async function alertList(
+  t: TenantContext,
+  opts: { state?: 'active' | 'recent' | 'all'; limit?: number } = {},
+) {
   const state = opts.state ?? 'all'
   const rows = await listAlertInstances(t.db, t.tenantId, {
     ...(state === 'active' ? { states: ACTIVE_STATES } : state === 'recent' ? { states: ['resolved'] } : {}),
     limit: opts.limit ?? 100,
   })
   const since = Date.now() - RECENT_DAYS * 86_400_000
-  const visible = rows.filter((r) => ACTIVE_STATES.includes(r.state) || (r.state === 'resolved' && (r.resolvedAt?.getTime() ?? 0) >= since))
+  const visible = rows.filter(
+    (r) =>
+      ACTIVE_STATES.includes(r.state) || (r.state === 'resolved' && (r.resolvedAt?.getTime() ?? 0) >= since),
+  )
   const ruleIds = [...new Set(visible.map((r) => r.ruleId))]
-  const rules = ruleIds.length ? await t.db.alertRule.findMany({ where: { id: { in: ruleIds } }, select: { id: true, name: true, severity: true, kind: true } }) : []
+  const rules = ruleIds.length
+    ? await t.db.alertRule.findMany({
+        where: { id: { in: ruleIds } },
+        select: { id: true, name: true, severity: true, kind: true },
+      })
+    : []
   const byId = new Map(rules.map((r) => [r.id, r]))
   return visible.map((r) => {
     const labels = (r.labels ?? {}) as Record<string, string>
     const rule = byId.get(r.ruleId)
     return {
-      id: r.id, ruleId: r.ruleId, ruleName: rule?.name ?? '', severity: rule?.severity ?? 'warning', kind: rule?.kind ?? '', state: r.state,
-      summary: r.summary, value: r.value, labels, fingerprint: r.fingerprint,
-      firingSince: iso(r.firingSince), pendingSince: iso(r.pendingSince), resolvedAt: iso(r.resolvedAt), updatedAt: r.updatedAt.toISOString(),
-      resourceId: labels.resource_id ?? null, metric: labels.metric ?? null,
+      id: r.id,
+      ruleId: r.ruleId,
+      ruleName: rule?.name ?? '',
+      severity: rule?.severity ?? 'warning',
+      kind: rule?.kind ?? '',
+      state: r.state,
+      summary: r.summary,
+      value: r.value,
+      labels,
+      fingerprint: r.fingerprint,
+      firingSince: iso(r.firingSince),
+      pendingSince: iso(r.pendingSince),
+      resolvedAt: iso(r.resolvedAt),
+      updatedAt: r.updatedAt.toISOString(),
+      resourceId: labels.resource_id ?? null,
+      metric: labels.metric ?? null,
     }
   })
 }

@@ -21,7 +21,11 @@ export function looksLikeApiKey(s: string): boolean {
   return /^cms_[0-9a-f]{8}_[\w-]{20,}$/.test(s)
 }
 
-export async function createApiKey(tdb: TenantDb, tenantId: string, input: { name: string; scope: ApiKeyScope; createdById: string | null }) {
+export async function createApiKey(
+  tdb: TenantDb,
+  tenantId: string,
+  input: { name: string; scope: ApiKeyScope; createdById: string | null },
+) {
   const { key, prefix, hash } = generateApiKey()
   const row = await tdb.apiKey.create({
     data: { tenantId, name: input.name, scope: input.scope, prefix, hash, createdById: input.createdById },

@@ -44,7 +44,12 @@ function build() {
       resetPasswordTokenExpiresIn: 60 * 30,
       revokeSessionsOnPasswordReset: true,
       sendResetPassword: async ({ user, url }) => {
-        await sendMail({ to: user.email, subject: 'Reset your CMS password', text: `Reset your password: ${url}`, link: url })
+        await sendMail({
+          to: user.email,
+          subject: 'Reset your CMS password',
+          text: `Reset your password: ${url}`,
+          link: url,
+        })
       },
     },
     rateLimit: {
@@ -79,7 +84,8 @@ function build() {
         if (ctx.path !== '/sign-in/email') return
         const email = typeof ctx.body?.email === 'string' ? ctx.body.email : ''
         const returned: unknown = ctx.context.returned
-        if (returned instanceof APIError || (returned instanceof Response && returned.status >= 400)) lockout.recordFailure(email)
+        if (returned instanceof APIError || (returned instanceof Response && returned.status >= 400))
+          lockout.recordFailure(email)
         else lockout.recordSuccess(email)
       }),
     },
@@ -88,7 +94,11 @@ function build() {
         create: {
           // Open the user's first organization on sign-in so the dashboard has a tenant.
           before: async (session) => {
-            const m = await s.worker.member.findFirst({ where: { userId: session.userId }, orderBy: { createdAt: 'asc' }, select: { organizationId: true } })
+            const m = await s.worker.member.findFirst({
+              where: { userId: session.userId },
+              orderBy: { createdAt: 'asc' },
+              select: { organizationId: true },
+            })
             return { data: { ...session, activeOrganizationId: m?.organizationId ?? null } }
           },
         },
@@ -103,7 +113,12 @@ function build() {
         cancelPendingInvitationsOnReInvite: true,
         sendInvitationEmail: async ({ email, organization: org, id }) => {
           const link = `${baseURL}/invite/${id}`
-          await sendMail({ to: email, subject: `Join ${org.name} on CMS`, text: `You are invited: ${link}`, link })
+          await sendMail({
+            to: email,
+            subject: `Join ${org.name} on CMS`,
+            text: `You are invited: ${link}`,
+            link,
+          })
         },
       }),
       nextCookies(),

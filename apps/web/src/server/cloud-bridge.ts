@@ -27,14 +27,24 @@ export type AccountChange = 'created' | 'updated' | 'paused' | 'deleted' | 'veri
  * rather than at the workers' next periodic reconcile. A Redis outage must not fail the user's request:
  * the periodic reconcile (every minute) picks the change up from the database anyway.
  */
-export async function notifyAccountChanged(e: { tenantId: string; accountId: string; change: AccountChange }): Promise<void> {
+export async function notifyAccountChanged(e: {
+  tenantId: string
+  accountId: string
+  change: AccountChange
+}): Promise<void> {
   const log = services().log
   try {
     const { notifyAccountChanged: notifyScheduler } = await import('@cms/scheduler/notify')
     await notifyScheduler({ tenantId: e.tenantId, accountId: e.accountId })
-    log.info({ tenantId: e.tenantId, accountId: e.accountId, change: e.change }, 'account changed; scheduler notified')
+    log.info(
+      { tenantId: e.tenantId, accountId: e.accountId, change: e.change },
+      'account changed; scheduler notified',
+    )
   } catch (err) {
-    log.warn({ tenantId: e.tenantId, accountId: e.accountId, change: e.change, err: (err as Error).message }, 'scheduler notification failed; the periodic reconcile will pick the change up')
+    log.warn(
+      { tenantId: e.tenantId, accountId: e.accountId, change: e.change, err: (err as Error).message },
+      'scheduler notification failed; the periodic reconcile will pick the change up',
+    )
   }
 }
 
@@ -53,7 +63,12 @@ function providerContext(): ProviderContext {
   const c = services().config
   if (caPem === null) caPem = c.CMS_CLOUD_CA_FILE ? readFileSync(c.CMS_CLOUD_CA_FILE, 'utf8') : undefined
   return {
-    endpoints: { aws: c.CMS_AWS_ENDPOINT, azure: c.CMS_AZURE_ENDPOINT, gcp: c.CMS_GCP_ENDPOINT, ...(caPem ? { caPem } : {}) },
+    endpoints: {
+      aws: c.CMS_AWS_ENDPOINT,
+      azure: c.CMS_AZURE_ENDPOINT,
+      gcp: c.CMS_GCP_ENDPOINT,
+      ...(caPem ? { caPem } : {}),
+    },
     ...(c.CMS_AWS_ACCESS_KEY_ID && c.CMS_AWS_SECRET_ACCESS_KEY
       ? { awsPoller: { accessKeyId: c.CMS_AWS_ACCESS_KEY_ID, secretAccessKey: c.CMS_AWS_SECRET_ACCESS_KEY } }
       : {}),
@@ -74,11 +89,21 @@ async function runVerify(registry: ProviderRegistry, c: CloudCredentials): Promi
 
 export async function verifyAccount(t: TenantContext, accountId: string): Promise<AccountVerification> {
   const s = services()
-  const account = await t.db.cloudAccount.findUnique({ where: { id: accountId }, select: { id: true, status: true } })
+  const account = await t.db.cloudAccount.findUnique({
+    where: { id: accountId },
+    select: { id: true, status: true },
+  })
   if (!account) throw new AppError('not_found', 'Cloud account not found')
   const registry = await providerRegistry()
   if (!registry) {
-    return { ok: false, status: account.status, checks: [], regions: { enabled: [], disabled: [] }, message: 'Verification is not available in this build yet; the account will be checked on its first poll.' }
+    return {
+      ok: false,
+      status: account.status,
+      checks: [],
+      regions: { enabled: [], disabled: [] },
+      message:
+        'Verification is not available in this build yet; the account will be checked on its first poll.',
+    }
   }
   const creds = await loadAccountCredentials(t.db, s.vault, t.tenantId, accountId)
   let result: VerifyResult
@@ -88,9 +113,21 @@ export async function verifyAccount(t: TenantContext, accountId: string): Promis
     const err = isAppError(e) ? e : new AppError('cloud_unavailable', 'The cloud could not be reached')
     await t.db.cloudAccount.update({
       where: { id: accountId },
-      data: { status: 'error', lastErrorCode: err.code, lastError: err.message, lastErrorAt: new Date(), consecutiveFails: { increment: 1 } },
+      data: {
+        status: 'error',
+        lastErrorCode: err.code,
+        lastError: err.message,
+        lastErrorAt: new Date(),
+        consecutiveFails: { increment: 1 },
+      },
     })
-    return { ok: false, status: 'error', checks: [], regions: { enabled: [], disabled: [] }, message: `${err.code}: ${err.message}` }
+    return {
+      ok: false,
+      status: 'error',
+      checks: [],
+      regions: { enabled: [], disabled: [] },
+      message: `${err.code}: ${err.message}`,
+    }
   }
   const failed = result.checks.filter((c) => !c.ok)
   const message = failed.length
@@ -103,9 +140,27 @@ export async function verifyAccount(t: TenantContext, accountId: string): Promis
   await t.db.cloudAccount.update({
     where: { id: accountId },
     data: result.ok
-      ? { status, nativeAccountId: result.accountNativeIds.join(',') || null, lastErrorCode: null, lastError: null, consecutiveFails: 0 }
-      : { status, lastErrorCode: code ?? 'access_denied', lastError: message ?? 'verification failed', lastErrorAt: new Date() },
+      ? {
+          status,
+          nativeAccountId: result.accountNativeIds.join(',') || null,
+          lastErrorCode: null,
+          lastError: null,
+          consecutiveFails: 0,
+        }
+      : {
+          status,
+          lastErrorCode: code ?? 'access_denied',
+          lastError: message ?? 'verification failed',
+          lastErrorAt: new Date(),
+        },
   })
   if (result.ok) await notifyAccountChanged({ tenantId: t.tenantId, accountId, change: 'verified' })
-  return { ok: result.ok, status, identity: result.identity, checks: result.checks, regions: result.regions, message }
+  return {
+    ok: result.ok,
+    status,
+    identity: result.identity,
+    checks: result.checks,
+    regions: result.regions,
+    message,
+  }
 }

@@ -43,14 +43,26 @@ export async function readCosts(t: TenantContext, f: CostFilter) {
        WHERE ${where.join(' AND ')} GROUP BY 1, 2 ORDER BY 1, 2`,
       params,
     )
-    const names = f.groupBy === 'account' ? await sql<{ id: string; name: string }>('SELECT id::text, name FROM cloud_account WHERE tenant_id = $1', [t.tenantId]) : []
+    const names =
+      f.groupBy === 'account'
+        ? await sql<{ id: string; name: string }>(
+            'SELECT id::text, name FROM cloud_account WHERE tenant_id = $1',
+            [t.tenantId],
+          )
+        : []
     const label = new Map(names.map((n) => [n.id, n.name]))
     const totals = new Map<string, number>()
     for (const r of daily) totals.set(r.key, (totals.get(r.key) ?? 0) + r.amount)
-    const groups = [...totals].map(([k, amount]) => ({ key: k, label: label.get(k) ?? k, amount })).sort((a, b) => b.amount - a.amount)
+    const groups = [...totals]
+      .map(([k, amount]) => ({ key: k, label: label.get(k) ?? k, amount }))
+      .sort((a, b) => b.amount - a.amount)
     return {
-      from, to, groupBy: f.groupBy, currency: daily[0]?.currency ?? 'USD',
-      total: groups.reduce((s, g) => s + g.amount, 0), groups,
+      from,
+      to,
+      groupBy: f.groupBy,
+      currency: daily[0]?.currency ?? 'USD',
+      total: groups.reduce((s, g) => s + g.amount, 0),
+      groups,
       daily: daily.map((d) => ({ day: d.day, key: d.key, amount: d.amount })),
     }
   })
@@ -62,7 +74,13 @@ export async function costSummary(t: TenantContext, now = new Date()) {
   const prevStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1))
   const daysInMonth = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 0)).getUTCDate()
   return tenantQuery(t.tenantId, async (sql) => {
-    const rows = await sql<{ mtd: number; prev_full: number; prev_same: number; days: number; currency: string | null }>(
+    const rows = await sql<{
+      mtd: number
+      prev_full: number
+      prev_same: number
+      days: number
+      currency: string | null
+    }>(
       `SELECT coalesce(sum(amount) FILTER (WHERE day >= $2::date), 0)::float8 AS mtd,
               coalesce(sum(amount) FILTER (WHERE day >= $3::date AND day < $2::date), 0)::float8 AS prev_full,
               coalesce(sum(amount) FILTER (WHERE day >= $3::date AND day < ($3::date + $4::int)), 0)::float8 AS prev_same,
@@ -72,6 +90,13 @@ export async function costSummary(t: TenantContext, now = new Date()) {
     )
     const r = rows[0] ?? { mtd: 0, prev_full: 0, prev_same: 0, days: 0, currency: 'USD' }
     const forecast = r.days > 0 ? (r.mtd / r.days) * daysInMonth : 0
-    return { monthToDate: r.mtd, lastMonthSameSpan: r.prev_same, lastMonth: r.prev_full, forecast, currency: r.currency ?? 'USD', daysWithData: r.days }
+    return {
+      monthToDate: r.mtd,
+      lastMonthSameSpan: r.prev_same,
+      lastMonth: r.prev_full,
+      forecast,
+      currency: r.currency ?? 'USD',
+      daysWithData: r.days,
+    }
   })
 }

@@ -9,18 +9,37 @@ import type { PrismaClient } from '@cms/db'
 import { hashPassword } from 'better-auth/crypto'
 import { generateApiKey } from './api-keys'
 
-export async function createUserWithPassword(worker: PrismaClient, u: { email: string; password: string; name: string }) {
+export async function createUserWithPassword(
+  worker: PrismaClient,
+  u: { email: string; password: string; name: string },
+) {
   const id = randomUUID()
   await worker.user.create({ data: { id, email: u.email.toLowerCase(), name: u.name, emailVerified: true } })
   // Same shape better-auth writes on sign-up: a "credential" login method holding the scrypt hash.
-  await worker.authAccount.create({ data: { id: randomUUID(), userId: id, accountId: id, providerId: 'credential', password: await hashPassword(u.password) } })
+  await worker.authAccount.create({
+    data: {
+      id: randomUUID(),
+      userId: id,
+      accountId: id,
+      providerId: 'credential',
+      password: await hashPassword(u.password),
+    },
+  })
   return { id }
 }
 
-export async function createOrganization(worker: PrismaClient, o: { name: string; slug?: string; ownerUserId?: string }) {
+export async function createOrganization(
+  worker: PrismaClient,
+  o: { name: string; slug?: string; ownerUserId?: string },
+) {
   const id = randomUUID()
-  await worker.organization.create({ data: { id, name: o.name, slug: o.slug ?? `org-${randomBytes(4).toString('hex')}` } })
-  if (o.ownerUserId) await worker.member.create({ data: { id: randomUUID(), organizationId: id, userId: o.ownerUserId, role: 'owner' } })
+  await worker.organization.create({
+    data: { id, name: o.name, slug: o.slug ?? `org-${randomBytes(4).toString('hex')}` },
+  })
+  if (o.ownerUserId)
+    await worker.member.create({
+      data: { id: randomUUID(), organizationId: id, userId: o.ownerUserId, role: 'owner' },
+    })
   return { id }
 }
 
@@ -28,7 +47,12 @@ export async function addMember(worker: PrismaClient, organizationId: string, us
   await worker.member.create({ data: { id: randomUUID(), organizationId, userId, role } })
 }
 
-export async function createApiKeyFor(worker: PrismaClient, tenantId: string, scope: 'read' | 'write', name = 'demo') {
+export async function createApiKeyFor(
+  worker: PrismaClient,
+  tenantId: string,
+  scope: 'read' | 'write',
+  name = 'demo',
+) {
   const k = generateApiKey()
   await worker.apiKey.create({ data: { tenantId, name, scope, prefix: k.prefix, hash: k.hash } })
   return k.key
@@ -47,10 +71,20 @@ export interface EstateOptions {
 
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-northeast-2', 'us-west-2']
 const TYPES = ['ec2.instance', 'ec2.instance', 'ec2.instance', 'rds.instance', 'vpc', 'subnet', 'nat_gateway']
-const SERVICES = ['Amazon Elastic Compute Cloud - Compute', 'Amazon Relational Database Service', 'Amazon Virtual Private Cloud', 'Amazon CloudWatch', 'AWS Cost Explorer']
+const SERVICES = [
+  'Amazon Elastic Compute Cloud - Compute',
+  'Amazon Relational Database Service',
+  'Amazon Virtual Private Cloud',
+  'Amazon CloudWatch',
+  'AWS Cost Explorer',
+]
 
 /** Seed a synthetic AWS estate into one tenant. Returns the account ids. */
-export async function seedEstate(worker: PrismaClient, tenantId: string, o: EstateOptions = {}): Promise<{ accountIds: string[] }> {
+export async function seedEstate(
+  worker: PrismaClient,
+  tenantId: string,
+  o: EstateOptions = {},
+): Promise<{ accountIds: string[] }> {
   const nAccounts = o.accounts ?? 1
   const per = o.resourcesPerAccount ?? 50
   const days = o.days ?? 2
@@ -63,10 +97,22 @@ export async function seedEstate(worker: PrismaClient, tenantId: string, o: Esta
     const nativeId = String(100000000000 + Math.floor(Math.random() * 899999999999))
     await worker.cloudAccount.create({
       data: {
-        id, tenantId, cloud: 'aws', name: `aws-${a + 1}`, status: 'ok', lastSuccessAt: new Date(Date.now() - 40_000), nativeAccountId: nativeId,
+        id,
+        tenantId,
+        cloud: 'aws',
+        name: `aws-${a + 1}`,
+        status: 'ok',
+        lastSuccessAt: new Date(Date.now() - 40_000),
+        nativeAccountId: nativeId,
         // Seeded accounts hold no usable secret: a placeholder envelope that no key opens.
-        credentials: { seeded: true }, credentialsView: { method: 'assumeRole', roleArn: `arn:aws:iam::${nativeId}:role/CmsReadOnly`, externalId: 'cms-seeded' },
-        externalId: 'cms-seeded', regions: REGIONS,
+        credentials: { seeded: true },
+        credentialsView: {
+          method: 'assumeRole',
+          roleArn: `arn:aws:iam::${nativeId}:role/CmsReadOnly`,
+          externalId: 'cms-seeded',
+        },
+        externalId: 'cms-seeded',
+        regions: REGIONS,
       },
     })
     await worker.$executeRawUnsafe(
@@ -82,7 +128,13 @@ export async function seedEstate(worker: PrismaClient, tenantId: string, o: Esta
        FROM generate_series(1, $4) i
        CROSS JOIN LATERAL (SELECT ($7::text[])[1 + i % cardinality($7::text[])] AS type) t0
        CROSS JOIN LATERAL (SELECT t0.type, CASE t0.type WHEN 'vpc' THEN 'vpc-' WHEN 'subnet' THEN 'subnet-' WHEN 'nat_gateway' THEN 'nat-' WHEN 'rds.instance' THEN 'db-' ELSE 'i-' END AS prefix) t`,
-      tenantId, id, REGIONS, per, a * 1_000_003, newEvery, TYPES,
+      tenantId,
+      id,
+      REGIONS,
+      per,
+      a * 1_000_003,
+      newEvery,
+      TYPES,
     )
   }
   await worker.$executeRawUnsafe(
@@ -94,16 +146,21 @@ export async function seedEstate(worker: PrismaClient, tenantId: string, o: Esta
     tenantId,
   )
   // A smooth daily wave with per-series phase: plausible CPU% / bytes shapes.
-  const wave = (ts: string) => `(50 + 35 * sin(extract(epoch FROM ${ts}) / 13751.0 + s.id) + 10 * sin(extract(epoch FROM ${ts}) / 600.0 + s.id * 3))`
+  const wave = (ts: string) =>
+    `(50 + 35 * sin(extract(epoch FROM ${ts}) / 13751.0 + s.id) + 10 * sin(extract(epoch FROM ${ts}) / 600.0 + s.id * 3))`
   const scale = `CASE s.metric WHEN 'NetworkIn' THEN 10000 ELSE 1 END`
   await worker.$executeRawUnsafe(
     `INSERT INTO ts.metric_points (tenant_id, series_id, ts, value)
      SELECT s.tenant_id, s.id, g, ${wave('g')} * ${scale}
      FROM metric_series s, generate_series(date_trunc('minute', now()) - make_interval(hours => $2), date_trunc('minute', now()), interval '1 minute') g
      WHERE s.tenant_id = $1::uuid ON CONFLICT DO NOTHING`,
-    tenantId, rawHours,
+    tenantId,
+    rawHours,
   )
-  for (const [table, step] of [['ts.metric_points_5m', '5 minutes'], ['ts.metric_points_1h', '1 hour']] as const) {
+  for (const [table, step] of [
+    ['ts.metric_points_5m', '5 minutes'],
+    ['ts.metric_points_1h', '1 hour'],
+  ] as const) {
     await worker.$executeRawUnsafe(
       `INSERT INTO ts.metric_points_${table.endsWith('5m') ? '5m' : '1h'} (tenant_id, series_id, ts, min, max, sum, count)
        SELECT s.tenant_id, s.id, g, ${wave('g')} * ${scale} * 0.8, ${wave('g')} * ${scale} * 1.2,
@@ -112,7 +169,8 @@ export async function seedEstate(worker: PrismaClient, tenantId: string, o: Esta
        CROSS JOIN (SELECT extract(epoch FROM interval '${step}')::int / 60 AS c) n
        CROSS JOIN generate_series(date_trunc('hour', now()) - make_interval(days => $2), now(), interval '${step}') g
        WHERE s.tenant_id = $1::uuid ON CONFLICT DO NOTHING`,
-      tenantId, days,
+      tenantId,
+      days,
     )
   }
   const costDays = Math.max(days, 45)
@@ -126,7 +184,9 @@ export async function seedEstate(worker: PrismaClient, tenantId: string, o: Esta
      CROSS JOIN LATERAL (SELECT s0.service, s0.k, (ARRAY[42.0, 18.5, 6.2, 2.1, 0.4])[s0.k] AS base) s
      CROSS JOIN (VALUES ('us-east-1', 0.6), ('eu-west-1', 0.3)) r(region, k)
      WHERE a.tenant_id = $1::uuid ON CONFLICT DO NOTHING`,
-    tenantId, costDays, SERVICES,
+    tenantId,
+    costDays,
+    SERVICES,
   )
   await worker.$executeRawUnsafe(
     `INSERT INTO api_call_ledger (tenant_id, account_id, hour, api, operation, calls, billable_units, cost_usd)
@@ -135,7 +195,8 @@ export async function seedEstate(worker: PrismaClient, tenantId: string, o: Esta
      CROSS JOIN generate_series(date_trunc('hour', now()) - make_interval(days => $2), now(), interval '1 hour') h
      CROSS JOIN (VALUES ('cloudwatch', 'GetMetricData', 12, 480, 0.0048), ('ec2', 'DescribeInstances', 4, 0, 0), ('rds', 'DescribeDBInstances', 4, 0, 0), ('ce', 'GetCostAndUsage', 0, 0, 0)) op(api, operation, calls, units, cost)
      WHERE a.tenant_id = $1::uuid ON CONFLICT DO NOTHING`,
-    tenantId, Math.min(days, 35),
+    tenantId,
+    Math.min(days, 35),
   )
   return { accountIds }
 }
@@ -156,8 +217,12 @@ export async function seedDemoOrganization(worker: PrismaClient, o: DemoSeedOpti
   const email = (o.email ?? 'demo@cms.local').toLowerCase()
   const password = o.password ?? 'demo-password-1'
   const existing = await worker.user.findUnique({ where: { email }, select: { id: true } })
-  const userId = existing?.id ?? (await createUserWithPassword(worker, { email, password, name: 'Demo operator' })).id
-  const org = await createOrganization(worker, { name: o.organizationName ?? 'Demo Org', ownerUserId: userId })
+  const userId =
+    existing?.id ?? (await createUserWithPassword(worker, { email, password, name: 'Demo operator' })).id
+  const org = await createOrganization(worker, {
+    name: o.organizationName ?? 'Demo Org',
+    ownerUserId: userId,
+  })
   const apiKey = await createApiKeyFor(worker, org.id, 'write', 'demo')
   if (o.estate !== false && o.estate !== undefined) await seedEstate(worker, org.id, o.estate)
   return { email, password, apiKey, organizationId: org.id, userId }

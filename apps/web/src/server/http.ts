@@ -23,10 +23,13 @@ export function parseOrThrow<S extends z.ZodType>(schema: S, input: unknown, whe
 }
 
 export function json(data: unknown, status = 200, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(data, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)), {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
-  })
+  return new Response(
+    JSON.stringify(data, (_k, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)),
+    {
+      status,
+      headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
+    },
+  )
 }
 
 export function errorResponse(e: unknown, log?: { error(o: object, m?: string): void }): Response {
@@ -35,7 +38,8 @@ export function errorResponse(e: unknown, log?: { error(o: object, m?: string): 
   else err = toAppError(e)
   if (err.code === 'internal' && log) log.error({ err: e }, 'unhandled error in request')
   const headers: Record<string, string> = {}
-  if (typeof err.details.retryAfterSeconds === 'number') headers['retry-after'] = String(err.details.retryAfterSeconds)
+  if (typeof err.details.retryAfterSeconds === 'number')
+    headers['retry-after'] = String(err.details.retryAfterSeconds)
   return json(err.toJSON(), err.httpStatus, headers)
 }
 
@@ -50,11 +54,17 @@ export function assertStorableText(value: unknown, where = 'body'): void {
   while (stack.length) {
     const { v, path } = stack.pop()!
     if (typeof v === 'string') {
-      if (unstorable(v)) throw new AppError('validation_failed', `Invalid ${where}`, { fields: { [path || '_']: 'must not contain NUL or unpaired surrogate characters' } })
+      if (unstorable(v))
+        throw new AppError('validation_failed', `Invalid ${where}`, {
+          fields: { [path || '_']: 'must not contain NUL or unpaired surrogate characters' },
+        })
     } else if (v && typeof v === 'object') {
       for (const [k, x] of Object.entries(v)) {
         const p = path ? `${path}.${k}` : k
-        if (unstorable(k)) throw new AppError('validation_failed', `Invalid ${where}`, { fields: { [p]: 'must not contain NUL or unpaired surrogate characters' } })
+        if (unstorable(k))
+          throw new AppError('validation_failed', `Invalid ${where}`, {
+            fields: { [p]: 'must not contain NUL or unpaired surrogate characters' },
+          })
         stack.push({ v: x, path: p })
       }
     }
@@ -66,7 +76,8 @@ export function assertStorableText(value: unknown, where = 'body'): void {
 export const MAX_JSON_BODY_BYTES = 1 << 20
 
 export async function readJson(req: Request): Promise<unknown> {
-  const tooLarge = () => new AppError('payload_too_large', `Request body is larger than ${MAX_JSON_BODY_BYTES} bytes`)
+  const tooLarge = () =>
+    new AppError('payload_too_large', `Request body is larger than ${MAX_JSON_BODY_BYTES} bytes`)
   if (Number(req.headers.get('content-length') ?? 0) > MAX_JSON_BODY_BYTES) throw tooLarge()
   const text = await req.text()
   if (Buffer.byteLength(text) > MAX_JSON_BODY_BYTES) throw tooLarge()

@@ -13,7 +13,7 @@ import type { TenantContext } from './tenant-guard'
 const NEW_WINDOW_MS = 24 * 3600_000
 
 const SORT_SQL: Record<ResourceQuery['sort'], { expr: string; kind: 'text' | 'time' }> = {
-  name: { expr: "coalesce(r.name, r.native_id)", kind: 'text' },
+  name: { expr: 'coalesce(r.name, r.native_id)', kind: 'text' },
   type: { expr: 'r.type', kind: 'text' },
   region: { expr: 'r.region', kind: 'text' },
   state: { expr: 'r.state', kind: 'text' },
@@ -30,11 +30,14 @@ const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('bas
 function decodeCursor(s: string): Cursor {
   try {
     const c = JSON.parse(Buffer.from(s, 'base64url').toString()) as Partial<Cursor>
-    if (typeof c.v === 'string' && typeof c.id === 'string' && /^[0-9a-f-]{36}$/.test(c.id)) return { v: c.v, id: c.id }
+    if (typeof c.v === 'string' && typeof c.id === 'string' && /^[0-9a-f-]{36}$/.test(c.id))
+      return { v: c.v, id: c.id }
   } catch {
     /* fall through */
   }
-  throw new AppError('validation_failed', 'Invalid cursor', { fields: { cursor: 'not a cursor from this API' } })
+  throw new AppError('validation_failed', 'Invalid cursor', {
+    fields: { cursor: 'not a cursor from this API' },
+  })
 }
 
 export interface ResourceRow {
@@ -55,7 +58,10 @@ export interface ResourceRow {
   monitored: boolean
 }
 
-export async function listResources(t: TenantContext, q: ResourceQuery): Promise<{ items: ResourceRow[]; total: number; nextCursor: string | null }> {
+export async function listResources(
+  t: TenantContext,
+  q: ResourceQuery,
+): Promise<{ items: ResourceRow[]; total: number; nextCursor: string | null }> {
   const params: unknown[] = [t.tenantId]
   const p = (v: unknown) => (params.push(v), `$${params.length}`)
   const where: string[] = ['r.tenant_id = $1']
@@ -75,7 +81,8 @@ export async function listResources(t: TenantContext, q: ResourceQuery): Promise
     if (i < 0) where.push(`r.tags ? ${p(q.tag)}`)
     else where.push(`r.tags @> ${p(JSON.stringify({ [q.tag.slice(0, i)]: q.tag.slice(i + 1) }))}::jsonb`)
   }
-  if (q.new === '1' || q.new === 'true') where.push(`r.first_seen_at > ${p(new Date(Date.now() - NEW_WINDOW_MS))}`)
+  if (q.new === '1' || q.new === 'true')
+    where.push(`r.first_seen_at > ${p(new Date(Date.now() - NEW_WINDOW_MS))}`)
   const countWhere = where.join(' AND ')
   const countParams = [...params]
 
@@ -96,8 +103,19 @@ export async function listResources(t: TenantContext, q: ResourceQuery): Promise
     ORDER BY ${sort.expr} ${dir}, r.id ${dir}
     LIMIT ${q.limit + 1} OFFSET ${useOffset}`
   type Row = {
-    id: string; account_id: string; account_name: string; cloud: ResourceRow['cloud']; region: string; type: string; native_id: string
-    name: string | null; state: string; tags: Record<string, string>; first_seen_at: Date; last_seen_at: Date; sort_value: string | Date
+    id: string
+    account_id: string
+    account_name: string
+    cloud: ResourceRow['cloud']
+    region: string
+    type: string
+    native_id: string
+    name: string | null
+    state: string
+    tags: Record<string, string>
+    first_seen_at: Date
+    last_seen_at: Date
+    sort_value: string | Date
   }
   const limit = await monitoredResourceLimit(planDb(t), t.tenantId)
   const { rows, total, cutoff } = await tenantQuery(t.tenantId, async (run) => {
@@ -113,14 +131,27 @@ export async function listResources(t: TenantContext, q: ResourceQuery): Promise
   const last = page[page.length - 1]
   const nextCursor =
     rows.length > q.limit && last
-      ? encodeCursor({ v: last.sort_value instanceof Date ? last.sort_value.toISOString() : String(last.sort_value), id: last.id })
+      ? encodeCursor({
+          v: last.sort_value instanceof Date ? last.sort_value.toISOString() : String(last.sort_value),
+          id: last.id,
+        })
       : null
   return {
     total,
     nextCursor,
     items: page.map((r) => ({
-      id: r.id, accountId: r.account_id, accountName: r.account_name, cloud: r.cloud, region: r.region, type: r.type, nativeId: r.native_id,
-      name: r.name, state: r.state, tags: r.tags ?? {}, firstSeenAt: r.first_seen_at.toISOString(), lastSeenAt: r.last_seen_at.toISOString(),
+      id: r.id,
+      accountId: r.account_id,
+      accountName: r.account_name,
+      cloud: r.cloud,
+      region: r.region,
+      type: r.type,
+      nativeId: r.native_id,
+      name: r.name,
+      state: r.state,
+      tags: r.tags ?? {},
+      firstSeenAt: r.first_seen_at.toISOString(),
+      lastSeenAt: r.last_seen_at.toISOString(),
       isNew: now - r.first_seen_at.getTime() < NEW_WINDOW_MS,
       monitored: !isBeyondCutoff(cutoff, { firstSeenAt: r.first_seen_at, id: r.id, state: r.state }),
     })),
@@ -131,9 +162,16 @@ export async function listResources(t: TenantContext, q: ResourceQuery): Promise
 export async function inventoryFacets(t: TenantContext) {
   return tenantQuery(t.tenantId, async (run) => {
     const [regions, types, accounts] = await Promise.all([
-      run<{ v: string }>("SELECT DISTINCT region AS v FROM resource WHERE tenant_id = $1 ORDER BY 1", [t.tenantId]),
-      run<{ v: string }>("SELECT DISTINCT type AS v FROM resource WHERE tenant_id = $1 ORDER BY 1", [t.tenantId]),
-      run<{ id: string; name: string }>('SELECT id, name FROM cloud_account WHERE tenant_id = $1 ORDER BY name', [t.tenantId]),
+      run<{ v: string }>('SELECT DISTINCT region AS v FROM resource WHERE tenant_id = $1 ORDER BY 1', [
+        t.tenantId,
+      ]),
+      run<{ v: string }>('SELECT DISTINCT type AS v FROM resource WHERE tenant_id = $1 ORDER BY 1', [
+        t.tenantId,
+      ]),
+      run<{ id: string; name: string }>(
+        'SELECT id, name FROM cloud_account WHERE tenant_id = $1 ORDER BY name',
+        [t.tenantId],
+      ),
     ])
     return { regions: regions.map((r) => r.v), types: types.map((r) => r.v), accounts }
   })
@@ -142,14 +180,32 @@ export async function inventoryFacets(t: TenantContext) {
 export async function getResource(t: TenantContext, id: string) {
   const r = await t.db.resource.findUnique({
     where: { id },
-    include: { series: { select: { metric: true, stat: true, unit: true }, orderBy: [{ metric: 'asc' }, { stat: 'asc' }] }, account: { select: { name: true } } },
+    include: {
+      series: {
+        select: { metric: true, stat: true, unit: true },
+        orderBy: [{ metric: 'asc' }, { stat: 'asc' }],
+      },
+      account: { select: { name: true } },
+    },
   })
   if (!r) throw new AppError('not_found', 'Resource not found')
   return {
-    id: r.id, accountId: r.accountId, accountName: r.account.name, cloud: r.cloud, region: r.region, type: r.type, nativeId: r.nativeId,
-    name: r.name, state: r.state, nativeState: r.nativeState, tags: (r.tags ?? {}) as Record<string, string>,
-    attributes: (r.attributes ?? {}) as Record<string, unknown>, createdAtCloud: r.createdAtCloud?.toISOString() ?? null,
-    firstSeenAt: r.firstSeenAt.toISOString(), lastSeenAt: r.lastSeenAt.toISOString(), terminatedAt: r.terminatedAt?.toISOString() ?? null,
+    id: r.id,
+    accountId: r.accountId,
+    accountName: r.account.name,
+    cloud: r.cloud,
+    region: r.region,
+    type: r.type,
+    nativeId: r.nativeId,
+    name: r.name,
+    state: r.state,
+    nativeState: r.nativeState,
+    tags: (r.tags ?? {}) as Record<string, string>,
+    attributes: (r.attributes ?? {}) as Record<string, unknown>,
+    createdAtCloud: r.createdAtCloud?.toISOString() ?? null,
+    firstSeenAt: r.firstSeenAt.toISOString(),
+    lastSeenAt: r.lastSeenAt.toISOString(),
+    terminatedAt: r.terminatedAt?.toISOString() ?? null,
     isNew: Date.now() - r.firstSeenAt.getTime() < NEW_WINDOW_MS,
     metrics: r.series.map((s) => ({ metric: s.metric, stat: s.stat, unit: s.unit })),
   }

@@ -27,7 +27,8 @@ export class LoginLockout {
     const key = email.toLowerCase()
     const e = this.entries.get(key) ?? { fails: 0, lockedUntil: 0 }
     e.fails++
-    if (e.fails >= FREE_ATTEMPTS) e.lockedUntil = this.now() + Math.min(MAX_MS, BASE_MS * 2 ** (e.fails - FREE_ATTEMPTS))
+    if (e.fails >= FREE_ATTEMPTS)
+      e.lockedUntil = this.now() + Math.min(MAX_MS, BASE_MS * 2 ** (e.fails - FREE_ATTEMPTS))
     this.entries.set(key, e)
     if (this.entries.size > 100_000) this.entries.delete(this.entries.keys().next().value as string)
   }

@@ -13,6 +13,9 @@ export interface Mail {
 }
 
 export async function sendMail(mail: Mail): Promise<{ delivered: boolean }> {
-  services().log.info({ to: mail.to, subject: mail.subject, link: mail.link }, 'e-mail (no SMTP configured): link logged')
+  services().log.info(
+    { to: mail.to, subject: mail.subject, link: mail.link },
+    'e-mail (no SMTP configured): link logged',
+  )
   return { delivered: false }
 }

@@ -29,13 +29,26 @@ beforeAll(async () => {
   const poller = sim.control.poller()
   const gcpSa = sim.control.accounts().find((a) => a.cloud === 'gcp')!.credentials as Record<string, unknown>
   Object.assign(process.env, {
-    CMS_AWS_ENDPOINT: sim.urls.aws, CMS_AWS_ACCESS_KEY_ID: poller.accessKeyId, CMS_AWS_SECRET_ACCESS_KEY: poller.secretAccessKey,
-    CMS_CLOUD_CA_FILE: sim.caCertFile, CMS_MP_SNS_CERT_HOST_PATTERN: c.snsCertHostPattern,
-    CMS_MP_AWS_PLAN_MAP: 'seats=enterprise,metrics=team', CMS_MP_AWS_DEFAULT_PLAN: 'free',
-    CMS_MP_AZURE_API_BASE: c.azure.apiBase, CMS_MP_AZURE_AUTHORITY: c.azure.authority, CMS_MP_AZURE_TENANT_ID: c.azure.tenantId,
-    CMS_MP_AZURE_CLIENT_ID: c.azure.clientId, CMS_MP_AZURE_CLIENT_SECRET: c.azure.clientSecret, CMS_MP_AZURE_PLAN_MAP: 'team-monthly=team,enterprise-monthly=enterprise',
-    CMS_MP_GCP_API_BASE: c.gcp.apiBase, CMS_MP_GCP_PROVIDER_ID: c.gcp.providerId, CMS_MP_GCP_AUDIENCE: 'cms.example', CMS_MP_GCP_CERTS_URL: c.gcp.certsUrl,
-    CMS_MP_GCP_SERVICE_ACCOUNT: JSON.stringify(gcpSa), CMS_MP_GCP_PLAN_MAP: 'team=team,enterprise=enterprise', CMS_MP_GCP_DEFAULT_PLAN: 'free',
+    CMS_AWS_ENDPOINT: sim.urls.aws,
+    CMS_AWS_ACCESS_KEY_ID: poller.accessKeyId,
+    CMS_AWS_SECRET_ACCESS_KEY: poller.secretAccessKey,
+    CMS_CLOUD_CA_FILE: sim.caCertFile,
+    CMS_MP_SNS_CERT_HOST_PATTERN: c.snsCertHostPattern,
+    CMS_MP_AWS_PLAN_MAP: 'seats=enterprise,metrics=team',
+    CMS_MP_AWS_DEFAULT_PLAN: 'free',
+    CMS_MP_AZURE_API_BASE: c.azure.apiBase,
+    CMS_MP_AZURE_AUTHORITY: c.azure.authority,
+    CMS_MP_AZURE_TENANT_ID: c.azure.tenantId,
+    CMS_MP_AZURE_CLIENT_ID: c.azure.clientId,
+    CMS_MP_AZURE_CLIENT_SECRET: c.azure.clientSecret,
+    CMS_MP_AZURE_PLAN_MAP: 'team-monthly=team,enterprise-monthly=enterprise',
+    CMS_MP_GCP_API_BASE: c.gcp.apiBase,
+    CMS_MP_GCP_PROVIDER_ID: c.gcp.providerId,
+    CMS_MP_GCP_AUDIENCE: 'cms.example',
+    CMS_MP_GCP_CERTS_URL: c.gcp.certsUrl,
+    CMS_MP_GCP_SERVICE_ACCOUNT: JSON.stringify(gcpSa),
+    CMS_MP_GCP_PLAN_MAP: 'team=team,enterprise=enterprise',
+    CMS_MP_GCP_DEFAULT_PLAN: 'free',
     CMS_MP_PARTNER_SECRETS: `kt-cloud=${PARTNER_SECRET}`,
   })
   ;({ db, teardown } = await setupWebTest())
@@ -47,18 +60,37 @@ afterAll(async () => {
 })
 
 const form = (path: string, fields: Record<string, string>) =>
-  new Request(`${PUBLIC_URL}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() })
+  new Request(`${PUBLIC_URL}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+  })
 const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-  new Request(`${PUBLIC_URL}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: typeof body === 'string' ? body : JSON.stringify(body) })
+  new Request(`${PUBLIC_URL}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  })
 const tenantOf = (res: Response) => {
   expect(res.status).toBe(303)
   return verifyClaim(SECRET, new URL(res.headers.get('location')!).searchParams.get('claim')!)
 }
-const org = (id: string) => db.worker.organization.findUniqueOrThrow({ where: { id }, select: { planId: true } })
-const sub = (tenantId: string) => db.worker.marketplaceSubscription.findFirstOrThrow({ where: { tenantId }, select: { status: true, planId: true } })
+const org = (id: string) =>
+  db.worker.organization.findUniqueOrThrow({ where: { id }, select: { planId: true } })
+const sub = (tenantId: string) =>
+  db.worker.marketplaceSubscription.findFirstOrThrow({
+    where: { tenantId },
+    select: { status: true, planId: true },
+  })
 const orgCount = () => db.worker.organization.count()
 /** A snapshot of everything a refused message must not change. */
-const snapshot = async () => JSON.stringify(await db.worker.marketplaceSubscription.findMany({ orderBy: { id: 'asc' }, select: { id: true, status: true, planId: true, quantity: true } })) + (await orgCount())
+const snapshot = async () =>
+  JSON.stringify(
+    await db.worker.marketplaceSubscription.findMany({
+      orderBy: { id: 'asc' },
+      select: { id: true, status: true, planId: true, quantity: true },
+    }),
+  ) + (await orgCount())
 
 describe('AWS Marketplace', () => {
   let tenantId = ''
@@ -66,63 +98,130 @@ describe('AWS Marketplace', () => {
   it('a registration token yields an organization on the entitled plan; the buyer claims it once', async () => {
     const team = mp.aws.products()[1]!
     customer = mp.aws.mintToken({ productCode: team.productCode, awsAccountId: '111122223333' })
-    tenantId = tenantOf(await h.awsFulfillment(form('/api/marketplace/aws/fulfillment', { 'x-amzn-marketplace-token': customer.registrationToken })))
+    tenantId = tenantOf(
+      await h.awsFulfillment(
+        form('/api/marketplace/aws/fulfillment', { 'x-amzn-marketplace-token': customer.registrationToken }),
+      ),
+    )
     expect(await org(tenantId)).toEqual({ planId: 'team' })
     expect(await sub(tenantId)).toEqual({ status: 'active', planId: 'team' })
     // Replayed token (within its validity): same organization, nothing new.
     const n = await orgCount()
-    expect(tenantOf(await h.awsFulfillment(form('/api/marketplace/aws/fulfillment', { 'x-amzn-marketplace-token': customer.registrationToken })))).toBe(tenantId)
+    expect(
+      tenantOf(
+        await h.awsFulfillment(
+          form('/api/marketplace/aws/fulfillment', {
+            'x-amzn-marketplace-token': customer.registrationToken,
+          }),
+        ),
+      ),
+    ).toBe(tenantId)
     expect(await orgCount()).toBe(n)
     // The buyer signs up and redeems the claim; a second user cannot claim the same organization.
     const claim = signClaimFor(tenantId)
-    await seed.createUserWithPassword(db.worker, { email: 'buyer@aws.test', password: 'password-123456', name: 'Buyer' })
+    await seed.createUserWithPassword(db.worker, {
+      email: 'buyer@aws.test',
+      password: 'password-123456',
+      name: 'Buyer',
+    })
     const cookie = await signIn('buyer@aws.test', 'password-123456')
     const r = await h.redeemClaim(post('/api/internal/claim', { claim }, { cookie }))
     expect(r.status).toBe(200)
-    expect(await db.worker.member.findFirst({ where: { organizationId: tenantId }, select: { role: true } })).toEqual({ role: 'owner' })
-    await seed.createUserWithPassword(db.worker, { email: 'thief@aws.test', password: 'password-123456', name: 'T' })
-    expect((await h.redeemClaim(post('/api/internal/claim', { claim }, { cookie: await signIn('thief@aws.test', 'password-123456') }))).status).toBe(409)
+    expect(
+      await db.worker.member.findFirst({ where: { organizationId: tenantId }, select: { role: true } }),
+    ).toEqual({ role: 'owner' })
+    await seed.createUserWithPassword(db.worker, {
+      email: 'thief@aws.test',
+      password: 'password-123456',
+      name: 'T',
+    })
+    expect(
+      (
+        await h.redeemClaim(
+          post(
+            '/api/internal/claim',
+            { claim },
+            { cookie: await signIn('thief@aws.test', 'password-123456') },
+          ),
+        )
+      ).status,
+    ).toBe(409)
   })
 
   it('forged and superseded tokens are 4xx and create nothing', async () => {
     const before = await snapshot()
-    expect((await h.awsFulfillment(form('/api/marketplace/aws/fulfillment', { 'x-amzn-marketplace-token': 'mp-reg-forged' }))).status).toBe(400)
+    expect(
+      (
+        await h.awsFulfillment(
+          form('/api/marketplace/aws/fulfillment', { 'x-amzn-marketplace-token': 'mp-reg-forged' }),
+        )
+      ).status,
+    ).toBe(400)
     expect((await h.awsFulfillment(form('/api/marketplace/aws/fulfillment', {}))).status).toBe(400)
     const old = customer.registrationToken
-    customer = mp.aws.mintToken({ productCode: customer.productCode, customerIdentifier: customer.customerIdentifier })
-    expect((await h.awsFulfillment(form('/api/marketplace/aws/fulfillment', { 'x-amzn-marketplace-token': old }))).status).toBe(400)
+    customer = mp.aws.mintToken({
+      productCode: customer.productCode,
+      customerIdentifier: customer.customerIdentifier,
+    })
+    expect(
+      (await h.awsFulfillment(form('/api/marketplace/aws/fulfillment', { 'x-amzn-marketplace-token': old })))
+        .status,
+    ).toBe(400)
     expect(await snapshot()).toBe(before)
   })
 
   it('SNS: subscription confirmation, an entitlement upgrade, replay, forgeries, then cancellation', async () => {
-    const conf = await mp.aws.snsSubscriptionConfirmation(`arn:aws:sns:us-east-1:287250355862:aws-mp-subscription-notification-${customer.productCode}`, 'tok-1')
-    expect(await (await h.awsSns(post('/api/marketplace/aws/sns', conf))).json()).toEqual({ outcome: 'confirmed' })
+    const conf = await mp.aws.snsSubscriptionConfirmation(
+      `arn:aws:sns:us-east-1:287250355862:aws-mp-subscription-notification-${customer.productCode}`,
+      'tok-1',
+    )
+    expect(await (await h.awsSns(post('/api/marketplace/aws/sns', conf))).json()).toEqual({
+      outcome: 'confirmed',
+    })
     expect(mp.confirmedSnsTokens).toContain('tok-1')
 
     mp.aws.setEntitlements(customer.customerIdentifier, { hosts: 100, seats: 10 })
-    const upgrade = await mp.aws.snsNotification({ action: 'entitlement-updated', productCode: customer.productCode, customerIdentifier: customer.customerIdentifier })
+    const upgrade = await mp.aws.snsNotification({
+      action: 'entitlement-updated',
+      productCode: customer.productCode,
+      customerIdentifier: customer.customerIdentifier,
+    })
     expect((await h.awsSns(post('/api/marketplace/aws/sns', upgrade))).status).toBe(200)
     expect(await org(tenantId)).toEqual({ planId: 'enterprise' })
 
-    const cancel = await mp.aws.snsNotification({ action: 'unsubscribe-success', productCode: customer.productCode, customerIdentifier: customer.customerIdentifier, signatureVersion: '1' })
+    const cancel = await mp.aws.snsNotification({
+      action: 'unsubscribe-success',
+      productCode: customer.productCode,
+      customerIdentifier: customer.customerIdentifier,
+      signatureVersion: '1',
+    })
     const before = await snapshot()
     const forgeries = [
       { ...cancel, Message: cancel.Message!.replace('unsubscribe-success', 'subscribe-success') },
       { ...cancel, SigningCertURL: 'https://sns.evil.example/cert.pem' },
       { ...cancel, SigningCertURL: cancel.SigningCertURL!.replace('https:', 'http:') },
-      await mp.aws.snsNotification({ action: 'unsubscribe-success', productCode: customer.productCode, customerIdentifier: customer.customerIdentifier, timestamp: new Date(Date.now() - 2 * 3600_000) }),
+      await mp.aws.snsNotification({
+        action: 'unsubscribe-success',
+        productCode: customer.productCode,
+        customerIdentifier: customer.customerIdentifier,
+        timestamp: new Date(Date.now() - 2 * 3600_000),
+      }),
       { ...cancel, Signature: undefined },
     ]
     for (const f of forgeries) {
       const r = await h.awsSns(post('/api/marketplace/aws/sns', f))
       expect(r.status).toBe(400)
-      expect(await r.json()).toEqual({ error: { code: 'bad_request', message: 'Invalid SNS message', details: {} } })
+      expect(await r.json()).toEqual({
+        error: { code: 'bad_request', message: 'Invalid SNS message', details: {} },
+      })
     }
     expect(await snapshot()).toBe(before)
     expect((await h.awsSns(post('/api/marketplace/aws/sns', cancel))).status).toBe(200)
     expect(await sub(tenantId)).toMatchObject({ status: 'cancelled' })
     // Replaying the delivered message is a no-op.
-    expect(await (await h.awsSns(post('/api/marketplace/aws/sns', upgrade))).json()).toMatchObject({ outcome: 'duplicate' })
+    expect(await (await h.awsSns(post('/api/marketplace/aws/sns', upgrade))).json()).toMatchObject({
+      outcome: 'duplicate',
+    })
     expect(await sub(tenantId)).toEqual({ status: 'cancelled', planId: 'enterprise' })
   })
 })
@@ -136,12 +235,20 @@ describe('Azure Marketplace', () => {
   let tenantId = ''
   let subscriptionId = ''
   const webhook = async (op: object, token?: string) =>
-    h.azureWebhook(post('/api/marketplace/azure/webhook', op, { authorization: `Bearer ${token ?? (await mp.azure.webhookToken())}` }))
+    h.azureWebhook(
+      post('/api/marketplace/azure/webhook', op, {
+        authorization: `Bearer ${token ?? (await mp.azure.webhookToken())}`,
+      }),
+    )
 
   it('the landing-page token yields an activated organization on the mapped plan', async () => {
     const s = mp.azure.createSubscription({ planId: 'team-monthly', name: 'Contoso' })
     subscriptionId = s.subscriptionId
-    tenantId = tenantOf(await h.azureLanding(new Request(`${PUBLIC_URL}/api/marketplace/azure/landing?token=${encodeURIComponent(s.token)}`)))
+    tenantId = tenantOf(
+      await h.azureLanding(
+        new Request(`${PUBLIC_URL}/api/marketplace/azure/landing?token=${encodeURIComponent(s.token)}`),
+      ),
+    )
     expect(await sub(tenantId)).toEqual({ status: 'active', planId: 'team' })
     expect(mp.azure.subscriptions.get(subscriptionId)?.saasSubscriptionStatus).toBe('Subscribed')
   })
@@ -150,7 +257,9 @@ describe('Azure Marketplace', () => {
     const before = await snapshot()
     const expired = mp.azure.createSubscription({ planId: 'team-monthly', ttlSeconds: -1 })
     for (const token of ['forged', expired.token, '']) {
-      const r = await h.azureLanding(new Request(`${PUBLIC_URL}/api/marketplace/azure/landing?token=${encodeURIComponent(token)}`))
+      const r = await h.azureLanding(
+        new Request(`${PUBLIC_URL}/api/marketplace/azure/landing?token=${encodeURIComponent(token)}`),
+      )
       expect(r.status).toBeGreaterThanOrEqual(400)
       expect(r.status).toBeLessThan(500)
     }
@@ -158,7 +267,10 @@ describe('Azure Marketplace', () => {
   })
 
   it('webhooks: plan change (acknowledged), suspend, reinstate, unsubscribe; forged JWTs and replays change nothing', async () => {
-    const change = mp.azure.createOperation(subscriptionId, { action: 'ChangePlan', planId: 'enterprise-monthly' })
+    const change = mp.azure.createOperation(subscriptionId, {
+      action: 'ChangePlan',
+      planId: 'enterprise-monthly',
+    })
     const before = await snapshot()
     for (const bad of [
       await mp.azure.webhookToken({ foreignKey: true }),
@@ -167,7 +279,8 @@ describe('Azure Marketplace', () => {
       await mp.azure.webhookToken({ azp: 'not-the-marketplace' }),
       await mp.azure.webhookToken({ expiresInSec: -600 }),
       'not-a-jwt',
-    ]) expect((await webhook(change, bad)).status).toBe(401)
+    ])
+      expect((await webhook(change, bad)).status).toBe(401)
     // A valid JWT with an operation Microsoft never started: read back → 404, nothing applied.
     expect((await webhook({ ...change, id: '11111111-1111-1111-1111-111111111111' })).status).toBe(404)
     expect(await snapshot()).toBe(before)
@@ -195,7 +308,9 @@ describe('Google Cloud Marketplace', () => {
   it('a sign-up JWT yields an organization and approves the procurement account', async () => {
     accountId = mp.gcp.createAccount()
     const token = await mp.gcp.signupToken(accountId, { audience: 'cms.example' })
-    tenantId = tenantOf(await h.gcpSignup(form('/api/marketplace/gcp/signup', { 'x-gcp-marketplace-token': token })))
+    tenantId = tenantOf(
+      await h.gcpSignup(form('/api/marketplace/gcp/signup', { 'x-gcp-marketplace-token': token })),
+    )
     expect(mp.gcp.accounts.get(accountId)?.state).toBe('ACCOUNT_ACTIVE')
     expect(await sub(tenantId)).toEqual({ status: 'pending', planId: 'free' })
   })
@@ -209,14 +324,19 @@ describe('Google Cloud Marketplace', () => {
       await mp.gcp.signupToken(other, { audience: 'cms.example', expiresInSec: -600 }),
       await mp.gcp.signupToken(other, { audience: 'cms.example', issuer: 'https://evil.example' }),
       await mp.gcp.signupToken(other, { audience: 'cms.example', withoutSub: true }),
-    ]) expect((await h.gcpSignup(form('/api/marketplace/gcp/signup', { 'x-gcp-marketplace-token': token }))).status).toBe(400)
+    ])
+      expect(
+        (await h.gcpSignup(form('/api/marketplace/gcp/signup', { 'x-gcp-marketplace-token': token }))).status,
+      ).toBe(400)
     expect(await snapshot()).toBe(before)
     expect(mp.gcp.accounts.get(other)?.state).toBe('ACCOUNT_ACTIVATION_REQUESTED')
   })
 
   it('entitlement events: approve, activate on the plan, change plan, suspend, cancel; replays and unknown accounts', async () => {
     entitlementId = mp.gcp.createEntitlement(accountId, 'team')
-    expect((await push(mp.gcp.pubsubPush('ENTITLEMENT_CREATION_REQUESTED', { entitlementId }))).status).toBe(200)
+    expect((await push(mp.gcp.pubsubPush('ENTITLEMENT_CREATION_REQUESTED', { entitlementId }))).status).toBe(
+      200,
+    )
     expect(mp.gcp.entitlements.get(entitlementId)?.state).toBe('ENTITLEMENT_ACTIVE')
     const active = mp.gcp.pubsubPush('ENTITLEMENT_ACTIVE', { entitlementId })
     expect((await push(active)).status).toBe(200)
@@ -242,7 +362,9 @@ describe('Google Cloud Marketplace', () => {
     // Unknown account: not acknowledged (non-2xx) so Pub/Sub redelivers after sign-up.
     const stranger = mp.gcp.createEntitlement(mp.gcp.createAccount(), 'team')
     mp.gcp.setState(stranger, 'ENTITLEMENT_ACTIVE')
-    expect((await push(mp.gcp.pubsubPush('ENTITLEMENT_ACTIVE', { entitlementId: stranger }))).status).toBe(409)
+    expect((await push(mp.gcp.pubsubPush('ENTITLEMENT_ACTIVE', { entitlementId: stranger }))).status).toBe(
+      409,
+    )
     expect((await push({ message: { data: 'bm90IGpzb24=' } })).status).toBe(422)
   })
 })
@@ -252,21 +374,33 @@ describe('partner provisioning API', () => {
     const raw = JSON.stringify(body)
     const id = o.id ?? crypto.randomUUID()
     const ts = o.ts ?? Math.floor(Date.now() / 1000)
-    return h.partnerProvisioning(post('/api/marketplace/partner', raw, {
-      'partner-id': 'kt-cloud', 'request-id': id, 'request-timestamp': String(ts), 'request-signature': signPartnerRequest(o.secret ?? PARTNER_SECRET, id, ts, raw),
-    }))
+    return h.partnerProvisioning(
+      post('/api/marketplace/partner', raw, {
+        'partner-id': 'kt-cloud',
+        'request-id': id,
+        'request-timestamp': String(ts),
+        'request-signature': signPartnerRequest(o.secret ?? PARTNER_SECRET, id, ts, raw),
+      }),
+    )
   }
   it('creates, suspends and cancels; forged, stale and replayed requests change nothing', async () => {
-    const created = (await (await send({ action: 'create', subscriptionId: 's-1', organizationName: '케이티 고객', planId: 'team' })).json()) as { tenantId: string }
+    const created = (await (
+      await send({ action: 'create', subscriptionId: 's-1', organizationName: '케이티 고객', planId: 'team' })
+    ).json()) as { tenantId: string }
     expect(await sub(created.tenantId)).toEqual({ status: 'active', planId: 'team' })
     const before = await snapshot()
     expect((await send({ action: 'cancel', subscriptionId: 's-1' }, { secret: 'wrong' })).status).toBe(401)
-    expect((await send({ action: 'cancel', subscriptionId: 's-1' }, { ts: Math.floor(Date.now() / 1000) - 3600 })).status).toBe(401)
+    expect(
+      (await send({ action: 'cancel', subscriptionId: 's-1' }, { ts: Math.floor(Date.now() / 1000) - 3600 }))
+        .status,
+    ).toBe(401)
     expect(await snapshot()).toBe(before)
     expect((await send({ action: 'suspend', subscriptionId: 's-1' }, { id: 'req-suspend' })).status).toBe(200)
     expect(await sub(created.tenantId)).toMatchObject({ status: 'suspended' })
     await send({ action: 'reinstate', subscriptionId: 's-1' })
-    expect(await (await send({ action: 'suspend', subscriptionId: 's-1' }, { id: 'req-suspend' })).json()).toMatchObject({ outcome: 'duplicate' })
+    expect(
+      await (await send({ action: 'suspend', subscriptionId: 's-1' }, { id: 'req-suspend' })).json(),
+    ).toMatchObject({ outcome: 'duplicate' })
     expect(await sub(created.tenantId)).toMatchObject({ status: 'active' })
     await send({ action: 'cancel', subscriptionId: 's-1' })
     expect(await sub(created.tenantId)).toMatchObject({ status: 'cancelled' })

@@ -14,9 +14,23 @@ import { MarketplaceEntitlementServiceClient } from '@aws-sdk/client-marketplace
 import { MarketplaceMeteringClient } from '@aws-sdk/client-marketplace-metering'
 import { AppError } from '@cms/core'
 import {
-  AzureSaasClient, GcpProcurementClient, azureWebhookVerifier, createFetch, fetchJson, fulfillAwsToken, fulfillAzureToken, fulfillGcpSignup,
-  handleAwsSnsMessage, handleAzureWebhook, handleGcpEvent, handlePartnerRequest, signClaim, verifyClaim, type AwsMarketplaceClients,
-  type AwsPlanMapping, type FetchLike,
+  AzureSaasClient,
+  GcpProcurementClient,
+  azureWebhookVerifier,
+  createFetch,
+  fetchJson,
+  fulfillAwsToken,
+  fulfillAzureToken,
+  fulfillGcpSignup,
+  handleAwsSnsMessage,
+  handleAzureWebhook,
+  handleGcpEvent,
+  handlePartnerRequest,
+  signClaim,
+  verifyClaim,
+  type AwsMarketplaceClients,
+  type AwsPlanMapping,
+  type FetchLike,
 } from '@cms/marketplace'
 import type { JSONWebKeySet } from 'jose'
 import { auth } from './auth'
@@ -34,7 +48,8 @@ export function parsePairs(s: string | undefined): Record<string, string> {
   return out
 }
 
-const notEnabled = (which: string) => new AppError('not_found', `${which} Marketplace is not enabled on this installation`)
+const notEnabled = (which: string) =>
+  new AppError('not_found', `${which} Marketplace is not enabled on this installation`)
 
 interface Runtime {
   fetch: FetchLike
@@ -56,16 +71,31 @@ function runtime(): Runtime {
     const common = {
       region: 'us-east-1',
       ...(c.CMS_AWS_ENDPOINT ? { endpoint: c.CMS_AWS_ENDPOINT } : {}),
-      ...(c.CMS_AWS_ACCESS_KEY_ID && c.CMS_AWS_SECRET_ACCESS_KEY ? { credentials: { accessKeyId: c.CMS_AWS_ACCESS_KEY_ID, secretAccessKey: c.CMS_AWS_SECRET_ACCESS_KEY } } : {}),
+      ...(c.CMS_AWS_ACCESS_KEY_ID && c.CMS_AWS_SECRET_ACCESS_KEY
+        ? {
+            credentials: {
+              accessKeyId: c.CMS_AWS_ACCESS_KEY_ID,
+              secretAccessKey: c.CMS_AWS_SECRET_ACCESS_KEY,
+            },
+          }
+        : {}),
     }
-    rt.aws = { metering: new MarketplaceMeteringClient(common), entitlement: new MarketplaceEntitlementServiceClient(common) }
+    rt.aws = {
+      metering: new MarketplaceMeteringClient(common),
+      entitlement: new MarketplaceEntitlementServiceClient(common),
+    }
   }
   if (c.CMS_MP_AZURE_TENANT_ID && c.CMS_MP_AZURE_CLIENT_ID && c.CMS_MP_AZURE_CLIENT_SECRET) {
     const authority = c.CMS_MP_AZURE_AUTHORITY.replace(/\/$/, '')
     const tid = c.CMS_MP_AZURE_TENANT_ID
     const client = new AzureSaasClient({
-      apiBase: c.CMS_MP_AZURE_API_BASE.replace(/\/$/, ''), authority, tenantId: tid, clientId: c.CMS_MP_AZURE_CLIENT_ID,
-      clientSecret: c.CMS_MP_AZURE_CLIENT_SECRET, fetch, planMap: parsePairs(c.CMS_MP_AZURE_PLAN_MAP),
+      apiBase: c.CMS_MP_AZURE_API_BASE.replace(/\/$/, ''),
+      authority,
+      tenantId: tid,
+      clientId: c.CMS_MP_AZURE_CLIENT_ID,
+      clientSecret: c.CMS_MP_AZURE_CLIENT_SECRET,
+      fetch,
+      planMap: parsePairs(c.CMS_MP_AZURE_PLAN_MAP),
     })
     const verify = azureWebhookVerifier({
       audience: c.CMS_MP_AZURE_CLIENT_ID,
@@ -73,20 +103,32 @@ function runtime(): Runtime {
       // v2 tokens come from the authority's issuer, v1 from sts.windows.net.
       issuers: [`${authority}/${tid}/v2.0`, `https://sts.windows.net/${tid}/`],
       jwksLoader: async () => {
-        const oidc = await fetchJson<{ jwks_uri: string }>(fetch, `${authority}/${tid}/v2.0/.well-known/openid-configuration`)
+        const oidc = await fetchJson<{ jwks_uri: string }>(
+          fetch,
+          `${authority}/${tid}/v2.0/.well-known/openid-configuration`,
+        )
         return fetchJson<JSONWebKeySet>(fetch, oidc.jwks_uri)
       },
     })
     rt.azure = { client, verify }
   }
   if (c.CMS_MP_GCP_PROVIDER_ID && c.CMS_MP_GCP_AUDIENCE && c.CMS_MP_GCP_SERVICE_ACCOUNT) {
-    const sa = JSON.parse(c.CMS_MP_GCP_SERVICE_ACCOUNT) as { client_email: string; private_key: string; private_key_id: string }
+    const sa = JSON.parse(c.CMS_MP_GCP_SERVICE_ACCOUNT) as {
+      client_email: string
+      private_key: string
+      private_key_id: string
+    }
     rt.gcp = {
       defaultPlan: c.CMS_MP_GCP_DEFAULT_PLAN,
       client: new GcpProcurementClient({
-        apiBase: c.CMS_MP_GCP_API_BASE.replace(/\/$/, ''), providerId: c.CMS_MP_GCP_PROVIDER_ID, audience: c.CMS_MP_GCP_AUDIENCE,
-        ...(c.CMS_MP_GCP_CERTS_URL ? { certsUrl: c.CMS_MP_GCP_CERTS_URL } : {}), ...(c.CMS_MP_GCP_ISSUER ? { issuer: c.CMS_MP_GCP_ISSUER } : {}),
-        serviceAccount: sa, fetch, planMap: parsePairs(c.CMS_MP_GCP_PLAN_MAP),
+        apiBase: c.CMS_MP_GCP_API_BASE.replace(/\/$/, ''),
+        providerId: c.CMS_MP_GCP_PROVIDER_ID,
+        audience: c.CMS_MP_GCP_AUDIENCE,
+        ...(c.CMS_MP_GCP_CERTS_URL ? { certsUrl: c.CMS_MP_GCP_CERTS_URL } : {}),
+        ...(c.CMS_MP_GCP_ISSUER ? { issuer: c.CMS_MP_GCP_ISSUER } : {}),
+        serviceAccount: sa,
+        fetch,
+        planMap: parsePairs(c.CMS_MP_GCP_PLAN_MAP),
       }),
     }
   }
@@ -110,7 +152,10 @@ export function claimRedirect(tenantId: string): Response {
   if (!c.AUTH_SECRET) throw new AppError('internal', 'AUTH_SECRET is required for marketplace sign-up')
   const url = new URL('/signup', c.PUBLIC_URL)
   url.searchParams.set('claim', signClaim(c.AUTH_SECRET, tenantId))
-  return new Response(null, { status: 303, headers: { location: url.toString(), 'cache-control': 'no-store' } })
+  return new Response(null, {
+    status: 303,
+    headers: { location: url.toString(), 'cache-control': 'no-store' },
+  })
 }
 
 async function formField(req: Request, name: string): Promise<string> {
@@ -123,7 +168,8 @@ async function formField(req: Request, name: string): Promise<string> {
     throw new AppError('bad_request', 'Expected a form POST', { field: name })
   })
   const v = form.get(name)
-  if (typeof v !== 'string' || !v) throw new AppError('bad_request', 'Missing marketplace token', { field: name })
+  if (typeof v !== 'string' || !v)
+    throw new AppError('bad_request', 'Missing marketplace token', { field: name })
   return v
 }
 
@@ -135,7 +181,10 @@ function edge(fn: (req: Request) => Promise<Response>) {
       const log = services().log
       // Verification failures keep their reason in details: log it, never send it.
       if (e instanceof AppError && e.httpStatus < 500) {
-        log.warn({ code: e.code, details: e.details, path: new URL(req.url).pathname }, 'marketplace request refused')
+        log.warn(
+          { code: e.code, details: e.details, path: new URL(req.url).pathname },
+          'marketplace request refused',
+        )
         return json({ error: { code: e.code, message: e.message, details: {} } }, e.httpStatus)
       }
       return errorResponse(e, log)
@@ -154,7 +203,11 @@ async function readBodyJson(req: Request): Promise<unknown> {
 // ------------------------------------------------------------------ AWS
 
 export const awsFulfillment = edge(async (req) => {
-  const aws = runtime().aws ?? (() => { throw notEnabled('AWS') })()
+  const aws =
+    runtime().aws ??
+    (() => {
+      throw notEnabled('AWS')
+    })()
   const token = await formField(req, 'x-amzn-marketplace-token')
   const r = await fulfillAwsToken(services().worker, aws, token, awsMapping())
   return claimRedirect(r.tenantId)
@@ -162,7 +215,11 @@ export const awsFulfillment = edge(async (req) => {
 
 export const awsSns = edge(async (req) => {
   const rt = runtime()
-  const aws = rt.aws ?? (() => { throw notEnabled('AWS') })()
+  const aws =
+    rt.aws ??
+    (() => {
+      throw notEnabled('AWS')
+    })()
   const pattern = services().config.CMS_MP_SNS_CERT_HOST_PATTERN
   const r = await handleAwsSnsMessage(services().worker, await readBodyJson(req), {
     clients: aws,
@@ -183,7 +240,11 @@ export const awsSns = edge(async (req) => {
 // ------------------------------------------------------------------ Azure
 
 export const azureLanding = edge(async (req) => {
-  const az = runtime().azure ?? (() => { throw notEnabled('Azure') })()
+  const az =
+    runtime().azure ??
+    (() => {
+      throw notEnabled('Azure')
+    })()
   const token = new URL(req.url).searchParams.get('token') ?? ''
   // Microsoft's tokens are short printable ASCII; anything else would only come back from the resolve
   // call as an HTTP error (or not fit in its header) and surface as our 502.
@@ -194,7 +255,11 @@ export const azureLanding = edge(async (req) => {
 })
 
 export const azureWebhook = edge(async (req) => {
-  const az = runtime().azure ?? (() => { throw notEnabled('Azure') })()
+  const az =
+    runtime().azure ??
+    (() => {
+      throw notEnabled('Azure')
+    })()
   await az.verify(req.headers.get('authorization'))
   const r = await handleAzureWebhook(services().worker, az.client, await readBodyJson(req))
   return json({ outcome: r.outcome })
@@ -203,7 +268,11 @@ export const azureWebhook = edge(async (req) => {
 // ------------------------------------------------------------------ GCP
 
 export const gcpSignup = edge(async (req) => {
-  const gcp = runtime().gcp ?? (() => { throw notEnabled('Google Cloud') })()
+  const gcp =
+    runtime().gcp ??
+    (() => {
+      throw notEnabled('Google Cloud')
+    })()
   const token = await formField(req, 'x-gcp-marketplace-token')
   const r = await fulfillGcpSignup(services().worker, gcp.client, token, gcp.defaultPlan)
   return claimRedirect(r.tenantId)
@@ -211,7 +280,11 @@ export const gcpSignup = edge(async (req) => {
 
 /** Pub/Sub push: any non-2xx makes Pub/Sub redeliver, which is what 'retry' (unknown account) needs. */
 export const gcpEvents = edge(async (req) => {
-  const gcp = runtime().gcp ?? (() => { throw notEnabled('Google Cloud') })()
+  const gcp =
+    runtime().gcp ??
+    (() => {
+      throw notEnabled('Google Cloud')
+    })()
   const outcome = await handleGcpEvent(services().worker, gcp.client, await readBodyJson(req))
   return json({ outcome }, outcome === 'retry' ? 409 : 200)
 })
@@ -242,11 +315,26 @@ export const redeemClaim = edge(async (req) => {
   if (typeof claim !== 'string') throw new AppError('bad_request', 'Missing claim')
   const tenantId = verifyClaim(s.config.AUTH_SECRET ?? '', claim)
   const claimed = await s.worker.$transaction(async (tx) => {
-    const members = await tx.member.findMany({ where: { organizationId: tenantId }, select: { userId: true } })
+    const members = await tx.member.findMany({
+      where: { organizationId: tenantId },
+      select: { userId: true },
+    })
     if (members.some((m) => m.userId === info.user.id)) return true
     if (members.length > 0) return false
-    await tx.member.create({ data: { id: randomUUID(), organizationId: tenantId, userId: info.user.id, role: 'owner' } })
-    await tx.auditLog.create({ data: { tenantId, actorType: 'user', actorId: info.user.id, action: 'organization.claimed', targetType: 'organization', targetId: tenantId, data: {} } })
+    await tx.member.create({
+      data: { id: randomUUID(), organizationId: tenantId, userId: info.user.id, role: 'owner' },
+    })
+    await tx.auditLog.create({
+      data: {
+        tenantId,
+        actorType: 'user',
+        actorId: info.user.id,
+        action: 'organization.claimed',
+        targetType: 'organization',
+        targetId: tenantId,
+        data: {},
+      },
+    })
     return true
   })
   if (!claimed) throw new AppError('conflict', 'This organization has already been claimed')

@@ -38,8 +38,14 @@ export async function readSeries(
     )
     const s = series[0]
     if (!s) {
-      const exists = await sql('SELECT 1 FROM resource WHERE tenant_id = $1 AND id = $2', [t.tenantId, resourceId])
-      throw new AppError('not_found', exists.length ? `No metric "${q.metric}" for this resource` : 'Resource not found')
+      const exists = await sql('SELECT 1 FROM resource WHERE tenant_id = $1 AND id = $2', [
+        t.tenantId,
+        resourceId,
+      ])
+      throw new AppError(
+        'not_found',
+        exists.length ? `No metric "${q.metric}" for this resource` : 'Resource not found',
+      )
     }
     let points: MetricPointOut[]
     if (step === 'raw') {
@@ -57,6 +63,14 @@ export async function readSeries(
       )
       points = rows.map((r) => ({ ts: r.ts.toISOString(), value: r.value ?? 0, min: r.min, max: r.max }))
     }
-    return { metric: q.metric, stat: s.stat, unit: s.unit, step, from: from.toISOString(), to: to.toISOString(), points }
+    return {
+      metric: q.metric,
+      stat: s.stat,
+      unit: s.unit,
+      step,
+      from: from.toISOString(),
+      to: to.toISOString(),
+      points,
+    }
   })
 }

@@ -13,7 +13,11 @@ export async function pageTenant(role: Role = 'viewer'): Promise<TenantContext> 
   } catch (e) {
     if (!isAppError(e)) throw e
     if (e.code === 'unauthenticated') outcome = 'login'
-    else if (e.code === 'forbidden' && (e.details.reason === 'no_organization' || e.details.reason === 'not_member')) outcome = 'org'
+    else if (
+      e.code === 'forbidden' &&
+      (e.details.reason === 'no_organization' || e.details.reason === 'not_member')
+    )
+      outcome = 'org'
     else if (e.code === 'forbidden') outcome = 'forbidden'
     else throw e
   }

@@ -18,7 +18,13 @@ export interface PlanView {
   planId: string
   planName: string
   limits: PlanLimits
-  usage: { cloudAccounts: number; monitoredResources: number; inventoriedResources: number; alertRules: number; webhookEndpoints: number }
+  usage: {
+    cloudAccounts: number
+    monitoredResources: number
+    inventoriedResources: number
+    alertRules: number
+    webhookEndpoints: number
+  }
   notMonitored: number
   subscription: { source: string; status: string } | null
 }
@@ -29,12 +35,24 @@ export async function readPlan(t: TenantContext): Promise<PlanView> {
     t.db.cloudAccount.count({ where: {} }),
     t.db.alertRule.count({ where: {} }),
     t.db.webhookEndpoint.count({ where: {} }),
-    t.db.marketplaceSubscription.findFirst({ where: {}, orderBy: { createdAt: 'desc' }, select: { source: true, status: true } }),
+    t.db.marketplaceSubscription.findFirst({
+      where: {},
+      orderBy: { createdAt: 'desc' },
+      select: { source: true, status: true },
+    }),
     tenantQuery(t.tenantId, (sql) => monitoredCutoff(sql, t.tenantId, plan.limits.monitoredResources)),
   ])
   return {
-    planId: plan.planId, planName: plan.planName, limits: plan.limits,
-    usage: { cloudAccounts: accounts, monitoredResources: cutoff.total - cutoff.notMonitored, inventoriedResources: cutoff.total, alertRules: rules, webhookEndpoints: endpoints },
+    planId: plan.planId,
+    planName: plan.planName,
+    limits: plan.limits,
+    usage: {
+      cloudAccounts: accounts,
+      monitoredResources: cutoff.total - cutoff.notMonitored,
+      inventoriedResources: cutoff.total,
+      alertRules: rules,
+      webhookEndpoints: endpoints,
+    },
     notMonitored: cutoff.notMonitored,
     subscription: sub ? { source: sub.source, status: sub.status } : null,
   }

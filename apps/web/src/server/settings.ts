@@ -15,7 +15,15 @@ export const listApiKeys = withTenant(
     const items = await t.db.apiKey.findMany({
       where: {},
       orderBy: { createdAt: 'desc' },
-      select: { id: true, name: true, prefix: true, scope: true, createdAt: true, lastUsedAt: true, revokedAt: true },
+      select: {
+        id: true,
+        name: true,
+        prefix: true,
+        scope: true,
+        createdAt: true,
+        lastUsedAt: true,
+        revokedAt: true,
+      },
     })
     return json({ items })
   },
@@ -25,7 +33,10 @@ export const listApiKeys = withTenant(
 export const postApiKey = withTenant(
   async (req, t) => {
     const body = parseOrThrow(createApiKeySchema, await readJson(req))
-    const created = await createApiKey(t.db, t.tenantId, { ...body, createdById: t.actor.type === 'user' ? t.actor.id : null })
+    const created = await createApiKey(t.db, t.tenantId, {
+      ...body,
+      createdById: t.actor.type === 'user' ? t.actor.id : null,
+    })
     await audit(t, 'api_key.create', { type: 'api_key', id: created.id }, { scope: body.scope })
     return json(created, 201)
   },

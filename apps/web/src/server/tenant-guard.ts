@@ -34,13 +34,22 @@ async function fromApiKey(token: string): Promise<Omit<TenantContext, 'db'>> {
   const s = services()
   if (!looksLikeApiKey(token)) throw new AppError('unauthenticated', 'Invalid API key')
   // Lookup by hash crosses tenants (the key is what tells us the tenant), so it runs as cms_worker.
-  const key = await s.worker.apiKey.findUnique({ where: { hash: hashApiKey(token) }, select: { id: true, tenantId: true, scope: true, revokedAt: true, lastUsedAt: true } })
+  const key = await s.worker.apiKey.findUnique({
+    where: { hash: hashApiKey(token) },
+    select: { id: true, tenantId: true, scope: true, revokedAt: true, lastUsedAt: true },
+  })
   if (!key || key.revokedAt) throw new AppError('unauthenticated', 'Invalid API key')
   if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() > 60_000) {
-    void s.worker.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: new Date() } }).catch(() => undefined)
+    void s.worker.apiKey
+      .update({ where: { id: key.id }, data: { lastUsedAt: new Date() } })
+      .catch(() => undefined)
   }
   const scope = key.scope === 'write' ? 'write' : 'read'
-  return { tenantId: key.tenantId, role: scope === 'write' ? 'admin' : 'viewer', actor: { type: 'api_key', id: key.id, scope } }
+  return {
+    tenantId: key.tenantId,
+    role: scope === 'write' ? 'admin' : 'viewer',
+    actor: { type: 'api_key', id: key.id, scope },
+  }
 }
 
 export interface SessionInfo {
@@ -58,13 +67,15 @@ export async function getSessionInfo(headers: Headers): Promise<SessionInfo | nu
 async function fromSession(headers: Headers): Promise<Omit<TenantContext, 'db'>> {
   const info = await getSessionInfo(headers)
   if (!info) throw new AppError('unauthenticated', 'Sign in or send an API key (Authorization: Bearer cms_…)')
-  if (!info.activeOrganizationId) throw new AppError('forbidden', 'No organization selected', { reason: 'no_organization' })
+  if (!info.activeOrganizationId)
+    throw new AppError('forbidden', 'No organization selected', { reason: 'no_organization' })
   const m = await services().worker.member.findUnique({
     where: { organizationId_userId: { organizationId: info.activeOrganizationId, userId: info.user.id } },
     select: { role: true },
   })
   const role = m ? strongestRole(m.role) : null
-  if (!role) throw new AppError('forbidden', 'You are not a member of this organization', { reason: 'not_member' })
+  if (!role)
+    throw new AppError('forbidden', 'You are not a member of this organization', { reason: 'not_member' })
   return { tenantId: info.activeOrganizationId, role, actor: { type: 'user', ...info.user } }
 }
 
@@ -74,13 +85,15 @@ export async function authorize(headers: Headers, opts: GuardOptions): Promise<T
   const bearer = authz?.match(/^Bearer\s+(\S+)$/i)?.[1]
   let base: Omit<TenantContext, 'db'>
   if (bearer) {
-    if (opts.via === 'session') throw new AppError('forbidden', 'This operation needs a signed-in user, not an API key')
+    if (opts.via === 'session')
+      throw new AppError('forbidden', 'This operation needs a signed-in user, not an API key')
     base = await fromApiKey(bearer)
   } else {
     base = await fromSession(headers)
   }
   if (!roleAtLeast(base.role, opts.role)) {
-    const what = base.actor.type === 'api_key' ? 'This API key is read-only' : `This needs the ${opts.role} role`
+    const what =
+      base.actor.type === 'api_key' ? 'This API key is read-only' : `This needs the ${opts.role} role`
     throw new AppError('forbidden', what, { required: opts.role, have: base.role })
   }
   return { ...base, db: forTenant(services().app, base.tenantId) }
@@ -106,8 +119,21 @@ export function withTenant(
 }
 
 /** Audit trail of tenant mutations (who did what to which target). */
-export async function audit(t: TenantContext, action: string, target: { type: string; id: string }, data: Record<string, unknown> = {}) {
+export async function audit(
+  t: TenantContext,
+  action: string,
+  target: { type: string; id: string },
+  data: Record<string, unknown> = {},
+) {
   await t.db.auditLog.create({
-    data: { tenantId: t.tenantId, actorType: t.actor.type, actorId: t.actor.id, action, targetType: target.type, targetId: target.id, data: data as object },
+    data: {
+      tenantId: t.tenantId,
+      actorType: t.actor.type,
+      actorId: t.actor.id,
+      action,
+      targetType: target.type,
+      targetId: target.id,
+      data: data as object,
+    },
   })
 }

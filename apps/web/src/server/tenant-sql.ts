@@ -6,7 +6,10 @@
 import type pg from 'pg'
 import { services } from './services'
 
-export type Sql = <R extends pg.QueryResultRow = pg.QueryResultRow>(text: string, params?: unknown[]) => Promise<R[]>
+export type Sql = <R extends pg.QueryResultRow = pg.QueryResultRow>(
+  text: string,
+  params?: unknown[],
+) => Promise<R[]>
 
 export async function tenantQuery<T>(tenantId: string, fn: (sql: Sql) => Promise<T>): Promise<T> {
   const client = await services().pool.connect()

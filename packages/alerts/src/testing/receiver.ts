@@ -16,7 +16,9 @@ export interface Received {
 export class Receiver {
   readonly received: Received[] = []
   /** Status for the next requests (default 200); a function gets the request count. */
-  respond: (n: number) => { status: number; headers?: Record<string, string>; body?: string } = () => ({ status: 200 })
+  respond: (n: number) => { status: number; headers?: Record<string, string>; body?: string } = () => ({
+    status: 200,
+  })
   private server: Server | undefined
   port = 0
 
@@ -25,7 +27,11 @@ export class Receiver {
       const chunks: Buffer[] = []
       req.on('data', (c: Buffer) => chunks.push(c))
       req.on('end', () => {
-        this.received.push({ path: req.url ?? '/', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') })
+        this.received.push({
+          path: req.url ?? '/',
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        })
         const r = this.respond(this.received.length)
         res.writeHead(r.status, r.headers ?? {}).end(r.body ?? 'ok')
       })
@@ -53,7 +59,13 @@ export async function createResourceWithSeries(
   opts: { metric?: string; stat?: string; type?: string; tags?: Record<string, string>; name?: string } = {},
 ) {
   const account = await worker.cloudAccount.create({
-    data: { tenantId, cloud: 'aws', name: `acct-${randomUUID().slice(0, 6)}`, credentials: {}, credentialsView: {} },
+    data: {
+      tenantId,
+      cloud: 'aws',
+      name: `acct-${randomUUID().slice(0, 6)}`,
+      credentials: {},
+      credentialsView: {},
+    },
   })
   const resource = await worker.resource.create({
     data: {
@@ -69,7 +81,12 @@ export async function createResourceWithSeries(
     },
   })
   const series = await worker.metricSeries.create({
-    data: { tenantId, resourceId: resource.id, metric: opts.metric ?? 'CPUUtilization', stat: opts.stat ?? 'Average' },
+    data: {
+      tenantId,
+      resourceId: resource.id,
+      metric: opts.metric ?? 'CPUUtilization',
+      stat: opts.stat ?? 'Average',
+    },
   })
   return { account, resource, series }
 }

@@ -20,9 +20,17 @@ let metering: MarketplaceMeteringClient
 let entitlement: MarketplaceEntitlementServiceClient
 
 beforeAll(async () => {
-  ;[sim, db] = await Promise.all([startCloudSim({ port: 0, seed: 3, scenario: 'minimal', marketplace: mp }), createTestDatabase()])
+  ;[sim, db] = await Promise.all([
+    startCloudSim({ port: 0, seed: 3, scenario: 'minimal', marketplace: mp }),
+    createTestDatabase(),
+  ])
   const p = sim.control.poller()
-  const cfg = { region: 'us-east-1', endpoint: sim.urls.aws, credentials: { accessKeyId: p.accessKeyId, secretAccessKey: p.secretAccessKey }, maxAttempts: 1 }
+  const cfg = {
+    region: 'us-east-1',
+    endpoint: sim.urls.aws,
+    credentials: { accessKeyId: p.accessKeyId, secretAccessKey: p.secretAccessKey },
+    maxAttempts: 1,
+  }
   metering = new MarketplaceMeteringClient(cfg)
   // A usage-priced listing metering the dimension CMS sends.
   productCode = mp.aws.addProduct('CMS Usage', ['monitored_resources'])
@@ -37,15 +45,32 @@ afterAll(async () => {
 
 async function customerWithResources(productIndex: number, resources: number) {
   const minted = sim.control.mintMarketplaceToken({ productCode, awsAccountId: `21000000000${productIndex}` })
-  const { tenantId, subscriptionId } = await fulfillAwsToken(db.worker, { metering, entitlement }, minted.registrationToken, { dimensionToPlan: {}, defaultPlan: 'team' })
+  const { tenantId, subscriptionId } = await fulfillAwsToken(
+    db.worker,
+    { metering, entitlement },
+    minted.registrationToken,
+    { dimensionToPlan: {}, defaultPlan: 'team' },
+  )
   // Subscribed 5 h ago, resources seen since then (one terminated long before: not counted).
   const since = new Date(Date.now() - 5 * 3600_000)
-  await db.worker.marketplaceSubscription.update({ where: { id: subscriptionId }, data: { createdAt: since } })
-  const account = await db.worker.cloudAccount.create({ data: { tenantId, cloud: 'aws', name: 'prod', credentials: {}, credentialsView: {} } })
+  await db.worker.marketplaceSubscription.update({
+    where: { id: subscriptionId },
+    data: { createdAt: since },
+  })
+  const account = await db.worker.cloudAccount.create({
+    data: { tenantId, cloud: 'aws', name: 'prod', credentials: {}, credentialsView: {} },
+  })
   await db.worker.resource.createMany({
     data: Array.from({ length: resources + 1 }, (_, i) => ({
-      tenantId, accountId: account.id, cloud: 'aws' as const, region: 'us-east-1', type: 'ec2.instance', nativeId: `i-${productIndex}-${i}`,
-      state: i === resources ? 'terminated' : 'running', firstSeenAt: since, ...(i === resources ? { terminatedAt: new Date(since.getTime() + 60_000) } : {}),
+      tenantId,
+      accountId: account.id,
+      cloud: 'aws' as const,
+      region: 'us-east-1',
+      type: 'ec2.instance',
+      nativeId: `i-${productIndex}-${i}`,
+      state: i === resources ? 'terminated' : 'running',
+      firstSeenAt: since,
+      ...(i === resources ? { terminatedAt: new Date(since.getTime() + 60_000) } : {}),
     })),
   })
   return { customerIdentifier: minted.customerIdentifier, resources }
@@ -60,7 +85,12 @@ it('3 hours → exactly 3 records per customer, through a failed call, a re-run 
   for (const h of hours) expect(await recordHourlyUsage(db.worker, h)).toBe(0)
 
   // A failed BatchMeterUsage call: rows stay pending, nothing is billed.
-  const fault = sim.control.addFault({ cloud: 'aws', api: 'marketplace-metering', operation: 'BatchMeterUsage', errorRate: 1 })
+  const fault = sim.control.addFault({
+    cloud: 'aws',
+    api: 'marketplace-metering',
+    operation: 'BatchMeterUsage',
+    errorRate: 1,
+  })
   const failed = await sendPendingUsage(db.worker, metering, now)
   expect(failed).toMatchObject({ sent: 0, unprocessed: 6 })
   sim.control.removeFault(fault.id)

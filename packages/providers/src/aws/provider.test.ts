@@ -39,11 +39,18 @@ describe('aws verify', () => {
     const { roleArn, externalId } = accountOf(sim, 'aws').credentials.assumeRole
     const stored = parseCredentials('aws', { method: 'assumeRole', roleArn, externalId })
     const poller = sim.control.poller()
-    const ok = await awsProvider.verify(stored, { ...simContext(sim), awsPoller: { accessKeyId: poller.accessKeyId, secretAccessKey: poller.secretAccessKey } })
+    const ok = await awsProvider.verify(stored, {
+      ...simContext(sim),
+      awsPoller: { accessKeyId: poller.accessKeyId, secretAccessKey: poller.secretAccessKey },
+    })
     expect(ok.ok).toBe(true)
     const missing = await awsProvider.verify(stored, simContext(sim))
     expect(missing.ok).toBe(false)
-    expect(missing.checks[0]).toMatchObject({ permission: 'sts:AssumeRole', ok: false, code: 'credentials_invalid' })
+    expect(missing.checks[0]).toMatchObject({
+      permission: 'sts:AssumeRole',
+      ok: false,
+      code: 'credentials_invalid',
+    })
   })
 
   it('names the missing permission', async () => {

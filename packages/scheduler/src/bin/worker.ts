@@ -14,7 +14,11 @@ const log = createLogger({ name: 'worker', level: cfg.core.LOG_LEVEL })
 if (!cfg.core.DATABASE_URL) throw new AppError('bad_request', 'DATABASE_URL is required for the worker')
 
 // The providers package exports its registry as a value next to the ProviderRegistry type.
-const registry = (providersPkg as unknown as { providers?: ProviderRegistry; registry?: ProviderRegistry; ProviderRegistry?: ProviderRegistry })
+const registry = providersPkg as unknown as {
+  providers?: ProviderRegistry
+  registry?: ProviderRegistry
+  ProviderRegistry?: ProviderRegistry
+}
 const providers = registry.providers ?? registry.registry ?? registry.ProviderRegistry
 if (!providers) throw new AppError('internal', '@cms/providers exports no provider registry')
 
@@ -31,7 +35,12 @@ const worker = await startWorker({
     caPem: cfg.core.CMS_CLOUD_CA_FILE ? readFileSync(cfg.core.CMS_CLOUD_CA_FILE, 'utf8') : undefined,
   },
   ...(cfg.core.CMS_AWS_ACCESS_KEY_ID && cfg.core.CMS_AWS_SECRET_ACCESS_KEY
-    ? { awsPoller: { accessKeyId: cfg.core.CMS_AWS_ACCESS_KEY_ID, secretAccessKey: cfg.core.CMS_AWS_SECRET_ACCESS_KEY } }
+    ? {
+        awsPoller: {
+          accessKeyId: cfg.core.CMS_AWS_ACCESS_KEY_ID,
+          secretAccessKey: cfg.core.CMS_AWS_SECRET_ACCESS_KEY,
+        },
+      }
     : {}),
   concurrency: cfg.env.CMS_WORKER_CONCURRENCY,
   httpPort: cfg.env.CMS_WORKER_HTTP_PORT,

@@ -29,7 +29,11 @@ export function retentionCutoffs(now: Date, r: RetentionSettings = DEFAULT_RETEN
   }
 }
 
-export async function applyRetention(pool: pg.Pool, now = new Date(), r: RetentionSettings = DEFAULT_RETENTION): Promise<number> {
+export async function applyRetention(
+  pool: pg.Pool,
+  now = new Date(),
+  r: RetentionSettings = DEFAULT_RETENTION,
+): Promise<number> {
   const c = retentionCutoffs(now, r)
   const res = await pool.query<{ n: number }>(
     `SELECT ts.drop_partitions_before('metric_points', $1) + ts.drop_partitions_before('metric_points_5m', $2)

@@ -40,7 +40,12 @@ export function dedupePoints(points: PointRow[]): PointRow[] {
  * Upserts points for one tenant and one account inside the caller's transaction; returns rows written.
  * `accountId` scopes the dirty-bucket markers so a rollup recomputes only that account's series.
  */
-export async function upsertPoints(client: Queryable, tenantId: string, accountId: string, points: PointRow[]): Promise<number> {
+export async function upsertPoints(
+  client: Queryable,
+  tenantId: string,
+  accountId: string,
+  points: PointRow[],
+): Promise<number> {
   const rows = dedupePoints(points)
   let written = 0
   const buckets = new Set<number>()

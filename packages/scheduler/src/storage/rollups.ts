@@ -13,7 +13,10 @@ import { FIVE_MIN_MS } from './points'
 
 const HOUR_MS = 3600_000
 
-export async function runRollups(pool: pg.Pool, opts: { batch?: number } = {}): Promise<{ buckets: number; rows5m: number; rows1h: number }> {
+export async function runRollups(
+  pool: pg.Pool,
+  opts: { batch?: number } = {},
+): Promise<{ buckets: number; rows5m: number; rows1h: number }> {
   const batch = opts.batch ?? 2000
   const client = await pool.connect()
   let buckets: number

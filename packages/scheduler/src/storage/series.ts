@@ -45,7 +45,13 @@ export class SeriesCache {
          UNION ALL
          SELECT s.id::text, s.resource_id::text, s.metric, s.stat FROM metric_series s
            JOIN input i ON s.tenant_id = $1::uuid AND s.resource_id = i.resource_id AND s.metric = i.metric AND s.stat = i.stat`,
-        [tenantId, ks.map((k) => k.resourceId), ks.map((k) => k.metric), ks.map((k) => k.stat), ks.map((k) => k.unit ?? null)],
+        [
+          tenantId,
+          ks.map((k) => k.resourceId),
+          ks.map((k) => k.metric),
+          ks.map((k) => k.stat),
+          ks.map((k) => k.unit ?? null),
+        ],
       )
       if (this.ids.size + r.rows.length > this.maxEntries) this.ids.clear()
       for (const row of r.rows) {

@@ -46,42 +46,81 @@ describe('storage', () => {
     )
     expect(ids.size).toBe(2)
     // A second resolve (fresh cache) finds the same ids.
-    const again = await tx((c) => new SeriesCache().resolve(c, tenant.id, [{ resourceId: r1!.id, metric: 'CPUUtilization', stat: 'Average' }]))
+    const again = await tx((c) =>
+      new SeriesCache().resolve(c, tenant.id, [
+        { resourceId: r1!.id, metric: 'CPUUtilization', stat: 'Average' },
+      ]),
+    )
     expect(again.get(`${r1!.id}|CPUUtilization|Average`)).toBe(ids.get(`${r1!.id}|CPUUtilization|Average`))
 
     const s1 = ids.get(`${r1!.id}|CPUUtilization|Average`)!
     const base = Date.UTC(2026, 10, 27, 10, 0, 0)
-    const pts: PointRow[] = Array.from({ length: 120 }, (_, i) => ({ seriesId: s1, ts: base + i * 60_000, value: i }))
+    const pts: PointRow[] = Array.from({ length: 120 }, (_, i) => ({
+      seriesId: s1,
+      ts: base + i * 60_000,
+      value: i,
+    }))
     expect(await tx((c) => upsertPoints(c, tenant.id, account.id, pts))).toBe(120)
     // Replay: nothing changes, nothing duplicates.
     expect(await tx((c) => upsertPoints(c, tenant.id, account.id, pts))).toBe(0)
     // Revised value for one point replaces it.
-    expect(await tx((c) => upsertPoints(c, tenant.id, account.id, [{ seriesId: s1, ts: base, value: 1000 }]))).toBe(1)
-    const n = await pool.query('SELECT count(*)::int AS n FROM ts.metric_points WHERE tenant_id = $1', [tenant.id])
+    expect(
+      await tx((c) => upsertPoints(c, tenant.id, account.id, [{ seriesId: s1, ts: base, value: 1000 }])),
+    ).toBe(1)
+    const n = await pool.query('SELECT count(*)::int AS n FROM ts.metric_points WHERE tenant_id = $1', [
+      tenant.id,
+    ])
     expect(n.rows[0].n).toBe(120)
 
     await drainRollups(pool)
-    const r5 = await pool.query('SELECT ts, min, max, sum, count FROM ts.metric_points_5m WHERE series_id = $1 ORDER BY ts', [s1])
+    const r5 = await pool.query(
+      'SELECT ts, min, max, sum, count FROM ts.metric_points_5m WHERE series_id = $1 ORDER BY ts',
+      [s1],
+    )
     expect(r5.rows).toHaveLength(24)
     expect(r5.rows[0]).toMatchObject({ min: 1, max: 1000, sum: 1000 + 1 + 2 + 3 + 4, count: 5 })
-    const r1h = await pool.query('SELECT ts, min, max, sum, count FROM ts.metric_points_1h WHERE series_id = $1 ORDER BY ts', [s1])
+    const r1h = await pool.query(
+      'SELECT ts, min, max, sum, count FROM ts.metric_points_1h WHERE series_id = $1 ORDER BY ts',
+      [s1],
+    )
     expect(r1h.rows).toHaveLength(2)
     expect(r1h.rows[1]).toMatchObject({ min: 60, max: 119, count: 60 })
     // A late point re-dirties its bucket; the next rollup recomputes it (not adds to it).
-    await tx((c) => upsertPoints(c, tenant.id, account.id, [{ seriesId: s1, ts: base + 61 * 60_000, value: -5 }]))
+    await tx((c) =>
+      upsertPoints(c, tenant.id, account.id, [{ seriesId: s1, ts: base + 61 * 60_000, value: -5 }]),
+    )
     await drainRollups(pool)
-    const late = await pool.query('SELECT min, count FROM ts.metric_points_5m WHERE series_id = $1 AND ts = $2', [s1, new Date(base + 60 * 60_000)])
+    const late = await pool.query(
+      'SELECT min, count FROM ts.metric_points_5m WHERE series_id = $1 AND ts = $2',
+      [s1, new Date(base + 60 * 60_000)],
+    )
     expect(late.rows[0]).toMatchObject({ min: -5, count: 5 })
 
     // Reads: raw for a short range; RLS-scoped under cms_app.
     const app = db.pool('cms_app')
-    const read = await readSeries(app, { tenantId: tenant.id, seriesIds: [s1], from: new Date(base), to: new Date(base + 3600_000) })
+    const read = await readSeries(app, {
+      tenantId: tenant.id,
+      seriesIds: [s1],
+      from: new Date(base),
+      to: new Date(base + 3600_000),
+    })
     expect(read.resolution).toBe('raw')
     expect(read.points).toHaveLength(60)
     const other = await createTenantWithAccount(db.worker, vault)
-    const leak = await readSeries(app, { tenantId: other.tenant.id, seriesIds: [s1], from: new Date(base), to: new Date(base + 3600_000) })
+    const leak = await readSeries(app, {
+      tenantId: other.tenant.id,
+      seriesIds: [s1],
+      from: new Date(base),
+      to: new Date(base + 3600_000),
+    })
     expect(leak.points).toHaveLength(0)
-    const hourly = await readSeries(app, { tenantId: tenant.id, seriesIds: [s1], from: new Date(base), to: new Date(base + 7200_000), resolution: '1h' })
+    const hourly = await readSeries(app, {
+      tenantId: tenant.id,
+      seriesIds: [s1],
+      from: new Date(base),
+      to: new Date(base + 7200_000),
+      resolution: '1h',
+    })
     expect(hourly.points.map((p) => p.count)).toEqual([60, 60])
   })
 
@@ -98,18 +137,35 @@ describe('storage', () => {
   it('creates a partition over rows already in the DEFAULT partition, and applies retention', async () => {
     const { tenant, account } = await createTenantWithAccount(db.worker, vault)
     const [r] = await createResources(db.worker, tenant.id, account.id, 1)
-    const ids = await tx((c) => new SeriesCache().resolve(c, tenant.id, [{ resourceId: r!.id, metric: 'm', stat: 'Average' }]))
+    const ids = await tx((c) =>
+      new SeriesCache().resolve(c, tenant.id, [{ resourceId: r!.id, metric: 'm', stat: 'Average' }]),
+    )
     const s = [...ids.values()][0]!
     // 40 days in the future: no partition yet → DEFAULT.
     const future = new Date(Date.now() + 40 * 86_400_000)
     const day = Date.UTC(future.getUTCFullYear(), future.getUTCMonth(), future.getUTCDate())
-    await tx((c) => upsertPoints(c, tenant.id, account.id, [0, 1, 2].map((i) => ({ seriesId: s, ts: day + i * 60_000, value: i }))))
-    const inDefault = await pool.query(`SELECT tableoid::regclass::text AS part, count(*)::int AS n FROM ts.metric_points WHERE series_id = $1 GROUP BY 1`, [s])
+    await tx((c) =>
+      upsertPoints(
+        c,
+        tenant.id,
+        account.id,
+        [0, 1, 2].map((i) => ({ seriesId: s, ts: day + i * 60_000, value: i })),
+      ),
+    )
+    const inDefault = await pool.query(
+      `SELECT tableoid::regclass::text AS part, count(*)::int AS n FROM ts.metric_points WHERE series_id = $1 GROUP BY 1`,
+      [s],
+    )
     expect(inDefault.rows).toEqual([{ part: 'ts.metric_points_default', n: 3 }])
     // The worker role (not the table owner) creates the partition; the rows move into it.
     expect(await ensurePartitions(pool, new Date(day), 1)).toBeGreaterThan(0)
-    const moved = await pool.query(`SELECT tableoid::regclass::text AS part, count(*)::int AS n FROM ts.metric_points WHERE series_id = $1 GROUP BY 1`, [s])
-    expect(moved.rows).toEqual([{ part: `ts.metric_points_${new Date(day).toISOString().slice(0, 10).replaceAll('-', '')}`, n: 3 }])
+    const moved = await pool.query(
+      `SELECT tableoid::regclass::text AS part, count(*)::int AS n FROM ts.metric_points WHERE series_id = $1 GROUP BY 1`,
+      [s],
+    )
+    expect(moved.rows).toEqual([
+      { part: `ts.metric_points_${new Date(day).toISOString().slice(0, 10).replaceAll('-', '')}`, n: 3 },
+    ])
     // Idempotent.
     expect(await ensurePartitions(pool, new Date(day), 1)).toBe(0)
 

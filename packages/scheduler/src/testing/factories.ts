@@ -10,7 +10,11 @@ import type { PlanLimits } from '@cms/marketplace'
  * adds) whose 1-second minimum lets them poll fast — the production path, no test-only branch.
  * `limits` overrides some of its limits under another id (e.g. a monitored-resources cap).
  */
-export async function ensureTestPlan(worker: PrismaClient, id = 'test', limits: Partial<PlanLimits> = {}): Promise<string> {
+export async function ensureTestPlan(
+  worker: PrismaClient,
+  id = 'test',
+  limits: Partial<PlanLimits> = {},
+): Promise<string> {
   const all: PlanLimits = {
     cloudAccounts: null,
     monitoredResources: null,
@@ -22,18 +26,30 @@ export async function ensureTestPlan(worker: PrismaClient, id = 'test', limits: 
     webhookEndpoints: null,
     ...limits,
   }
-  await worker.plan.upsert({ where: { id }, create: { id, name: `Test (${id})`, limits: all, sort: 99 }, update: { limits: all } })
+  await worker.plan.upsert({
+    where: { id },
+    create: { id, name: `Test (${id})`, limits: all, sort: 99 },
+    update: { limits: all },
+  })
   return id
 }
 
 export async function createTenantWithAccount(
   worker: PrismaClient,
   vault: Vault,
-  opts: { settings?: Record<string, unknown>; regions?: string[]; credentials?: unknown; planId?: string } = {},
+  opts: {
+    settings?: Record<string, unknown>
+    regions?: string[]
+    credentials?: unknown
+    planId?: string
+  } = {},
 ) {
   const tenant = await createTenant(worker)
   const planId = opts.planId ?? (await ensureTestPlan(worker))
-  await worker.organization.update({ where: { id: tenant.id }, data: { settings: (opts.settings ?? {}) as object, planId } })
+  await worker.organization.update({
+    where: { id: tenant.id },
+    data: { settings: (opts.settings ?? {}) as object, planId },
+  })
   const account = await createCloudAccount(forTenant(worker, tenant.id), vault, tenant.id, {
     cloud: 'aws',
     name: 'test',
@@ -47,7 +63,13 @@ export async function createTenantWithAccount(
   return { tenant, account }
 }
 
-export async function createResources(worker: PrismaClient, tenantId: string, accountId: string, n: number, region = 'us-east-1') {
+export async function createResources(
+  worker: PrismaClient,
+  tenantId: string,
+  accountId: string,
+  n: number,
+  region = 'us-east-1',
+) {
   const rows = Array.from({ length: n }, (_, i) => ({
     id: randomUUID(),
     tenantId,

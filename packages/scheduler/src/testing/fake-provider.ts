@@ -4,7 +4,13 @@
  * (nativeId, metric, minute) so tests can compute the truth.
  */
 import type { AppError } from '@cms/core'
-import type { MetricDefinition, NormalizedResource, Provider, ProviderRegistry, RegionError } from '@cms/providers'
+import type {
+  MetricDefinition,
+  NormalizedResource,
+  Provider,
+  ProviderRegistry,
+  RegionError,
+} from '@cms/providers'
 
 export const FAKE_DEFS: MetricDefinition[] = [
   { metric: 'CPUUtilization', stat: 'Average', unit: 'Percent', periodSeconds: 60, delaySeconds: 60 },
@@ -28,7 +34,11 @@ export function fakeCloud(): FakeCloud {
   return { resources: new Map(), regionErrors: new Map(), fetches: 0 }
 }
 
-export function addFakeResource(c: FakeCloud, nativeId: string, opts: Partial<NormalizedResource> & { bornMs?: number } = {}) {
+export function addFakeResource(
+  c: FakeCloud,
+  nativeId: string,
+  opts: Partial<NormalizedResource> & { bornMs?: number } = {},
+) {
   c.resources.set(nativeId, {
     cloud: 'aws',
     accountNativeId: '123456789012',
@@ -59,8 +69,22 @@ export function fakeRegistry(c: FakeCloud): ProviderRegistry {
       async discover(_creds, { regions }) {
         if (c.failWith) throw c.failWith
         const errors = regions.flatMap((r) => (c.regionErrors.has(r) ? [c.regionErrors.get(r)!] : []))
-        const resources = [...c.resources.values()].filter((r) => regions.includes(r.region) && !c.regionErrors.has(r.region))
-        return { resources, errors, calls: [{ api: 'ec2', operation: 'DescribeInstances', calls: regions.length, billableUnits: 0, costUsd: 0 }] }
+        const resources = [...c.resources.values()].filter(
+          (r) => regions.includes(r.region) && !c.regionErrors.has(r.region),
+        )
+        return {
+          resources,
+          errors,
+          calls: [
+            {
+              api: 'ec2',
+              operation: 'DescribeInstances',
+              calls: regions.length,
+              billableUnits: 0,
+              costUsd: 0,
+            },
+          ],
+        }
       },
     },
     metrics: {
@@ -72,20 +96,47 @@ export function fakeRegistry(c: FakeCloud): ProviderRegistry {
         for (const t of targets) {
           const born = c.resources.get(t.nativeId)?.bornMs ?? 0
           for (const d of metricsByType?.[t.type] ?? FAKE_DEFS) {
-            for (let ms = Math.ceil(window.from.getTime() / 60_000) * 60_000; ms < window.to.getTime(); ms += 60_000) {
+            for (
+              let ms = Math.ceil(window.from.getTime() / 60_000) * 60_000;
+              ms < window.to.getTime();
+              ms += 60_000
+            ) {
               if (ms < born) continue
-              points.push({ nativeId: t.nativeId, metric: d.metric, stat: d.stat, ts: new Date(ms), value: fakeValue(t.nativeId, d.metric, ms / 60_000) })
+              points.push({
+                nativeId: t.nativeId,
+                metric: d.metric,
+                stat: d.stat,
+                ts: new Date(ms),
+                value: fakeValue(t.nativeId, d.metric, ms / 60_000),
+              })
             }
           }
         }
-        return { points, calls: [{ api: 'cloudwatch', operation: 'GetMetricData', calls: 1, billableUnits: points.length, costUsd: 0 }] }
+        return {
+          points,
+          calls: [
+            {
+              api: 'cloudwatch',
+              operation: 'GetMetricData',
+              calls: 1,
+              billableUnits: points.length,
+              costUsd: 0,
+            },
+          ],
+        }
       },
     },
   }
   const none = <K extends 'azure' | 'gcp'>(cloud: K): Provider<K> => ({
     cloud,
     async verify() {
-      return { ok: false, accountNativeIds: [], checks: [], regions: { enabled: [], disabled: [] }, calls: [] }
+      return {
+        ok: false,
+        accountNativeIds: [],
+        checks: [],
+        regions: { enabled: [], disabled: [] },
+        calls: [],
+      }
     },
   })
   return { aws, azure: none('azure'), gcp: none('gcp') }

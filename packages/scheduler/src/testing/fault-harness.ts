@@ -63,11 +63,21 @@ export async function privateRedis(port?: number) {
   const p = port ?? 20000 + Math.floor(Math.random() * 20000)
   let proc: ChildProcess | undefined
   const start = async () => {
-    proc = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' })
-    await until(async () => {
-      const s = connect(p, '127.0.0.1')
-      return new Promise<boolean>((r) => s.once('connect', () => (s.destroy(), r(true))).once('error', () => r(false)))
-    }, 10_000, 50)
+    proc = spawn(
+      'redis-server',
+      ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { stdio: 'ignore' },
+    )
+    await until(
+      async () => {
+        const s = connect(p, '127.0.0.1')
+        return new Promise<boolean>((r) =>
+          s.once('connect', () => (s.destroy(), r(true))).once('error', () => r(false)),
+        )
+      },
+      10_000,
+      50,
+    )
   }
   await start()
   return {
@@ -84,10 +94,16 @@ export async function privateRedis(port?: number) {
 
 /** Spawns src/testing/worker-child.ts; resolves when the worker is running. */
 /** `script`: a prebuilt JS bundle of worker-child.ts to run on plain node (the bench compares it with tsx). */
-export async function spawnWorker(options: Record<string, unknown>, nodeArgs: string[] = [], script?: string): Promise<ChildProcess> {
+export async function spawnWorker(
+  options: Record<string, unknown>,
+  nodeArgs: string[] = [],
+  script?: string,
+): Promise<ChildProcess> {
   const root = repoRoot()
   // node itself with tsx as a loader (not the tsx CLI, which forks a grandchild a SIGKILL would miss).
-  const entry = script ? [script] : ['--import', 'tsx', join(root, 'packages/scheduler/src/testing/worker-child.ts')]
+  const entry = script
+    ? [script]
+    : ['--import', 'tsx', join(root, 'packages/scheduler/src/testing/worker-child.ts')]
   const child = spawn(process.execPath, [...nodeArgs, ...entry], {
     cwd: root,
     env: { ...process.env, CMS_TEST_WORKER: JSON.stringify(options) },
@@ -101,7 +117,11 @@ export async function spawnWorker(options: Record<string, unknown>, nodeArgs: st
 }
 
 /** The lowest watermark over the regions that have resources with metrics (null until each has one). */
-export async function minMark(pool: pg.Pool, tenantId: string, metricTypes: string[]): Promise<number | null> {
+export async function minMark(
+  pool: pg.Pool,
+  tenantId: string,
+  metricTypes: string[],
+): Promise<number | null> {
   const r = await pool.query<{ n: number; want: number; m: Date | null }>(
     `SELECT (SELECT count(*)::int FROM metric_watermark WHERE tenant_id = $1) AS n,
             (SELECT count(DISTINCT region)::int FROM resource WHERE tenant_id = $1 AND terminated_at IS NULL AND type = ANY($2)) AS want,
@@ -113,17 +133,38 @@ export async function minMark(pool: pg.Pool, tenantId: string, metricTypes: stri
 }
 
 /** 0 lost, 0 duplicate, 0 wrong: stored points vs the simulator's truth for every polled resource. */
-export async function verifyAgainstTruth(pool: pg.Pool, sim: CloudSim, providers: ProviderRegistry, tenantId: string, from: number, to: number) {
+export async function verifyAgainstTruth(
+  pool: pg.Pool,
+  sim: CloudSim,
+  providers: ProviderRegistry,
+  tenantId: string,
+  from: number,
+  to: number,
+) {
   const res = await pool.query<{ native_id: string; type: string }>(
     `SELECT native_id, type FROM resource WHERE tenant_id = $1 AND terminated_at IS NULL`,
     [tenantId],
   )
-  const resources = res.rows.map((r) => ({ nativeId: r.native_id, type: r.type })).filter((r) => (providers.aws.metrics?.catalog(r.type).length ?? 0) > 0)
+  const resources = res.rows
+    .map((r) => ({ nativeId: r.native_id, type: r.type }))
+    .filter((r) => (providers.aws.metrics?.catalog(r.type).length ?? 0) > 0)
   const stored = await storedPoints(pool, tenantId, new Date(from), new Date(to))
-  const cmp = compareWithTruth(sim, stored, resources, (t) => providers.aws.metrics?.catalog(t) ?? [], new Date(from), new Date(to))
+  const cmp = compareWithTruth(
+    sim,
+    stored,
+    resources,
+    (t) => providers.aws.metrics?.catalog(t) ?? [],
+    new Date(from),
+    new Date(to),
+  )
   const dup = await pool.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM (SELECT series_id, ts FROM ts.metric_points WHERE tenant_id = $1 GROUP BY 1, 2 HAVING count(*) > 1) d`,
     [tenantId],
   )
-  return { ...cmp, duplicates: cmp.duplicates + (dup.rows[0]?.n ?? 0), resources: resources.length, stored: stored.length }
+  return {
+    ...cmp,
+    duplicates: cmp.duplicates + (dup.rows[0]?.n ?? 0),
+    resources: resources.length,
+    stored: stored.length,
+  }
 }

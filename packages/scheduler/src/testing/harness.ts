@@ -18,7 +18,11 @@ export function testPool(url: string): pg.Pool {
 export const REDIS_URL = 'redis://127.0.0.1:6379'
 export const uniquePrefix = () => `t-${randomBytes(4).toString('hex')}`
 
-export async function until<T>(fn: () => Promise<T | undefined | null | false>, ms = 30_000, step = 250): Promise<T> {
+export async function until<T>(
+  fn: () => Promise<T | undefined | null | false>,
+  ms = 30_000,
+  step = 250,
+): Promise<T> {
   const end = Date.now() + ms
   let last: unknown
   for (;;) {
@@ -34,11 +38,21 @@ export async function until<T>(fn: () => Promise<T | undefined | null | false>, 
 }
 
 /** A tenant on the fast 'test' plan (or `planId`) with the simulator's AWS account `index` connected (access keys), with `settings`. */
-export async function connectSimAwsAccount(worker: PrismaClient, vault: Vault, sim: CloudSim, settings: Record<string, unknown>, index = 0, planId?: string) {
+export async function connectSimAwsAccount(
+  worker: PrismaClient,
+  vault: Vault,
+  sim: CloudSim,
+  settings: Record<string, unknown>,
+  index = 0,
+  planId?: string,
+) {
   const acct = sim.control.accounts().filter((a) => a.cloud === 'aws')[index]
   if (!acct || acct.cloud !== 'aws') throw new Error('no AWS account in the simulator')
   const tenant = await createTenant(worker)
-  await worker.organization.update({ where: { id: tenant.id }, data: { settings: settings as object, planId: planId ?? (await ensureTestPlan(worker)) } })
+  await worker.organization.update({
+    where: { id: tenant.id },
+    data: { settings: settings as object, planId: planId ?? (await ensureTestPlan(worker)) },
+  })
   const account = await createCloudAccount(forTenant(worker, tenant.id), vault, tenant.id, {
     cloud: 'aws',
     name: acct.name,
@@ -57,14 +71,25 @@ export interface StoredPoint {
   value: number
 }
 
-export async function storedPoints(pool: pg.Pool, tenantId: string, from: Date, to: Date): Promise<StoredPoint[]> {
+export async function storedPoints(
+  pool: pg.Pool,
+  tenantId: string,
+  from: Date,
+  to: Date,
+): Promise<StoredPoint[]> {
   const r = await pool.query<{ native_id: string; metric: string; stat: string; ts: Date; value: number }>(
     `SELECT r.native_id, s.metric, s.stat, p.ts, p.value FROM ts.metric_points p
      JOIN metric_series s ON s.id = p.series_id JOIN resource r ON r.id = s.resource_id
      WHERE p.tenant_id = $1 AND p.ts >= $2 AND p.ts < $3`,
     [tenantId, from, to],
   )
-  return r.rows.map((x) => ({ nativeId: x.native_id, metric: x.metric, stat: x.stat, ts: x.ts.getTime(), value: x.value }))
+  return r.rows.map((x) => ({
+    nativeId: x.native_id,
+    metric: x.metric,
+    stat: x.stat,
+    ts: x.ts.getTime(),
+    value: x.value,
+  }))
 }
 
 /**

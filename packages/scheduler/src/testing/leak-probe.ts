@@ -17,8 +17,16 @@ import { realProviders } from './registry'
 import { until } from './harness'
 
 const mb = (n: number) => Math.round(n / 1048576)
-const gcHeap = () => { (globalThis as { gc?: () => void }).gc?.(); return mb(process.memoryUsage().heapUsed) }
-const sim = await startCloudSim({ seed: 1, scenario: 'scale', resources: Number(process.argv[2] ?? 3000), port: 0 })
+const gcHeap = () => {
+  ;(globalThis as { gc?: () => void }).gc?.()
+  return mb(process.memoryUsage().heapUsed)
+}
+const sim = await startCloudSim({
+  seed: 1,
+  scenario: 'scale',
+  resources: Number(process.argv[2] ?? 3000),
+  port: 0,
+})
 const db = await createTestDatabase()
 const vault = testVault()
 const prefix = `leak-${randomUUID().slice(0, 6)}`
@@ -27,27 +35,69 @@ const only = process.argv[3]
 for (const a of sim.control.accounts()) {
   if (only && a.cloud !== only) continue
   const t = await createTenant(db.worker)
-  await db.worker.organization.update({ where: { id: t.id }, data: { planId: 'enterprise', settings: { schedule: { discoveryIntervalMs: 3600_000, metricsIntervalMs: 3600_000, billingIntervalMs: 86_400_000 } } } })
-  const acc = await createCloudAccount(forTenant(db.worker, t.id), vault, t.id, { cloud: a.cloud, name: a.name, credentials: a.cloud === 'aws' ? a.credentials.accessKeys : a.credentials, regions: a.regions })
+  await db.worker.organization.update({
+    where: { id: t.id },
+    data: {
+      planId: 'enterprise',
+      settings: {
+        schedule: {
+          discoveryIntervalMs: 3600_000,
+          metricsIntervalMs: 3600_000,
+          billingIntervalMs: 86_400_000,
+        },
+      },
+    },
+  })
+  const acc = await createCloudAccount(forTenant(db.worker, t.id), vault, t.id, {
+    cloud: a.cloud,
+    name: a.name,
+    credentials: a.cloud === 'aws' ? a.credentials.accessKeys : a.credentials,
+    regions: a.regions,
+  })
   accounts.push({ tenantId: t.id, accountId: acc.id })
 }
 console.log('heap before worker', gcHeap())
-const w = await startWorker({ databaseUrl: db.url, redisUrl: 'redis://127.0.0.1:6379', queuePrefix: prefix, vault, providers: await realProviders(), endpoints: { aws: sim.urls.aws, azure: sim.urls.azure, gcp: sim.urls.gcp, caPem: sim.caCertPem }, logger: createLogger({ name: 'w', level: 'error' }), now: () => new Date(Date.now() + sim.control.clock().offsetMs), dbPoolMax: 4 })
+const w = await startWorker({
+  databaseUrl: db.url,
+  redisUrl: 'redis://127.0.0.1:6379',
+  queuePrefix: prefix,
+  vault,
+  providers: await realProviders(),
+  endpoints: { aws: sim.urls.aws, azure: sim.urls.azure, gcp: sim.urls.gcp, caPem: sim.caCertPem },
+  logger: createLogger({ name: 'w', level: 'error' }),
+  now: () => new Date(Date.now() + sim.control.clock().offsetMs),
+  dbPoolMax: 4,
+})
 const redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null })
 const q = new Queue('metrics', { connection: redis, prefix: `{${prefix}}` })
-await until(async () => (await db.worker.resource.count()) > 0 && (await q.getActiveCount()) === 0, 120_000, 1000)
+await until(
+  async () => (await db.worker.resource.count()) > 0 && (await q.getActiveCount()) === 0,
+  120_000,
+  1000,
+)
 await new Promise((r) => setTimeout(r, 5000))
 console.log('heap after discovery', gcHeap())
 for (let i = 0; i < 8; i++) {
   sim.control.advanceClock(300_000)
-  await q.addBulk(accounts.map((a) => ({ name: 'metrics.tick', data: a, opts: { jobId: `c${i}/${a.accountId}` } })))
+  await q.addBulk(
+    accounts.map((a) => ({ name: 'metrics.tick', data: a, opts: { jobId: `c${i}/${a.accountId}` } })),
+  )
   await new Promise((r) => setTimeout(r, 1000))
-  await until(async () => (await q.getActiveCount()) + (await q.getWaitingCount()) + (await q.getPrioritizedCount()) === 0, 120_000, 200)
+  await until(
+    async () =>
+      (await q.getActiveCount()) + (await q.getWaitingCount()) + (await q.getPrioritizedCount()) === 0,
+    120_000,
+    200,
+  )
   console.log('cycle', i, 'heap', gcHeap(), 'rss', mb(process.memoryUsage().rss))
-  if (process.env.LEAK_SNAPSHOT_DIR && (i === 2 || i === 7)) console.log('snapshot', writeHeapSnapshot(`${process.env.LEAK_SNAPSHOT_DIR}/cycle-${i}.heapsnapshot`))
+  if (process.env.LEAK_SNAPSHOT_DIR && (i === 2 || i === 7))
+    console.log('snapshot', writeHeapSnapshot(`${process.env.LEAK_SNAPSHOT_DIR}/cycle-${i}.heapsnapshot`))
 }
-await w.stop(); await q.close()
+await w.stop()
+await q.close()
 const keys = await redis.keys(`{${prefix}}:*`)
 for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500))
-await redis.quit(); await sim.stop(); await db.drop()
+await redis.quit()
+await sim.stop()
+await db.drop()
 process.exit(0)

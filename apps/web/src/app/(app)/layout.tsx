@@ -31,12 +31,16 @@ export default async function AppLayout({ children }: { children: ReactNode }) {
       <nav className="side">
         <div className="brand">CMS</div>
         {links.map(([href, label]) => (
-          <Link key={href} className="nav" href={href}>{label}</Link>
+          <Link key={href} className="nav" href={href}>
+            {label}
+          </Link>
         ))}
         <div className="bottom">
           <OrgSwitcher orgs={memberships.map((m) => m.organization)} active={t.tenantId} />
           <LocaleSwitch />
-          <span className="small muted" data-testid="whoami">{t.actor.type === 'user' ? t.actor.email : ''} · {t.role}</span>
+          <span className="small muted" data-testid="whoami">
+            {t.actor.type === 'user' ? t.actor.email : ''} · {t.role}
+          </span>
           <LogoutButton />
         </div>
       </nav>

@@ -69,9 +69,18 @@ export function SignupForm() {
     // A marketplace buyer arrives with a signed claim: redeeming it makes them owner of their new organization.
     const claim = search.get('claim')
     if (claim) {
-      const res = await fetch('/api/internal/claim', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ claim }) })
+      const res = await fetch('/api/internal/claim', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ claim }),
+      })
       setBusy(false)
-      if (!res.ok) return setErrors({ _: ((await res.json().catch(() => ({}))) as { error?: { message?: string } }).error?.message ?? t('failed') })
+      if (!res.ok)
+        return setErrors({
+          _:
+            ((await res.json().catch(() => ({}))) as { error?: { message?: string } }).error?.message ??
+            t('failed'),
+        })
       router.push('/overview')
       return
     }
@@ -83,10 +92,21 @@ export function SignupForm() {
       <form className="stack" onSubmit={submit} noValidate>
         <Field label={t('name')} name="name" autoComplete="name" error={errors.name} />
         <Field label={t('email')} name="email" type="email" autoComplete="email" error={errors.email} />
-        <Field label={t('password')} name="password" type="password" autoComplete="new-password" placeholder={t('passwordHint')} error={errors.password} />
+        <Field
+          label={t('password')}
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          placeholder={t('passwordHint')}
+          error={errors.password}
+        />
         {errors._ ? <div className="alert">{errors._}</div> : null}
-        <button type="submit" disabled={busy}>{t('signup')}</button>
-        <span className="small muted">{t('haveAccount')} <Link href="/login">{t('login')}</Link></span>
+        <button type="submit" disabled={busy}>
+          {t('signup')}
+        </button>
+        <span className="small muted">
+          {t('haveAccount')} <Link href="/login">{t('login')}</Link>
+        </span>
       </form>
     </Shell>
   )
@@ -99,12 +119,15 @@ export function LoginForm() {
   const [busy, setBusy] = useState(false)
   async function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault()
-    const parsed = z.object({ email: z.email('must be an e-mail address'), password: z.string().min(1, 'required') }).safeParse(formValues(e))
+    const parsed = z
+      .object({ email: z.email('must be an e-mail address'), password: z.string().min(1, 'required') })
+      .safeParse(formValues(e))
     if (!parsed.success) return setErrors(fieldsFrom(parsed.error))
     setBusy(true)
     const r = await authClient.signIn.email(parsed.data)
     setBusy(false)
-    if (r.error) return setErrors({ _: r.error.status === 429 ? (r.error.message ?? t('failed')) : t('failed') })
+    if (r.error)
+      return setErrors({ _: r.error.status === 429 ? (r.error.message ?? t('failed')) : t('failed') })
     router.push('/overview')
     router.refresh()
   }
@@ -112,11 +135,23 @@ export function LoginForm() {
     <Shell title={t('login')}>
       <form className="stack" onSubmit={submit} noValidate>
         <Field label={t('email')} name="email" type="email" autoComplete="email" error={errors.email} />
-        <Field label={t('password')} name="password" type="password" autoComplete="current-password" error={errors.password} />
+        <Field
+          label={t('password')}
+          name="password"
+          type="password"
+          autoComplete="current-password"
+          error={errors.password}
+        />
         {errors._ ? <div className="alert">{errors._}</div> : null}
-        <button type="submit" disabled={busy}>{t('login')}</button>
-        <span className="small"><Link href="/forgot-password">{t('forgot')}</Link></span>
-        <span className="small muted">{t('noAccount')} <Link href="/signup">{t('signup')}</Link></span>
+        <button type="submit" disabled={busy}>
+          {t('login')}
+        </button>
+        <span className="small">
+          <Link href="/forgot-password">{t('forgot')}</Link>
+        </span>
+        <span className="small muted">
+          {t('noAccount')} <Link href="/signup">{t('signup')}</Link>
+        </span>
       </form>
     </Shell>
   )
@@ -139,7 +174,9 @@ export function ForgotForm() {
         <Field label={t('email')} name="email" type="email" error={errors.email} />
         {sent ? <div className="notice">{t('resetSent')}</div> : null}
         <button type="submit">{t('sendReset')}</button>
-        <Link className="small" href="/login">{t('login')}</Link>
+        <Link className="small" href="/login">
+          {t('login')}
+        </Link>
       </form>
     </Shell>
   )
@@ -152,7 +189,9 @@ export function ResetForm() {
   const [done, setDone] = useState(false)
   async function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault()
-    const parsed = z.object({ password: z.string().min(10, 'at least 10 characters').max(256) }).safeParse(formValues(e))
+    const parsed = z
+      .object({ password: z.string().min(10, 'at least 10 characters').max(256) })
+      .safeParse(formValues(e))
     if (!parsed.success) return setErrors(fieldsFrom(parsed.error))
     const r = await authClient.resetPassword({ newPassword: parsed.data.password, token })
     if (r.error) return setErrors(serverFieldError(r.error.code, r.error.message))
@@ -161,9 +200,19 @@ export function ResetForm() {
   return (
     <Shell title={t('reset')}>
       <form className="stack" onSubmit={submit} noValidate>
-        <Field label={t('newPassword')} name="password" type="password" autoComplete="new-password" error={errors.password} />
+        <Field
+          label={t('newPassword')}
+          name="password"
+          type="password"
+          autoComplete="new-password"
+          error={errors.password}
+        />
         {errors._ ? <div className="alert">{errors._}</div> : null}
-        {done ? <div className="notice">{t('resetDone')} <Link href="/login">{t('login')}</Link></div> : null}
+        {done ? (
+          <div className="notice">
+            {t('resetDone')} <Link href="/login">{t('login')}</Link>
+          </div>
+        ) : null}
         <button type="submit">{t('reset')}</button>
       </form>
     </Shell>

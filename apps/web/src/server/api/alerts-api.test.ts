@@ -31,7 +31,10 @@ const REDIS_URL = 'redis://127.0.0.1:6379'
 const PREFIX = `web-alerts-${randomBytes(4).toString('hex')}`
 let worker: StartedWorker | undefined
 
-async function until<T>(fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, ms = 15_000): Promise<T> {
+async function until<T>(
+  fn: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  ms = 15_000,
+): Promise<T> {
   const end = Date.now() + ms
   for (;;) {
     const v = await fn()
@@ -45,11 +48,19 @@ beforeAll(async () => {
   process.env.CMS_WEBHOOK_ALLOW_PRIVATE = '1'
   process.env.CMS_QUEUE_PREFIX = PREFIX
   ;({ db, teardown } = await setupWebTest())
-  const demo = await seed.seedDemoOrganization(db.worker, { email: 'alerts@a.test', password: 'password-123456', estate: { resourcesPerAccount: 60, days: 1, rawHours: 1 } })
+  const demo = await seed.seedDemoOrganization(db.worker, {
+    email: 'alerts@a.test',
+    password: 'password-123456',
+    estate: { resourcesPerAccount: 60, days: 1, rawHours: 1 },
+  })
   tenantId = demo.organizationId
   writeKey = demo.apiKey
   readKey = await seed.createApiKeyFor(db.worker, tenantId, 'read')
-  const viewer = await seed.createUserWithPassword(db.worker, { email: 'viewer@alerts.test', password: 'password-123456', name: 'V' })
+  const viewer = await seed.createUserWithPassword(db.worker, {
+    email: 'viewer@alerts.test',
+    password: 'password-123456',
+    name: 'V',
+  })
   await seed.addMember(db.worker, tenantId, viewer.id, 'viewer')
   viewerCookie = await signIn('viewer@alerts.test', 'password-123456')
   receiver = createServer((req, res) => {
@@ -64,8 +75,15 @@ beforeAll(async () => {
   receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`
   // The scheduler's webhook consumer, as deployed: the web only enqueues, a worker sends.
   worker = await startWorker({
-    databaseUrl: db.url, redisUrl: REDIS_URL, queuePrefix: PREFIX, vault: new Vault(LocalKeyring.fromString(process.env.CMS_MASTER_KEYS!)),
-    providers: await realProviders(), queues: ['webhooks'], logger: createLogger({ name: 'worker', level: 'silent' }), shutdownGraceMs: 2000, dbPoolMax: 2,
+    databaseUrl: db.url,
+    redisUrl: REDIS_URL,
+    queuePrefix: PREFIX,
+    vault: new Vault(LocalKeyring.fromString(process.env.CMS_MASTER_KEYS!)),
+    providers: await realProviders(),
+    queues: ['webhooks'],
+    logger: createLogger({ name: 'worker', level: 'silent' }),
+    shutdownGraceMs: 2000,
+    dbPoolMax: 2,
   })
 }, 120_000)
 afterAll(async () => {
@@ -84,7 +102,11 @@ describe('webhook endpoints', () => {
   let endpointId = ''
   let secret = ''
   it('creates an endpoint and returns the signing secret once', async () => {
-    const r = await call(routes.createWebhook.handler, { method: 'POST', auth: auth(), body: { format: 'standard', name: 'ops', url: `${receiverUrl}?token=abc` } })
+    const r = await call(routes.createWebhook.handler, {
+      method: 'POST',
+      auth: auth(),
+      body: { format: 'standard', name: 'ops', url: `${receiverUrl}?token=abc` },
+    })
     expect(r.status, JSON.stringify(r.body)).toBe(201)
     secret = r.body.signingSecret as string
     expect(secret).toMatch(/^whsec_/)
@@ -98,17 +120,33 @@ describe('webhook endpoints', () => {
     }
   })
 
-  type DeliveryItem = { id: string; status: string; nextAttemptAt?: string | null; attemptLog: { statusCode: number; outcome: string }[] }
+  type DeliveryItem = {
+    id: string
+    status: string
+    nextAttemptAt?: string | null
+    attemptLog: { statusCode: number; outcome: string }[]
+  }
   const deliveries = async () =>
-    (await call(routes.listWebhookDeliveries.handler, { params: { id: endpointId }, auth: { apiKey: readKey } })).body.items as DeliveryItem[]
+    (
+      await call(routes.listWebhookDeliveries.handler, {
+        params: { id: endpointId },
+        auth: { apiKey: readKey },
+      })
+    ).body.items as DeliveryItem[]
 
   it('queues a test notification; the worker sends it signed with the secret, logs the attempt, and replays it', async () => {
-    const r = await call(routes.testWebhook.handler, { method: 'POST', params: { id: endpointId }, auth: auth() })
+    const r = await call(routes.testWebhook.handler, {
+      method: 'POST',
+      params: { id: endpointId },
+      auth: auth(),
+    })
     expect(r.status, JSON.stringify(r.body)).toBe(200)
     expect((r.body.result as { status: string }).status).toBe('queued')
     expect((r.body.delivery as { status: string }).status).toBe('pending')
     const msg = await until(() => received.at(-1))
-    const verified = new Webhook(secret).verify(msg.body, msg.headers as Record<string, string>) as { type: string }
+    const verified = new Webhook(secret).verify(msg.body, msg.headers as Record<string, string>) as {
+      type: string
+    }
     expect(verified.type).toBe('webhook.test')
     const items = await until(async () => {
       const d = await deliveries()
@@ -116,7 +154,11 @@ describe('webhook endpoints', () => {
     })
     expect(items[0]!.attemptLog[0]).toMatchObject({ statusCode: 200, outcome: 'success' })
     const before = received.length
-    const rep = await call(routes.replayDelivery.handler, { method: 'POST', params: { id: items[0]!.id }, auth: auth() })
+    const rep = await call(routes.replayDelivery.handler, {
+      method: 'POST',
+      params: { id: items[0]!.id },
+      auth: auth(),
+    })
     expect(rep.status, JSON.stringify(rep.body)).toBe(200)
     expect((rep.body.result as { status: string }).status).toBe('queued')
     await until(() => received.length === before + 1)
@@ -128,30 +170,56 @@ describe('webhook endpoints', () => {
 
   it('records a failed attempt and schedules the next one', async () => {
     answer = 503
-    const r = await call(routes.testWebhook.handler, { method: 'POST', params: { id: endpointId }, auth: auth() })
+    const r = await call(routes.testWebhook.handler, {
+      method: 'POST',
+      params: { id: endpointId },
+      auth: auth(),
+    })
     const id = (r.body.delivery as { id: string }).id
-    const failed = await until(async () => (await deliveries()).find((d) => d.id === id && d.attemptLog.length > 0))
+    const failed = await until(async () =>
+      (await deliveries()).find((d) => d.id === id && d.attemptLog.length > 0),
+    )
     answer = 200
     expect(failed.status).toBe('pending')
     expect(failed.attemptLog[0]!.statusCode).toBe(503)
     // The next attempt (5 s later on the real schedule) is queued by the worker and succeeds.
-    const ok = await until(async () => (await deliveries()).find((d) => d.id === id && d.status === 'succeeded'), 20_000)
+    const ok = await until(
+      async () => (await deliveries()).find((d) => d.id === id && d.status === 'succeeded'),
+      20_000,
+    )
     expect(ok.attemptLog.map((a) => a.statusCode)).toEqual([503, 200])
   })
 
   it('rotates the secret (new one returned once) and read keys / viewers cannot change anything', async () => {
-    const r = await call(routes.rotateWebhookSecret.handler, { method: 'POST', params: { id: endpointId }, auth: auth(), body: { graceHours: 1 } })
+    const r = await call(routes.rotateWebhookSecret.handler, {
+      method: 'POST',
+      params: { id: endpointId },
+      auth: auth(),
+      body: { graceHours: 1 },
+    })
     expect(r.status).toBe(200)
     expect(r.body.signingSecret).not.toBe(secret)
     for (const a of [{ apiKey: readKey }, { cookie: viewerCookie }]) {
-      expect((await call(routes.testWebhook.handler, { method: 'POST', params: { id: endpointId }, auth: a })).status).toBe(403)
-      expect((await call(routes.deleteWebhook.handler, { method: 'DELETE', params: { id: endpointId }, auth: a })).status).toBe(403)
-      expect((await call(routes.createAlertRule.handler, { method: 'POST', auth: a, body: {} })).status).toBe(403)
+      expect(
+        (await call(routes.testWebhook.handler, { method: 'POST', params: { id: endpointId }, auth: a }))
+          .status,
+      ).toBe(403)
+      expect(
+        (await call(routes.deleteWebhook.handler, { method: 'DELETE', params: { id: endpointId }, auth: a }))
+          .status,
+      ).toBe(403)
+      expect((await call(routes.createAlertRule.handler, { method: 'POST', auth: a, body: {} })).status).toBe(
+        403,
+      )
     }
   })
 
   it('Free plan: a second endpoint is 402 limit_exceeded with a clear message', async () => {
-    const r = await call(routes.createWebhook.handler, { method: 'POST', auth: auth(), body: { format: 'slack', name: 'slack', url: receiverUrl } })
+    const r = await call(routes.createWebhook.handler, {
+      method: 'POST',
+      auth: auth(),
+      body: { format: 'slack', name: 'slack', url: receiverUrl },
+    })
     expect(r.status).toBe(402)
     expect(r.body.error?.code).toBe('limit_exceeded')
     expect(r.body.error?.message).toMatch(/Free plan allows 1 webhook endpoints/)
@@ -161,16 +229,48 @@ describe('webhook endpoints', () => {
 describe('alert rules, silences, alerts, plan', () => {
   let ruleId = ''
   it('creates, reads, patches and deletes rules; the Free plan stops at 5', async () => {
-    const spec = { kind: 'metric_threshold', metric: 'CPUUtilization', scope: { type: 'resource_type', resourceType: 'ec2.instance' }, comparison: 'gt', threshold: 80 }
-    const r = await call(routes.createAlertRule.handler, { method: 'POST', auth: auth(), body: { name: 'cpu', spec } })
+    const spec = {
+      kind: 'metric_threshold',
+      metric: 'CPUUtilization',
+      scope: { type: 'resource_type', resourceType: 'ec2.instance' },
+      comparison: 'gt',
+      threshold: 80,
+    }
+    const r = await call(routes.createAlertRule.handler, {
+      method: 'POST',
+      auth: auth(),
+      body: { name: 'cpu', spec },
+    })
     expect(r.status, JSON.stringify(r.body)).toBe(201)
     ruleId = r.body.id as string
-    const bad = await call(routes.createAlertRule.handler, { method: 'POST', auth: auth(), body: { name: 'x', spec: { ...spec, comparison: 'bigger' } } })
+    const bad = await call(routes.createAlertRule.handler, {
+      method: 'POST',
+      auth: auth(),
+      body: { name: 'x', spec: { ...spec, comparison: 'bigger' } },
+    })
     expect(bad.status).toBe(422)
-    const p = await call(routes.patchAlertRule.handler, { method: 'PATCH', params: { id: ruleId }, auth: auth(), body: { enabled: false, severity: 'critical' } })
+    const p = await call(routes.patchAlertRule.handler, {
+      method: 'PATCH',
+      params: { id: ruleId },
+      auth: auth(),
+      body: { enabled: false, severity: 'critical' },
+    })
     expect(p.body).toMatchObject({ enabled: false, severity: 'critical' })
-    for (let i = 0; i < 4; i++) expect((await call(routes.createAlertRule.handler, { method: 'POST', auth: auth(), body: { name: `r${i}`, spec } })).status).toBe(201)
-    const over = await call(routes.createAlertRule.handler, { method: 'POST', auth: auth(), body: { name: 'r6', spec } })
+    for (let i = 0; i < 4; i++)
+      expect(
+        (
+          await call(routes.createAlertRule.handler, {
+            method: 'POST',
+            auth: auth(),
+            body: { name: `r${i}`, spec },
+          })
+        ).status,
+      ).toBe(201)
+    const over = await call(routes.createAlertRule.handler, {
+      method: 'POST',
+      auth: auth(),
+      body: { name: 'r6', spec },
+    })
     expect(over.status).toBe(402)
     expect(over.body.error?.message).toMatch(/Free plan allows 5 alert rules/)
     const list = await call(routes.listAlertRules.handler, { auth: { apiKey: readKey } })
@@ -179,18 +279,58 @@ describe('alert rules, silences, alerts, plan', () => {
 
   it('silences a rule and ends the silence', async () => {
     const now = Date.now()
-    const s = await call(routes.createSilence.handler, { method: 'POST', auth: auth(), body: { ruleId, startsAt: new Date(now).toISOString(), endsAt: new Date(now + 3600_000).toISOString(), comment: 'maintenance' } })
+    const s = await call(routes.createSilence.handler, {
+      method: 'POST',
+      auth: auth(),
+      body: {
+        ruleId,
+        startsAt: new Date(now).toISOString(),
+        endsAt: new Date(now + 3600_000).toISOString(),
+        comment: 'maintenance',
+      },
+    })
     expect(s.status, JSON.stringify(s.body)).toBe(201)
-    expect(((await call(routes.listSilences.handler, { query: { active: '1' }, auth: auth() })).body.items as unknown[]).length).toBe(1)
-    expect((await call(routes.expireSilence.handler, { method: 'DELETE', params: { id: s.body.id as string }, auth: auth() })).status).toBe(200)
-    expect(((await call(routes.listSilences.handler, { query: { active: '1' }, auth: auth() })).body.items as unknown[]).length).toBe(0)
+    expect(
+      (
+        (await call(routes.listSilences.handler, { query: { active: '1' }, auth: auth() })).body
+          .items as unknown[]
+      ).length,
+    ).toBe(1)
+    expect(
+      (
+        await call(routes.expireSilence.handler, {
+          method: 'DELETE',
+          params: { id: s.body.id as string },
+          auth: auth(),
+        })
+      ).status,
+    ).toBe(200)
+    expect(
+      (
+        (await call(routes.listSilences.handler, { query: { active: '1' }, auth: auth() })).body
+          .items as unknown[]
+      ).length,
+    ).toBe(0)
   })
 
   it('lists active alerts with their resource, and the overview shows them', async () => {
     const res = await db.worker.resource.findFirstOrThrow({ where: { tenantId }, select: { id: true } })
-    await db.worker.alertInstance.create({ data: { tenantId, ruleId, fingerprint: 'fp1', subjectKey: 's1', state: 'firing', summary: 'CPU high', labels: { resource_id: res.id, metric: 'CPUUtilization' }, firingSince: new Date() } })
+    await db.worker.alertInstance.create({
+      data: {
+        tenantId,
+        ruleId,
+        fingerprint: 'fp1',
+        subjectKey: 's1',
+        state: 'firing',
+        summary: 'CPU high',
+        labels: { resource_id: res.id, metric: 'CPUUtilization' },
+        firingSince: new Date(),
+      },
+    })
     const r = await call(routes.listAlerts.handler, { query: { state: 'active' }, auth: { apiKey: readKey } })
-    expect(r.body.items).toMatchObject([{ state: 'firing', resourceId: res.id, metric: 'CPUUtilization', ruleName: 'cpu' }])
+    expect(r.body.items).toMatchObject([
+      { state: 'firing', resourceId: res.id, metric: 'CPUUtilization', ruleName: 'cpu' },
+    ])
     const { readOverview } = await import('../overview')
     const { authorize } = await import('../tenant-guard')
     const t = await authorize(new Headers({ authorization: `Bearer ${readKey}` }), { role: 'viewer' })
@@ -203,7 +343,10 @@ describe('alert rules, silences, alerts, plan', () => {
     expect(r.body).toMatchObject({ planId: 'free', limits: { monitoredResources: 50, cloudAccounts: 2 } })
     const total = (r.body.usage as { inventoriedResources: number }).inventoriedResources
     expect(r.body.notMonitored).toBe(Math.max(0, total - 50))
-    const page = await call(routes.listResources.handler, { query: { limit: '500', sort: 'firstSeenAt' }, auth: { apiKey: readKey } })
+    const page = await call(routes.listResources.handler, {
+      query: { limit: '500', sort: 'firstSeenAt' },
+      auth: { apiKey: readKey },
+    })
     const items = page.body.items as { monitored: boolean }[]
     expect(items.filter((i) => !i.monitored).length).toBe(r.body.notMonitored)
     // The oldest-seen are the monitored ones.
@@ -213,12 +356,31 @@ describe('alert rules, silences, alerts, plan', () => {
 
 describe('cloud account limit', () => {
   it('a Free tenant cannot add a third account (402 with the plan message)', async () => {
-    const body = (name: string) => ({ cloud: 'aws', name, credentials: { method: 'accessKeys', accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' } })
+    const body = (name: string) => ({
+      cloud: 'aws',
+      name,
+      credentials: {
+        method: 'accessKeys',
+        accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+        secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      },
+    })
     const count = await db.worker.cloudAccount.count({ where: { tenantId } })
-    for (let i = count; i < 2; i++) expect((await call(routes.createAccount.handler, { method: 'POST', auth: auth(), body: body(`acc${i}`) })).status).toBe(201)
-    const r = await call(routes.createAccount.handler, { method: 'POST', auth: auth(), body: body('one-too-many') })
+    for (let i = count; i < 2; i++)
+      expect(
+        (await call(routes.createAccount.handler, { method: 'POST', auth: auth(), body: body(`acc${i}`) }))
+          .status,
+      ).toBe(201)
+    const r = await call(routes.createAccount.handler, {
+      method: 'POST',
+      auth: auth(),
+      body: body('one-too-many'),
+    })
     expect(r.status).toBe(402)
-    expect(r.body.error).toMatchObject({ code: 'limit_exceeded', message: 'Your Free plan allows 2 cloud accounts; upgrade to add more.' })
+    expect(r.body.error).toMatchObject({
+      code: 'limit_exceeded',
+      message: 'Your Free plan allows 2 cloud accounts; upgrade to add more.',
+    })
     expect(await db.worker.cloudAccount.count({ where: { tenantId } })).toBe(2)
   })
 })

@@ -26,14 +26,19 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   status?: number
   /** Path params refer to tenant-owned objects (the cross-tenant test targets these). */
   tenantObject?: TenantObject
-  run: (t: TenantContext, input: { params: z.infer<P>; query: z.infer<Q>; body: z.infer<B> }) => Promise<unknown>
+  run: (
+    t: TenantContext,
+    input: { params: z.infer<P>; query: z.infer<Q>; body: z.infer<B> },
+  ) => Promise<unknown>
 }
 
 export interface ApiRoute extends Omit<RouteSpec<z.ZodType, z.ZodType, z.ZodType>, 'run'> {
   handler: RouteHandler
 }
 
-export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(spec: RouteSpec<P, Q, B>): ApiRoute {
+export function defineRoute<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType>(
+  spec: RouteSpec<P, Q, B>,
+): ApiRoute {
   const handler = withTenant(
     async (req, t, rawParams) => {
       const params = spec.params ? parseOrThrow(spec.params, rawParams, 'path') : ({} as z.infer<P>)

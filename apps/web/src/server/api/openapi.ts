@@ -14,7 +14,11 @@ function parametersOf(s: z.ZodType | undefined, where: 'path' | 'query'): Json[]
   const props = (js.properties ?? {}) as Record<string, Json>
   const required = new Set((js.required as string[] | undefined) ?? [])
   return Object.entries(props).map(([name, schema]) => ({
-    name, in: where, required: where === 'path' || required.has(name), schema, ...(schema.description ? { description: schema.description } : {}),
+    name,
+    in: where,
+    required: where === 'path' || required.has(name),
+    schema,
+    ...(schema.description ? { description: schema.description } : {}),
   }))
 }
 
@@ -27,19 +31,41 @@ export function openApiDocument(serverUrl: string): Json {
       description: `Requires role ${r.role} (API keys: read scope = viewer, write scope = admin).`,
       parameters: [...parametersOf(r.params, 'path'), ...parametersOf(r.query, 'query')],
       responses: {
-        [String(r.status ?? 200)]: { description: 'OK', content: { 'application/json': { schema: schemaOf(r.response, 'output') } } },
-        default: { description: 'Error (one shape for every error)', content: { 'application/json': { schema: schemaOf(errorSchema, 'output') } } },
+        [String(r.status ?? 200)]: {
+          description: 'OK',
+          content: { 'application/json': { schema: schemaOf(r.response, 'output') } },
+        },
+        default: {
+          description: 'Error (one shape for every error)',
+          content: { 'application/json': { schema: schemaOf(errorSchema, 'output') } },
+        },
       },
     }
-    if (r.body) op.requestBody = { required: true, content: { 'application/json': { schema: schemaOf(r.body, 'input') } } }
+    if (r.body)
+      op.requestBody = {
+        required: true,
+        content: { 'application/json': { schema: schemaOf(r.body, 'input') } },
+      }
     ;(paths[r.path] ??= {})[r.method.toLowerCase()] = op
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'CMS public API', version: '1.0.0', description: 'Multi-cloud inventory, metrics, costs and monitoring usage of one organization.' },
+    info: {
+      title: 'CMS public API',
+      version: '1.0.0',
+      description: 'Multi-cloud inventory, metrics, costs and monitoring usage of one organization.',
+    },
     servers: [{ url: `${serverUrl}/api/v1` }],
     security: [{ apiKey: [] }],
-    components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'Organization API key (cms_…), created in Settings → API keys' } } },
+    components: {
+      securitySchemes: {
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'Organization API key (cms_…), created in Settings → API keys',
+        },
+      },
+    },
     paths,
   }
 }

@@ -2,20 +2,42 @@
  * Request/response schemas of the public API. The same zod objects validate requests and generate
  * /api/v1/openapi.json (z.toJSONSchema), so the document cannot drift from the code.
  */
-import { CLOUD_KINDS, RESOURCE_STATES, awsCredentialsSchema, azureCredentialsSchema, gcpCredentialsSchema } from '@cms/core'
+import {
+  CLOUD_KINDS,
+  RESOURCE_STATES,
+  awsCredentialsSchema,
+  azureCredentialsSchema,
+  gcpCredentialsSchema,
+} from '@cms/core'
 import { z } from 'zod'
 
 export const uuidParam = z.object({ id: z.uuid({ message: 'must be a UUID' }) })
 
 const name = z.string().trim().min(1, 'required').max(100, 'at most 100 characters')
-const regionList = z.array(z.string().trim().regex(/^[a-z0-9-]{2,40}$/, 'must be a region name like eu-west-1')).max(64)
+const regionList = z
+  .array(
+    z
+      .string()
+      .trim()
+      .regex(/^[a-z0-9-]{2,40}$/, 'must be a region name like eu-west-1'),
+  )
+  .max(64)
 
 export const sanitizedCredentialsSchema = z
   .union([
     z.object({ method: z.literal('assumeRole'), roleArn: z.string(), externalId: z.string() }),
     z.object({ method: z.literal('accessKeys'), accessKeyIdHint: z.string() }),
-    z.object({ method: z.literal('servicePrincipal'), tenantId: z.string(), clientId: z.string(), subscriptionIds: z.array(z.string()) }),
-    z.object({ method: z.literal('serviceAccountKey'), clientEmail: z.string(), projectIds: z.array(z.string()) }),
+    z.object({
+      method: z.literal('servicePrincipal'),
+      tenantId: z.string(),
+      clientId: z.string(),
+      subscriptionIds: z.array(z.string()),
+    }),
+    z.object({
+      method: z.literal('serviceAccountKey'),
+      clientEmail: z.string(),
+      projectIds: z.array(z.string()),
+    }),
   ])
   .meta({ id: 'SanitizedCredentials', description: 'Identifiers only; secrets are write-only.' })
 
@@ -48,8 +70,18 @@ export const createAccountSchema = z
       /** Proof that credentials.externalId was issued by us to this tenant (GET /accounts/aws-setup). */
       externalIdToken: z.string().optional(),
     }),
-    z.object({ cloud: z.literal('azure'), name, regions: regionList.optional(), credentials: azureCredentialsSchema }),
-    z.object({ cloud: z.literal('gcp'), name, regions: regionList.optional(), credentials: gcpCredentialsSchema }),
+    z.object({
+      cloud: z.literal('azure'),
+      name,
+      regions: regionList.optional(),
+      credentials: azureCredentialsSchema,
+    }),
+    z.object({
+      cloud: z.literal('gcp'),
+      name,
+      regions: regionList.optional(),
+      credentials: gcpCredentialsSchema,
+    }),
   ])
   .meta({ id: 'CreateAccount' })
 
@@ -81,7 +113,15 @@ export const verifyResultSchema = z
     ok: z.boolean(),
     status: z.enum(['pending', 'ok', 'error', 'paused']),
     identity: z.string().optional(),
-    checks: z.array(z.object({ capability: z.string(), permission: z.string(), ok: z.boolean(), code: z.string().optional(), message: z.string().optional() })),
+    checks: z.array(
+      z.object({
+        capability: z.string(),
+        permission: z.string(),
+        ok: z.boolean(),
+        code: z.string().optional(),
+        message: z.string().optional(),
+      }),
+    ),
     regions: z.object({ enabled: z.array(z.string()), disabled: z.array(z.string()) }),
     message: z.string().optional(),
   })
@@ -91,10 +131,25 @@ const csv = (inner: z.ZodType<string, string>) =>
   z
     .string()
     .optional()
-    .transform((s) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : undefined))
+    .transform((s) =>
+      s
+        ? s
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean)
+        : undefined,
+    )
     .pipe(z.array(inner).max(50).optional())
 
-export const RESOURCE_SORTS = ['name', 'type', 'region', 'state', 'cloud', 'firstSeenAt', 'lastSeenAt'] as const
+export const RESOURCE_SORTS = [
+  'name',
+  'type',
+  'region',
+  'state',
+  'cloud',
+  'firstSeenAt',
+  'lastSeenAt',
+] as const
 
 export const resourceQuerySchema = z.object({
   q: z.string().trim().max(200).optional().describe('search in name and native id'),
@@ -113,7 +168,13 @@ export const resourceQuerySchema = z.object({
   order: z.enum(['asc', 'desc']).default('asc'),
   limit: z.coerce.number({ message: 'must be a number' }).int().min(1).max(500).default(50),
   cursor: z.string().max(500).optional().describe('opaque cursor from the previous page (nextCursor)'),
-  offset: z.coerce.number().int().min(0).max(1_000_000).optional().describe('page offset (UI paging); ignored with cursor'),
+  offset: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1_000_000)
+    .optional()
+    .describe('page offset (UI paging); ignored with cursor'),
 })
 export type ResourceQuery = z.infer<typeof resourceQuerySchema>
 
@@ -153,10 +214,19 @@ export const metricsQuerySchema = z
     stat: z.string().max(40).optional(),
     from: isoDate.optional().describe('default: to − 1 h'),
     to: isoDate.optional().describe('default: now'),
-    step: z.enum(['auto', ...STEPS]).default('auto').describe('auto: raw ≤ 6 h, 5m ≤ 7 d, else 1h'),
+    step: z
+      .enum(['auto', ...STEPS])
+      .default('auto')
+      .describe('auto: raw ≤ 6 h, 5m ≤ 7 d, else 1h'),
   })
-  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), { path: ['from'], message: 'must be before to' })
-  .refine((q) => !q.from || !q.to || Date.parse(q.to) - Date.parse(q.from) <= 400 * 86_400_000, { path: ['from'], message: 'range is at most 400 days' })
+  .refine((q) => !q.from || !q.to || Date.parse(q.from) < Date.parse(q.to), {
+    path: ['from'],
+    message: 'must be before to',
+  })
+  .refine((q) => !q.from || !q.to || Date.parse(q.to) - Date.parse(q.from) <= 400 * 86_400_000, {
+    path: ['from'],
+    message: 'range is at most 400 days',
+  })
 
 export const metricsResponseSchema = z
   .object({
@@ -166,7 +236,9 @@ export const metricsResponseSchema = z
     step: z.enum(STEPS),
     from: z.string(),
     to: z.string(),
-    points: z.array(z.object({ ts: z.string(), value: z.number(), min: z.number().optional(), max: z.number().optional() })),
+    points: z.array(
+      z.object({ ts: z.string(), value: z.number(), min: z.number().optional(), max: z.number().optional() }),
+    ),
   })
   .meta({ id: 'MetricSeries' })
 
@@ -174,7 +246,10 @@ export const metricsResponseSchema = z
 const day = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date YYYY-MM-DD')
-  .refine((s) => s >= '1000-01-01' && !Number.isNaN(Date.parse(s)) && new Date(s).toISOString().startsWith(s), 'must be a real date YYYY-MM-DD')
+  .refine(
+    (s) => s >= '1000-01-01' && !Number.isNaN(Date.parse(s)) && new Date(s).toISOString().startsWith(s),
+    'must be a real date YYYY-MM-DD',
+  )
 export const COST_GROUPS = ['service', 'account', 'region', 'cloud', 'day'] as const
 export const costsQuerySchema = z
   .object({
@@ -216,7 +291,9 @@ export const usageResponseSchema = z
         calls: z.number(),
         billableUnits: z.number(),
         costUsd: z.number(),
-        byApi: z.array(z.object({ api: z.string(), operation: z.string(), calls: z.number(), costUsd: z.number() })),
+        byApi: z.array(
+          z.object({ api: z.string(), operation: z.string(), calls: z.number(), costUsd: z.number() }),
+        ),
       }),
     ),
   })
@@ -225,9 +302,13 @@ export const usageResponseSchema = z
 export const pageOf = <T extends z.ZodType>(item: T, id: string) =>
   z.object({ items: z.array(item), total: z.number().int(), nextCursor: z.string().nullable() }).meta({ id })
 
-export const deletedSchema = z.object({ id: z.uuid(), deleted: z.literal(true), retention: z.string() }).meta({ id: 'Deleted' })
+export const deletedSchema = z
+  .object({ id: z.uuid(), deleted: z.literal(true), retention: z.string() })
+  .meta({ id: 'Deleted' })
 export const errorSchema = z
-  .object({ error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }) })
+  .object({
+    error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }),
+  })
   .meta({ id: 'Error' })
 
 // ------------------------------------------------------------------ alerts (request schemas come from @cms/alerts)
@@ -235,18 +316,40 @@ export const errorSchema = z
 const isoOrNull = z.string().nullable()
 export const alertRuleSchema = z
   .object({
-    id: z.uuid(), name: z.string(), description: z.string().nullable(), kind: z.string(), enabled: z.boolean(), severity: z.string(),
-    renotifyMinutes: z.number().nullable(), spec: z.record(z.string(), z.unknown()), endpointIds: z.array(z.uuid()), createdAt: z.string(), updatedAt: z.string(),
+    id: z.uuid(),
+    name: z.string(),
+    description: z.string().nullable(),
+    kind: z.string(),
+    enabled: z.boolean(),
+    severity: z.string(),
+    renotifyMinutes: z.number().nullable(),
+    spec: z.record(z.string(), z.unknown()),
+    endpointIds: z.array(z.uuid()),
+    createdAt: z.string(),
+    updatedAt: z.string(),
   })
   .meta({ id: 'AlertRule' })
 
 export const webhookEndpointSchema = z
   .object({
-    id: z.uuid(), name: z.string(), format: z.enum(['standard', 'slack', 'pagerduty', 'alertmanager']), urlView: z.string(), status: z.string(),
-    disabledReason: z.string().nullable(), disabledAt: isoOrNull, failingSince: isoOrNull, lastSuccessAt: isoOrNull, needsAttention: z.boolean(),
-    secrets: z.array(z.object({ id: z.string(), createdAt: z.string(), expiresAt: z.string().nullable() })), createdAt: z.string(), updatedAt: z.string(),
+    id: z.uuid(),
+    name: z.string(),
+    format: z.enum(['standard', 'slack', 'pagerduty', 'alertmanager']),
+    urlView: z.string(),
+    status: z.string(),
+    disabledReason: z.string().nullable(),
+    disabledAt: isoOrNull,
+    failingSince: isoOrNull,
+    lastSuccessAt: isoOrNull,
+    needsAttention: z.boolean(),
+    secrets: z.array(z.object({ id: z.string(), createdAt: z.string(), expiresAt: z.string().nullable() })),
+    createdAt: z.string(),
+    updatedAt: z.string(),
   })
-  .meta({ id: 'WebhookEndpoint', description: 'The URL is shown without its query or Slack path; secrets are never returned.' })
+  .meta({
+    id: 'WebhookEndpoint',
+    description: 'The URL is shown without its query or Slack path; secrets are never returned.',
+  })
 
 export const endpointWithSecretSchema = z
   .object({ endpoint: webhookEndpointSchema, signingSecret: z.string().describe('shown once: store it now') })
@@ -265,50 +368,107 @@ export const patchWebhookSchema = z
 
 export const deliverySchema = z
   .object({
-    id: z.uuid(), endpointId: z.uuid(), kind: z.string(), eventType: z.string(), status: z.string(), attempts: z.number().int(), generation: z.number().int(),
-    nextAttemptAt: isoOrNull, lastAttemptAt: isoOrNull, lastStatusCode: z.number().nullable(), succeededAt: isoOrNull, createdAt: z.string(),
-    attemptLog: z.array(z.object({
-      attempt: z.number().int(), generation: z.number().int(), startedAt: z.string(), durationMs: z.number(), statusCode: z.number().nullable(),
-      outcome: z.string(), error: z.string().nullable(), responseExcerpt: z.string().nullable(),
-    })),
+    id: z.uuid(),
+    endpointId: z.uuid(),
+    kind: z.string(),
+    eventType: z.string(),
+    status: z.string(),
+    attempts: z.number().int(),
+    generation: z.number().int(),
+    nextAttemptAt: isoOrNull,
+    lastAttemptAt: isoOrNull,
+    lastStatusCode: z.number().nullable(),
+    succeededAt: isoOrNull,
+    createdAt: z.string(),
+    attemptLog: z.array(
+      z.object({
+        attempt: z.number().int(),
+        generation: z.number().int(),
+        startedAt: z.string(),
+        durationMs: z.number(),
+        statusCode: z.number().nullable(),
+        outcome: z.string(),
+        error: z.string().nullable(),
+        responseExcerpt: z.string().nullable(),
+      }),
+    ),
   })
   .meta({ id: 'WebhookDelivery' })
 
 export const dispatchResultSchema = z
   .object({
-    result: z.object({ status: z.string(), attempt: z.number().int(), nextAttemptInMs: z.number().nullable() }),
+    result: z.object({
+      status: z.string(),
+      attempt: z.number().int(),
+      nextAttemptInMs: z.number().nullable(),
+    }),
     delivery: deliverySchema,
   })
   .meta({ id: 'DispatchResult' })
 
 export const silenceSchema = z
-  .object({ id: z.uuid(), ruleId: z.uuid().nullable(), matchers: z.record(z.string(), z.string()), startsAt: z.string(), endsAt: z.string(), comment: z.string(), createdAt: z.string() })
+  .object({
+    id: z.uuid(),
+    ruleId: z.uuid().nullable(),
+    matchers: z.record(z.string(), z.string()),
+    startsAt: z.string(),
+    endsAt: z.string(),
+    comment: z.string(),
+    createdAt: z.string(),
+  })
   .meta({ id: 'Silence' })
 
 export const alertInstanceSchema = z
   .object({
-    id: z.uuid(), ruleId: z.uuid(), ruleName: z.string(), severity: z.string(), kind: z.string(), state: z.string(), summary: z.string(), value: z.number().nullable(),
-    labels: z.record(z.string(), z.string()), fingerprint: z.string(), firingSince: isoOrNull, pendingSince: isoOrNull, resolvedAt: isoOrNull, updatedAt: z.string(),
-    resourceId: z.string().nullable(), metric: z.string().nullable(),
+    id: z.uuid(),
+    ruleId: z.uuid(),
+    ruleName: z.string(),
+    severity: z.string(),
+    kind: z.string(),
+    state: z.string(),
+    summary: z.string(),
+    value: z.number().nullable(),
+    labels: z.record(z.string(), z.string()),
+    fingerprint: z.string(),
+    firingSince: isoOrNull,
+    pendingSince: isoOrNull,
+    resolvedAt: isoOrNull,
+    updatedAt: z.string(),
+    resourceId: z.string().nullable(),
+    metric: z.string().nullable(),
   })
   .meta({ id: 'Alert' })
 
 export const alertsQuerySchema = z.object({
-  state: z.enum(['active', 'recent', 'all']).default('all').describe('active = firing or pending; recent = resolved in the last 7 days'),
+  state: z
+    .enum(['active', 'recent', 'all'])
+    .default('all')
+    .describe('active = firing or pending; recent = resolved in the last 7 days'),
   limit: z.coerce.number({ message: 'must be a number' }).int().min(1).max(500).default(100),
 })
 export const silencesQuerySchema = z.object({
   active: z.enum(['1', 'true', '0', 'false']).optional().describe('only silences in effect now'),
   limit: z.coerce.number({ message: 'must be a number' }).int().min(1).max(500).default(100),
 })
-export const deliveriesQuerySchema = z.object({ limit: z.coerce.number({ message: 'must be a number' }).int().min(1).max(200).default(50) })
+export const deliveriesQuerySchema = z.object({
+  limit: z.coerce.number({ message: 'must be a number' }).int().min(1).max(200).default(50),
+})
 
 export const planSchema = z
   .object({
-    planId: z.string(), planName: z.string(),
+    planId: z.string(),
+    planName: z.string(),
     limits: z.record(z.string(), z.number().nullable()),
-    usage: z.object({ cloudAccounts: z.number(), monitoredResources: z.number(), inventoriedResources: z.number(), alertRules: z.number(), webhookEndpoints: z.number() }),
-    notMonitored: z.number().describe('resources inventoried but not polled (beyond the plan limit, newest first-seen)'),
+    usage: z.object({
+      cloudAccounts: z.number(),
+      monitoredResources: z.number(),
+      inventoriedResources: z.number(),
+      alertRules: z.number(),
+      webhookEndpoints: z.number(),
+    }),
+    notMonitored: z
+      .number()
+      .describe('resources inventoried but not polled (beyond the plan limit, newest first-seen)'),
     subscription: z.object({ source: z.string(), status: z.string() }).nullable(),
   })
   .meta({ id: 'Plan' })

@@ -15,13 +15,26 @@ export default async function AlertRulesPage() {
       <h1>{tr('rulesTitle')}</h1>
       <div className="card">
         <table>
-          <thead><tr><th>{tr('name')}</th><th>{tr('kind')}</th><th>{tr('severity')}</th><th>{tr('enabled')}</th><th /></tr></thead>
+          <thead>
+            <tr>
+              <th>{tr('name')}</th>
+              <th>{tr('kind')}</th>
+              <th>{tr('severity')}</th>
+              <th>{tr('enabled')}</th>
+              <th />
+            </tr>
+          </thead>
           <tbody>
             {rules.map((r) => (
               <tr key={r.id}>
-                <td>{r.name}<div className="small muted">{JSON.stringify(r.spec)}</div></td>
+                <td>
+                  {r.name}
+                  <div className="small muted">{JSON.stringify(r.spec)}</div>
+                </td>
                 <td>{r.kind}</td>
-                <td><span className={`pill sev-${r.severity}`}>{r.severity}</span></td>
+                <td>
+                  <span className={`pill sev-${r.severity}`}>{r.severity}</span>
+                </td>
                 <td>{r.enabled ? '✓' : '—'}</td>
                 <td>{canEdit ? <RuleActions id={r.id} enabled={r.enabled} /> : null}</td>
               </tr>
@@ -29,7 +42,12 @@ export default async function AlertRulesPage() {
           </tbody>
         </table>
       </div>
-      {canEdit ? <div className="card"><h2>{tr('newRule')}</h2><RuleForm /></div> : null}
+      {canEdit ? (
+        <div className="card">
+          <h2>{tr('newRule')}</h2>
+          <RuleForm />
+        </div>
+      ) : null}
     </>
   )
 }

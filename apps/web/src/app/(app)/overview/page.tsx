@@ -9,9 +9,16 @@ export const dynamic = 'force-dynamic'
 
 export default async function OverviewPage() {
   const t = await pageTenant('viewer')
-  const [o, tr, ta, f, ta2] = await Promise.all([readOverview(t), getTranslations('overview'), getTranslations('accounts'), getFormatter(), getTranslations('alerts')])
+  const [o, tr, ta, f, ta2] = await Promise.all([
+    readOverview(t),
+    getTranslations('overview'),
+    getTranslations('accounts'),
+    getFormatter(),
+    getTranslations('alerts'),
+  ])
   const now = new Date()
-  const money = (n: number, c = o.cost.currency) => f.number(n, { style: 'currency', currency: c, maximumFractionDigits: 2 })
+  const money = (n: number, c = o.cost.currency) =>
+    f.number(n, { style: 'currency', currency: c, maximumFractionDigits: 2 })
   const num = (n: number) => f.number(n)
   return (
     <>
@@ -25,13 +32,17 @@ export default async function OverviewPage() {
       <div className="grid">
         <div className="card">
           <h2>{tr('resources')}</h2>
-          <div className="big" data-testid="total-resources">{num(o.totalResources)}</div>
+          <div className="big" data-testid="total-resources">
+            {num(o.totalResources)}
+          </div>
           <div className="small muted">{tr('newResources', { count: o.newResources })}</div>
         </div>
         <div className="card">
           <h2>{tr('mtd')}</h2>
           <div className="big">{money(o.cost.monthToDate)}</div>
-          <div className="small muted">{tr('sameSpan')}: {money(o.cost.lastMonthSameSpan)} · {tr('lastMonth')}: {money(o.cost.lastMonth)}</div>
+          <div className="small muted">
+            {tr('sameSpan')}: {money(o.cost.lastMonthSameSpan)} · {tr('lastMonth')}: {money(o.cost.lastMonth)}
+          </div>
         </div>
         <div className="card">
           <h2>{tr('forecast')}</h2>
@@ -40,13 +51,19 @@ export default async function OverviewPage() {
         <div className="card">
           <h2>{tr('freshness')}</h2>
           <div className="big" data-testid="freshness">
-            {o.freshness.lastPolledAt ? tr('lastPolled', { ago: f.relativeTime(new Date(o.freshness.lastPolledAt), now) }) : tr('neverPolled')}
+            {o.freshness.lastPolledAt
+              ? tr('lastPolled', { ago: f.relativeTime(new Date(o.freshness.lastPolledAt), now) })
+              : tr('neverPolled')}
           </div>
         </div>
         <div className="card">
           <h2>{tr('coverage')}</h2>
-          <div className="big">{o.coverage.total ? f.number(o.coverage.monitored / o.coverage.total, { style: 'percent' }) : '—'}</div>
-          <div className="small muted">{tr('coverageDetail', { monitored: o.coverage.monitored, total: o.coverage.total })}</div>
+          <div className="big">
+            {o.coverage.total ? f.number(o.coverage.monitored / o.coverage.total, { style: 'percent' }) : '—'}
+          </div>
+          <div className="small muted">
+            {tr('coverageDetail', { monitored: o.coverage.monitored, total: o.coverage.total })}
+          </div>
         </div>
         <div className="card">
           <h2>{tr('monitoringCost')}</h2>
@@ -55,10 +72,22 @@ export default async function OverviewPage() {
         </div>
       </div>
       <div className="grid">
-        <div className="card"><h2>{tr('byCloud')}</h2><BarList items={o.byCloud} format={num} /></div>
-        <div className="card"><h2>{tr('byState')}</h2><BarList items={o.byState} format={num} /></div>
-        <div className="card"><h2>{tr('byRegion')}</h2><BarList items={o.byRegion} format={num} /></div>
-        <div className="card"><h2>{tr('byType')}</h2><BarList items={o.byType} format={num} /></div>
+        <div className="card">
+          <h2>{tr('byCloud')}</h2>
+          <BarList items={o.byCloud} format={num} />
+        </div>
+        <div className="card">
+          <h2>{tr('byState')}</h2>
+          <BarList items={o.byState} format={num} />
+        </div>
+        <div className="card">
+          <h2>{tr('byRegion')}</h2>
+          <BarList items={o.byRegion} format={num} />
+        </div>
+        <div className="card">
+          <h2>{tr('byType')}</h2>
+          <BarList items={o.byType} format={num} />
+        </div>
       </div>
       <div className="grid">
         <div className="card">
@@ -67,10 +96,19 @@ export default async function OverviewPage() {
             <tbody>
               {o.accounts.map((a) => (
                 <tr key={a.id}>
-                  <td><Link href={`/accounts/${a.id}`}>{a.name}</Link> <span className="muted small">{a.cloud}</span></td>
-                  <td><span className={`pill s-${a.status}`}>{ta(`statuses.${a.status as 'ok'}`)}</span></td>
-                  <td className="small muted">{a.lastSuccessAt ? f.relativeTime(new Date(a.lastSuccessAt), now) : '—'}</td>
-                  <td className="small" title={a.lastError ?? ''}>{a.lastErrorCode ?? ''}</td>
+                  <td>
+                    <Link href={`/accounts/${a.id}`}>{a.name}</Link>{' '}
+                    <span className="muted small">{a.cloud}</span>
+                  </td>
+                  <td>
+                    <span className={`pill s-${a.status}`}>{ta(`statuses.${a.status as 'ok'}`)}</span>
+                  </td>
+                  <td className="small muted">
+                    {a.lastSuccessAt ? f.relativeTime(new Date(a.lastSuccessAt), now) : '—'}
+                  </td>
+                  <td className="small" title={a.lastError ?? ''}>
+                    {a.lastErrorCode ?? ''}
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -78,14 +116,32 @@ export default async function OverviewPage() {
         </div>
         <div className="card">
           <h2>{tr('alerts')}</h2>
-          {o.alerts.length === 0 ? <div className="muted small">{tr('noAlerts')}</div> : (
+          {o.alerts.length === 0 ? (
+            <div className="muted small">{tr('noAlerts')}</div>
+          ) : (
             <ul className="small">
               {o.alerts.map((a) => (
-                <li key={a.id}><span className={`pill sev-${a.severity}`}>{a.severity}</span> <Link href="/alerts">{a.title}</Link> — {a.resourceId ? <Link href={`/resources/${a.resourceId}${a.metric ? `?metric=${encodeURIComponent(a.metric)}` : ''}`}>{a.summary}</Link> : a.summary}</li>
+                <li key={a.id}>
+                  <span className={`pill sev-${a.severity}`}>{a.severity}</span>{' '}
+                  <Link href="/alerts">{a.title}</Link> —{' '}
+                  {a.resourceId ? (
+                    <Link
+                      href={`/resources/${a.resourceId}${a.metric ? `?metric=${encodeURIComponent(a.metric)}` : ''}`}
+                    >
+                      {a.summary}
+                    </Link>
+                  ) : (
+                    a.summary
+                  )}
+                </li>
               ))}
             </ul>
           )}
-          {o.planLimit.notMonitored > 0 ? <div className="alert small">{ta2('notMonitoredCount', { count: o.planLimit.notMonitored })} <Link href="/settings">→</Link></div> : null}
+          {o.planLimit.notMonitored > 0 ? (
+            <div className="alert small">
+              {ta2('notMonitoredCount', { count: o.planLimit.notMonitored })} <Link href="/settings">→</Link>
+            </div>
+          ) : null}
         </div>
       </div>
     </>

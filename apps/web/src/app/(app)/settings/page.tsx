@@ -9,10 +9,26 @@ export const dynamic = 'force-dynamic'
 export default async function SettingsPage() {
   const t = await pageTenant('viewer')
   const [members, invitations, keys, tr, f] = await Promise.all([
-    t.db.member.findMany({ where: {}, include: { user: { select: { email: true, name: true } } }, orderBy: { createdAt: 'asc' } }),
+    t.db.member.findMany({
+      where: {},
+      include: { user: { select: { email: true, name: true } } },
+      orderBy: { createdAt: 'asc' },
+    }),
     t.db.invitation.findMany({ where: { status: 'pending' }, orderBy: { createdAt: 'desc' } }),
     roleAtLeast(t.role, 'admin')
-      ? t.db.apiKey.findMany({ where: {}, orderBy: { createdAt: 'desc' }, select: { id: true, name: true, prefix: true, scope: true, createdAt: true, lastUsedAt: true, revokedAt: true } })
+      ? t.db.apiKey.findMany({
+          where: {},
+          orderBy: { createdAt: 'desc' },
+          select: {
+            id: true,
+            name: true,
+            prefix: true,
+            scope: true,
+            createdAt: true,
+            lastUsedAt: true,
+            revokedAt: true,
+          },
+        })
       : Promise.resolve([]),
     getTranslations('settings'),
     getFormatter(),
@@ -25,16 +41,36 @@ export default async function SettingsPage() {
       <h1>{tr('title')}</h1>
       <div className="card" data-testid="plan">
         <h2>{tp('planTitle')}</h2>
-        <div>{tp('planName', { name: plan.planName })}{plan.subscription ? <span className="muted small"> · {plan.subscription.source} ({plan.subscription.status})</span> : null}</div>
+        <div>
+          {tp('planName', { name: plan.planName })}
+          {plan.subscription ? (
+            <span className="muted small">
+              {' '}
+              · {plan.subscription.source} ({plan.subscription.status})
+            </span>
+          ) : null}
+        </div>
         <table>
-          <thead><tr><th /><th>{tp('used')}</th><th>{tp('limit')}</th></tr></thead>
+          <thead>
+            <tr>
+              <th />
+              <th>{tp('used')}</th>
+              <th>{tp('limit')}</th>
+            </tr>
+          </thead>
           <tbody>
             {limitKeys.map((k) => (
-              <tr key={k}><td>{tp(`limits.${k}`)}</td><td>{plan.usage[k]}</td><td>{plan.limits[k] ?? tp('unlimited')}</td></tr>
+              <tr key={k}>
+                <td>{tp(`limits.${k}`)}</td>
+                <td>{plan.usage[k]}</td>
+                <td>{plan.limits[k] ?? tp('unlimited')}</td>
+              </tr>
             ))}
           </tbody>
         </table>
-        {plan.notMonitored > 0 ? <div className="alert small">{tp('notMonitoredCount', { count: plan.notMonitored })}</div> : null}
+        {plan.notMonitored > 0 ? (
+          <div className="alert small">{tp('notMonitoredCount', { count: plan.notMonitored })}</div>
+        ) : null}
       </div>
       <div className="grid">
         <div className="card">
@@ -42,7 +78,13 @@ export default async function SettingsPage() {
           <table>
             <tbody>
               {members.map((m) => (
-                <tr key={m.id}><td>{m.user.name}</td><td className="small">{m.user.email}</td><td><span className="pill">{m.role}</span></td></tr>
+                <tr key={m.id}>
+                  <td>{m.user.name}</td>
+                  <td className="small">{m.user.email}</td>
+                  <td>
+                    <span className="pill">{m.role}</span>
+                  </td>
+                </tr>
               ))}
             </tbody>
           </table>
@@ -52,7 +94,12 @@ export default async function SettingsPage() {
               <table>
                 <tbody>
                   {invitations.map((i) => (
-                    <tr key={i.id}><td>{i.email}</td><td>{i.role}</td><td className="mono small">/invite/{i.id}</td><td className="small">{f.dateTime(i.expiresAt, { dateStyle: 'short' })}</td></tr>
+                    <tr key={i.id}>
+                      <td>{i.email}</td>
+                      <td>{i.role}</td>
+                      <td className="mono small">/invite/{i.id}</td>
+                      <td className="small">{f.dateTime(i.expiresAt, { dateStyle: 'short' })}</td>
+                    </tr>
                   ))}
                 </tbody>
               </table>
@@ -63,8 +110,17 @@ export default async function SettingsPage() {
         {admin ? (
           <div className="card">
             <h2>{tr('apiKeys')}</h2>
-            <ApiKeys keys={keys.map((k) => ({ ...k, createdAt: k.createdAt.toISOString(), lastUsedAt: k.lastUsedAt?.toISOString() ?? null, revokedAt: k.revokedAt?.toISOString() ?? null }))} />
-            <p className="small"><a href="/api/v1/openapi.json">{tr('openapi')}</a></p>
+            <ApiKeys
+              keys={keys.map((k) => ({
+                ...k,
+                createdAt: k.createdAt.toISOString(),
+                lastUsedAt: k.lastUsedAt?.toISOString() ?? null,
+                revokedAt: k.revokedAt?.toISOString() ?? null,
+              }))}
+            />
+            <p className="small">
+              <a href="/api/v1/openapi.json">{tr('openapi')}</a>
+            </p>
           </div>
         ) : null}
       </div>

@@ -15,9 +15,15 @@ export function InviteForm({ organizationId }: { organizationId: string }) {
   async function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault()
     const fd = new FormData(e.currentTarget)
-    const parsed = z.object({ email: z.email('must be an e-mail address'), role: z.enum(['viewer', 'member', 'admin']) }).safeParse({ email: fd.get('email'), role: fd.get('role') })
+    const parsed = z
+      .object({ email: z.email('must be an e-mail address'), role: z.enum(['viewer', 'member', 'admin']) })
+      .safeParse({ email: fd.get('email'), role: fd.get('role') })
     if (!parsed.success) return setErrors({ email: parsed.error.issues[0]?.message ?? 'invalid' })
-    const r = await authClient.organization.inviteMember({ email: parsed.data.email, role: parsed.data.role as 'member', organizationId })
+    const r = await authClient.organization.inviteMember({
+      email: parsed.data.email,
+      role: parsed.data.role as 'member',
+      organizationId,
+    })
     if (r.error || !r.data) return setErrors({ email: r.error?.message ?? 'failed' })
     setErrors({})
     setLink(`${window.location.origin}/invite/${r.data.id}`)
@@ -36,7 +42,13 @@ export function InviteForm({ organizationId }: { organizationId: string }) {
         </select>
       </label>
       <button type="submit">{t('invite')}</button>
-      {link ? <div className="notice small">{t('inviteLink')}<br /><code data-testid="invite-link">{link}</code></div> : null}
+      {link ? (
+        <div className="notice small">
+          {t('inviteLink')}
+          <br />
+          <code data-testid="invite-link">{link}</code>
+        </div>
+      ) : null}
     </form>
   )
 }
@@ -60,7 +72,10 @@ export function ApiKeys({ keys }: { keys: Key[] }) {
   async function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault()
     const fd = new FormData(e.currentTarget)
-    const r = await apiFetch<{ key: string }>('/api/internal/api-keys', { method: 'POST', body: { name: fd.get('name'), scope: fd.get('scope') } })
+    const r = await apiFetch<{ key: string }>('/api/internal/api-keys', {
+      method: 'POST',
+      body: { name: fd.get('name'), scope: fd.get('scope') },
+    })
     if (!r.ok) return setErrors({ ...r.error.fields, _: r.error.message })
     setErrors({})
     setCreated(r.data.key)
@@ -74,14 +89,26 @@ export function ApiKeys({ keys }: { keys: Key[] }) {
             <tr key={k.id}>
               <td>{k.name}</td>
               <td className="mono small">{k.prefix}_…</td>
-              <td><span className="pill">{k.scope}</span></td>
-              <td className="small">{t('lastUsed')}: {k.lastUsedAt ? f.relativeTime(new Date(k.lastUsedAt)) : t('never')}</td>
               <td>
-                {k.revokedAt ? <span className="muted">{t('revoked')}</span> : (
-                  <button type="button" className="danger" onClick={async () => {
-                    await apiFetch(`/api/internal/api-keys/${k.id}`, { method: 'DELETE' })
-                    router.refresh()
-                  }}>{t('revoke')}</button>
+                <span className="pill">{k.scope}</span>
+              </td>
+              <td className="small">
+                {t('lastUsed')}: {k.lastUsedAt ? f.relativeTime(new Date(k.lastUsedAt)) : t('never')}
+              </td>
+              <td>
+                {k.revokedAt ? (
+                  <span className="muted">{t('revoked')}</span>
+                ) : (
+                  <button
+                    type="button"
+                    className="danger"
+                    onClick={async () => {
+                      await apiFetch(`/api/internal/api-keys/${k.id}`, { method: 'DELETE' })
+                      router.refresh()
+                    }}
+                  >
+                    {t('revoke')}
+                  </button>
                 )}
               </td>
             </tr>
@@ -98,7 +125,13 @@ export function ApiKeys({ keys }: { keys: Key[] }) {
           </select>
         </label>
         <button type="submit">{t('create')}</button>
-        {created ? <div className="notice small">{t('keyOnce')}<br /><code data-testid="new-api-key">{created}</code></div> : null}
+        {created ? (
+          <div className="notice small">
+            {t('keyOnce')}
+            <br />
+            <code data-testid="new-api-key">{created}</code>
+          </div>
+        ) : null}
       </form>
     </>
   )

@@ -17,27 +17,59 @@ export default async function WebhooksPage() {
       <h1>{tr('webhooksTitle')}</h1>
       {endpoints.map((e, i) => (
         <div className="card" key={e.id} data-testid="webhook-endpoint">
-          <h2>{e.name} <span className="pill">{tr(`formats.${e.format}`)}</span> {e.status !== 'active' ? <span className="pill s-error">{tr('disabled')}</span> : null}</h2>
+          <h2>
+            {e.name} <span className="pill">{tr(`formats.${e.format}`)}</span>{' '}
+            {e.status !== 'active' ? <span className="pill s-error">{tr('disabled')}</span> : null}
+          </h2>
           <div className="small muted">{e.urlView}</div>
-          {e.needsAttention ? <div className="alert">{tr('needsAttention', { reason: e.disabledReason ?? '' })}</div> : null}
-          {member ? <EndpointActions id={e.id} status={e.status} needsAttention={e.needsAttention} admin={admin} /> : null}
+          {e.needsAttention ? (
+            <div className="alert">{tr('needsAttention', { reason: e.disabledReason ?? '' })}</div>
+          ) : null}
+          {member ? (
+            <EndpointActions id={e.id} status={e.status} needsAttention={e.needsAttention} admin={admin} />
+          ) : null}
           <h3>{tr('deliveries')}</h3>
           <table>
-            <thead><tr><th>{tr('kind')}</th><th>{tr('status')}</th><th>{tr('attempts')}</th><th /></tr></thead>
+            <thead>
+              <tr>
+                <th>{tr('kind')}</th>
+                <th>{tr('status')}</th>
+                <th>{tr('attempts')}</th>
+                <th />
+              </tr>
+            </thead>
             <tbody>
               {(logs[i] ?? []).map((d) => (
                 <tr key={d.id}>
-                  <td className="small">{d.eventType}<div className="muted">{d.createdAt}</div></td>
-                  <td><span className="pill">{d.status}</span></td>
-                  <td className="small">{d.attemptLog.map((a) => `#${a.attempt} ${a.statusCode ?? a.error ?? ''} (${a.durationMs} ms)`).join(' · ')}</td>
-                  <td>{member && d.status !== 'pending' && e.status === 'active' ? <ReplayButton id={d.id} /> : null}</td>
+                  <td className="small">
+                    {d.eventType}
+                    <div className="muted">{d.createdAt}</div>
+                  </td>
+                  <td>
+                    <span className="pill">{d.status}</span>
+                  </td>
+                  <td className="small">
+                    {d.attemptLog
+                      .map((a) => `#${a.attempt} ${a.statusCode ?? a.error ?? ''} (${a.durationMs} ms)`)
+                      .join(' · ')}
+                  </td>
+                  <td>
+                    {member && d.status !== 'pending' && e.status === 'active' ? (
+                      <ReplayButton id={d.id} />
+                    ) : null}
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
       ))}
-      {admin ? <div className="card"><h2>{tr('newWebhook')}</h2><WebhookForm /></div> : null}
+      {admin ? (
+        <div className="card">
+          <h2>{tr('newWebhook')}</h2>
+          <WebhookForm />
+        </div>
+      ) : null}
     </>
   )
 }

@@ -10,7 +10,13 @@ export default async function InvitePage({ params }: { params: Promise<{ id: str
   return (
     <div className="center card">
       <h1>{t('inviteTitle')}</h1>
-      {session ? <AcceptInvitation id={id} /> : <p>{t('loginFirst')} <Link href={`/login`}>→</Link></p>}
+      {session ? (
+        <AcceptInvitation id={id} />
+      ) : (
+        <p>
+          {t('loginFirst')} <Link href={`/login`}>→</Link>
+        </p>
+      )}
     </div>
   )
 }

@@ -8,7 +8,10 @@ import { authClient } from '@/lib/auth-client'
 
 const schema = z.object({
   name: z.string().trim().min(2, 'at least 2 characters').max(80, 'at most 80 characters'),
-  slug: z.string().trim().regex(/^[a-z0-9](?:[a-z0-9-]{1,46}[a-z0-9])$/, 'lowercase letters, digits and dashes (3–48)'),
+  slug: z
+    .string()
+    .trim()
+    .regex(/^[a-z0-9](?:[a-z0-9-]{1,46}[a-z0-9])$/, 'lowercase letters, digits and dashes (3–48)'),
 })
 
 export function CreateOrgForm() {
@@ -30,7 +33,11 @@ export function CreateOrgForm() {
     const r = await authClient.organization.create({ name: parsed.data.name, slug: parsed.data.slug })
     if (r.error || !r.data) {
       setBusy(false)
-      return setErrors(r.error?.code?.includes('SLUG') ? { slug: r.error.message ?? 'taken' } : { _: r.error?.message ?? 'failed' })
+      return setErrors(
+        r.error?.code?.includes('SLUG')
+          ? { slug: r.error.message ?? 'taken' }
+          : { _: r.error?.message ?? 'failed' },
+      )
     }
     await authClient.organization.setActive({ organizationId: r.data.id })
     router.push('/overview')
@@ -42,11 +49,27 @@ export function CreateOrgForm() {
         label={t('name')}
         name="name"
         error={errors.name}
-        onChange={(e) => setSlug(e.target.value.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 48))}
+        onChange={(e) =>
+          setSlug(
+            e.target.value
+              .toLowerCase()
+              .replace(/[^a-z0-9]+/g, '-')
+              .replace(/^-|-$/g, '')
+              .slice(0, 48),
+          )
+        }
       />
-      <Field label={t('slug')} name="slug" value={slug} onChange={(e) => setSlug(e.target.value)} error={errors.slug} />
+      <Field
+        label={t('slug')}
+        name="slug"
+        value={slug}
+        onChange={(e) => setSlug(e.target.value)}
+        error={errors.slug}
+      />
       {errors._ ? <div className="alert">{errors._}</div> : null}
-      <button type="submit" disabled={busy}>{t('create')}</button>
+      <button type="submit" disabled={busy}>
+        {t('create')}
+      </button>
     </form>
   )
 }

@@ -16,7 +16,11 @@ interface Setup {
 }
 
 type Cloud = 'aws' | 'azure' | 'gcp'
-const list = (s: string) => s.split(',').map((x) => x.trim()).filter(Boolean)
+const list = (s: string) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)
 
 export function Onboarding({ setup }: { setup: Setup }) {
   const t = useTranslations('onboarding')
@@ -29,22 +33,51 @@ export function Onboarding({ setup }: { setup: Setup }) {
 
   async function submit(e: FormEvent<HTMLFormElement>) {
     e.preventDefault()
-    const v = Object.fromEntries([...new FormData(e.currentTarget)].map(([k, x]) => [k, String(x)])) as Record<string, string>
+    const v = Object.fromEntries(
+      [...new FormData(e.currentTarget)].map(([k, x]) => [k, String(x)]),
+    ) as Record<string, string>
     const base = { cloud, name: v.name ?? '', regions: v.regions ? list(v.regions) : undefined }
     let body: Record<string, unknown>
     if (cloud === 'aws') {
-      body = awsMethod === 'assumeRole'
-        ? { ...base, credentials: { method: 'assumeRole', roleArn: v.roleArn ?? '', externalId: setup.externalId }, externalIdToken: setup.externalIdToken }
-        : { ...base, credentials: { method: 'accessKeys', accessKeyId: v.accessKeyId ?? '', secretAccessKey: v.secretAccessKey ?? '' } }
+      body =
+        awsMethod === 'assumeRole'
+          ? {
+              ...base,
+              credentials: { method: 'assumeRole', roleArn: v.roleArn ?? '', externalId: setup.externalId },
+              externalIdToken: setup.externalIdToken,
+            }
+          : {
+              ...base,
+              credentials: {
+                method: 'accessKeys',
+                accessKeyId: v.accessKeyId ?? '',
+                secretAccessKey: v.secretAccessKey ?? '',
+              },
+            }
     } else if (cloud === 'azure') {
-      body = { ...base, credentials: { method: 'servicePrincipal', tenantId: v.tenantId ?? '', clientId: v.clientId ?? '', clientSecret: v.clientSecret ?? '', subscriptionIds: list(v.subscriptionIds ?? '') } }
+      body = {
+        ...base,
+        credentials: {
+          method: 'servicePrincipal',
+          tenantId: v.tenantId ?? '',
+          clientId: v.clientId ?? '',
+          clientSecret: v.clientSecret ?? '',
+          subscriptionIds: list(v.subscriptionIds ?? ''),
+        },
+      }
     } else {
       if (!gcpKey) return setErrors({ 'credentials.private_key': t('keyFile') })
-      body = { ...base, credentials: { ...gcpKey, method: 'serviceAccountKey', projectIds: list(v.projectIds ?? '') } }
+      body = {
+        ...base,
+        credentials: { ...gcpKey, method: 'serviceAccountKey', projectIds: list(v.projectIds ?? '') },
+      }
     }
     setBusy(true)
     setErrors({})
-    const r = await apiFetch<{ account: { id: string }; verification: Verification }>('/api/v1/accounts', { method: 'POST', body })
+    const r = await apiFetch<{ account: { id: string }; verification: Verification }>('/api/v1/accounts', {
+      method: 'POST',
+      body,
+    })
     setBusy(false)
     if (!r.ok) return setErrors({ ...r.error.fields, _: r.error.message })
     setResult({ accountId: r.data.account.id, verification: r.data.verification })
@@ -56,7 +89,13 @@ export function Onboarding({ setup }: { setup: Setup }) {
       <h1>{t('title')}</h1>
       <div className="tabs">
         {(['aws', 'azure', 'gcp'] as const).map((c) => (
-          <button key={c} type="button" className={cloud === c ? 'on' : ''} onClick={() => (setCloud(c), setErrors({}))} data-testid={`cloud-${c}`}>
+          <button
+            key={c}
+            type="button"
+            className={cloud === c ? 'on' : ''}
+            onClick={() => (setCloud(c), setErrors({}))}
+            data-testid={`cloud-${c}`}
+          >
             {c.toUpperCase()}
           </button>
         ))}
@@ -66,28 +105,72 @@ export function Onboarding({ setup }: { setup: Setup }) {
         {cloud === 'aws' ? (
           <>
             <div className="tabs">
-              <button type="button" className={awsMethod === 'assumeRole' ? 'on' : ''} onClick={() => setAwsMethod('assumeRole')}>{t('awsRole')}</button>
-              <button type="button" className={awsMethod === 'accessKeys' ? 'on' : ''} onClick={() => setAwsMethod('accessKeys')}>{t('awsKeys')}</button>
+              <button
+                type="button"
+                className={awsMethod === 'assumeRole' ? 'on' : ''}
+                onClick={() => setAwsMethod('assumeRole')}
+              >
+                {t('awsRole')}
+              </button>
+              <button
+                type="button"
+                className={awsMethod === 'accessKeys' ? 'on' : ''}
+                onClick={() => setAwsMethod('accessKeys')}
+              >
+                {t('awsKeys')}
+              </button>
             </div>
             {awsMethod === 'assumeRole' ? (
               <div className="card">
-                <p className="small">{t('step', { n: 1 })} — {t('awsIntro')}</p>
+                <p className="small">
+                  {t('step', { n: 1 })} — {t('awsIntro')}
+                </p>
                 <dl className="kv">
-                  <dt>{t('principal')}</dt><dd className="mono" data-testid="principal">{setup.principalArn}</dd>
-                  <dt>{t('externalId')}</dt><dd className="mono" data-testid="external-id">{setup.externalId}</dd>
+                  <dt>{t('principal')}</dt>
+                  <dd className="mono" data-testid="principal">
+                    {setup.principalArn}
+                  </dd>
+                  <dt>{t('externalId')}</dt>
+                  <dd className="mono" data-testid="external-id">
+                    {setup.externalId}
+                  </dd>
                 </dl>
                 <div className="row" style={{ margin: '8px 0' }}>
-                  <a href={setup.templateUrl} download="cms-readonly-role.json">{t('download')}</a>
-                  <a href={setup.quickCreateUrl} target="_blank" rel="noreferrer">{t('quickCreate')} ↗</a>
+                  <a href={setup.templateUrl} download="cms-readonly-role.json">
+                    {t('download')}
+                  </a>
+                  <a href={setup.quickCreateUrl} target="_blank" rel="noreferrer">
+                    {t('quickCreate')} ↗
+                  </a>
                 </div>
-                <details><summary className="small">{t('policy')}</summary><pre>{JSON.stringify(setup.policy, null, 2)}</pre></details>
+                <details>
+                  <summary className="small">{t('policy')}</summary>
+                  <pre>{JSON.stringify(setup.policy, null, 2)}</pre>
+                </details>
                 <p className="small">{t('step', { n: 2 })}</p>
-                <Field label={t('roleArn')} name="roleArn" placeholder="arn:aws:iam::123456789012:role/CmsReadOnly" error={err('roleArn') ?? err('externalId')} data-testid="role-arn" />
+                <Field
+                  label={t('roleArn')}
+                  name="roleArn"
+                  placeholder="arn:aws:iam::123456789012:role/CmsReadOnly"
+                  error={err('roleArn') ?? err('externalId')}
+                  data-testid="role-arn"
+                />
               </div>
             ) : (
               <>
-                <Field label={t('accessKeyId')} name="accessKeyId" autoComplete="off" error={err('accessKeyId')} />
-                <Field label={t('secretAccessKey')} name="secretAccessKey" type="password" autoComplete="off" error={err('secretAccessKey')} />
+                <Field
+                  label={t('accessKeyId')}
+                  name="accessKeyId"
+                  autoComplete="off"
+                  error={err('accessKeyId')}
+                />
+                <Field
+                  label={t('secretAccessKey')}
+                  name="secretAccessKey"
+                  type="password"
+                  autoComplete="off"
+                  error={err('secretAccessKey')}
+                />
               </>
             )}
           </>
@@ -97,8 +180,18 @@ export function Onboarding({ setup }: { setup: Setup }) {
             <p className="small">{t('azureIntro')}</p>
             <Field label={t('tenantId')} name="tenantId" error={err('tenantId')} />
             <Field label={t('clientId')} name="clientId" error={err('clientId')} />
-            <Field label={t('clientSecret')} name="clientSecret" type="password" autoComplete="off" error={err('clientSecret')} />
-            <Field label={t('subscriptionIds')} name="subscriptionIds" error={err('subscriptionIds') ?? err('subscriptionIds.0')} />
+            <Field
+              label={t('clientSecret')}
+              name="clientSecret"
+              type="password"
+              autoComplete="off"
+              error={err('clientSecret')}
+            />
+            <Field
+              label={t('subscriptionIds')}
+              name="subscriptionIds"
+              error={err('subscriptionIds') ?? err('subscriptionIds.0')}
+            />
           </>
         ) : null}
         {cloud === 'gcp' ? (
@@ -120,21 +213,40 @@ export function Onboarding({ setup }: { setup: Setup }) {
                   }
                 }}
               />
-              {['type', 'private_key', 'client_email', 'private_key_id'].map((k) => (err(k) ? <span key={k} className="field-error">{k}: {err(k)}</span> : null))}
+              {['type', 'private_key', 'client_email', 'private_key_id'].map((k) =>
+                err(k) ? (
+                  <span key={k} className="field-error">
+                    {k}: {err(k)}
+                  </span>
+                ) : null,
+              )}
             </label>
-            <Field label={t('projectIds')} name="projectIds" error={err('projectIds') ?? err('projectIds.0')} />
+            <Field
+              label={t('projectIds')}
+              name="projectIds"
+              error={err('projectIds') ?? err('projectIds.0')}
+            />
           </>
         ) : null}
-        <Field label={t('regions')} name="regions" placeholder="us-east-1, eu-west-1" error={errors.regions ?? errors['regions.0']} />
+        <Field
+          label={t('regions')}
+          name="regions"
+          placeholder="us-east-1, eu-west-1"
+          error={errors.regions ?? errors['regions.0']}
+        />
         {errors._ && Object.keys(errors).length === 1 ? <div className="alert">{errors._}</div> : null}
-        <button type="submit" disabled={busy} data-testid="save-account">{busy ? t('saving') : t('save')}</button>
+        <button type="submit" disabled={busy} data-testid="save-account">
+          {busy ? t('saving') : t('save')}
+        </button>
       </form>
       {result ? (
         <div style={{ marginTop: 12, maxWidth: 760 }}>
           <VerificationView v={result.verification} />
           <div className="row" style={{ marginTop: 8 }}>
             <b>{t('done')}</b>
-            <Link href="/inventory" data-testid="go-inventory">{t('goInventory')} →</Link>
+            <Link href="/inventory" data-testid="go-inventory">
+              {t('goInventory')} →
+            </Link>
             <Link href={`/accounts/${result.accountId}`}>{result.accountId.slice(0, 8)}</Link>
           </div>
           {!result.verification.ok ? <p className="small muted">{t('fixAndRetry')}</p> : null}

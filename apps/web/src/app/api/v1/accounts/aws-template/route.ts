@@ -14,11 +14,16 @@ export async function GET(req: Request) {
     const tenant = u.searchParams.get('tenant') ?? ''
     const token = u.searchParams.get('token') ?? ''
     if (!/^cms-[\w-]{10,64}$/.test(externalId) || !/^[0-9a-f-]{36}$/.test(tenant)) {
-      throw new AppError('validation_failed', 'Invalid template request', { fields: { externalId: 'required', tenant: 'required' } })
+      throw new AppError('validation_failed', 'Invalid template request', {
+        fields: { externalId: 'required', tenant: 'required' },
+      })
     }
     verifyTemplateRequest(tenant, externalId, token)
     return new Response(cloudFormationTemplate(services().config.CMS_AWS_PRINCIPAL_ARN, externalId), {
-      headers: { 'content-type': 'application/json', 'content-disposition': 'attachment; filename="cms-readonly-role.json"' },
+      headers: {
+        'content-type': 'application/json',
+        'content-disposition': 'attachment; filename="cms-readonly-role.json"',
+      },
     })
   } catch (e) {
     return errorResponse(e)
