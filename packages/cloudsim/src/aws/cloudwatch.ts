@@ -85,23 +85,26 @@ function parseQueries(input: Record<string, unknown>): Query[] {
     const expression = str(o.Expression)
     if ((ms === undefined) === (expression === undefined)) throw validation(`Exactly one element of MetricStat or Expression must be set in MetricDataQuery ${id}.`)
     const label = str(o.Label)
-    const base = { id, returnData: bool(o.ReturnData) ?? true, ...(label !== undefined ? { label } : {}) }
-    if (expression !== undefined) return { ...base, expression }
+    // Built field by field (no spreads): this runs for up to 500 queries per request.
+    const query: Query = { id, returnData: bool(o.ReturnData) ?? true }
+    if (label !== undefined) query.label = label
+    if (expression !== undefined) {
+      query.expression = expression
+      return query
+    }
     const m = obj(ms?.Metric)
     const period = num(ms?.Period) ?? 0
     if (!(period > 0 && (period % 60 === 0 || [1, 5, 10, 30].includes(period)))) throw validation(`The parameter MetricDataQueries.member.${seen.size}.MetricStat.Period must be a multiple of 60.`)
     const stat = str(ms?.Stat) ?? ''
     if (!isStat(stat)) throw new AwsError('InvalidParameterValue', `The value ${stat} for parameter MetricDataQueries.member.${seen.size}.MetricStat.Stat is not supported.`)
-    return {
-      ...base,
-      stat: {
-        namespace: str(m.Namespace) ?? '',
-        metricName: str(m.MetricName) ?? '',
-        dims: arr(m.Dimensions).map((d) => ({ name: str(obj(d).Name) ?? '', value: str(obj(d).Value) ?? '' })),
-        period,
-        stat,
-      },
+    query.stat = {
+      namespace: str(m.Namespace) ?? '',
+      metricName: str(m.MetricName) ?? '',
+      dims: arr(m.Dimensions).map((d) => ({ name: str(obj(d).Name) ?? '', value: str(obj(d).Value) ?? '' })),
+      period,
+      stat,
     }
+    return query
   })
 }
 
@@ -118,6 +121,22 @@ interface Series {
 
 const EMPTY_SERIES: Series = { t: new Float64Array(0), v: new Float64Array(0), from: 0, n: 0 }
 
+/**
+ * Bucket arrays reused from request to request (a request uses them only while its handler runs,
+ * synchronously; the JSON writer and the plain-data path copy out of them). Fresh 480 KB typed arrays
+ * per 500-query request were external memory that made V8 schedule extra scavenges. Requests larger
+ * than SCRATCH_KEEP get arrays of their own, so at most 2 × 2 MB stay allocated.
+ */
+const SCRATCH_KEEP = 1 << 18
+let scratchArrays = { ts: new Float64Array(0), vs: new Float64Array(0) }
+
+function scratch(capacity: number): { ts: Float64Array; vs: Float64Array } {
+  if (capacity <= scratchArrays.ts.length) return scratchArrays
+  const fresh = { ts: new Float64Array(capacity), vs: new Float64Array(capacity) }
+  if (capacity <= SCRATCH_KEEP) scratchArrays = fresh
+  return fresh
+}
+
 /** Series of the MetricStat queries, computed once per distinct (series, period, stat) in the request. */
 function evalStats(req: AwsRequest, queries: Query[], start: number, end: number, idx: RegionIndex): Map<string, Series> {
   const out = new Map<string, Series>()
@@ -128,8 +147,7 @@ function evalStats(req: AwsRequest, queries: Query[], start: number, end: number
     entries.push(entry)
     if (q.stat && entry) capacity += bucketCapacity({ startSec: start, endSec: end, periodSec: q.stat.period })
   }
-  const ts = new Float64Array(capacity)
-  const vs = new Float64Array(capacity)
+  const { ts, vs } = scratch(capacity)
   const now = req.world.nowSeconds()
   const seed = req.world.seed
   // Per entry: the (period, stat) variants already computed in this request.

@@ -24,11 +24,17 @@ describe('JsonWriter', () => {
       // the shapes metric values take: 1e-6 / 1e-4 rounding, integers, raw doubles, sums of rounded samples
       vs.push(Math.round(x * scale * 1e6) / 1e6, Math.round(x * scale * 1e4) / 1e4, Math.round(x * scale), x * scale, -x * scale, (Math.round(x * 1e4) / 1e4) * 3 + Math.round(rng.next() * 1e4) / 1e4)
     }
-    expect(numbers(vs)).toBe(vs.map((v) => String(v)).join(','))
+    const want = vs.map((v) => String(v)).join(',')
+    expect(numbers(vs)).toBe(want)
+    // The bulk path (what GetMetricData uses), forwards and backwards.
+    const xs = Float64Array.from(vs)
+    expect(written((w) => w.numbers(xs, 0, 1, xs.length), 8)).toBe(want)
+    expect(written((w) => w.numbers(xs, xs.length - 1, -1, xs.length), 8)).toBe([...vs].reverse().map((v) => String(v)).join(','))
   })
 
   it('writes null for non-finite numbers, as JSON.stringify does', () => {
     expect(numbers([NaN, Infinity, -Infinity, 1])).toBe(JSON.stringify([NaN, Infinity, -Infinity, 1]).slice(1, -1))
+    expect(written((w) => w.numbers(Float64Array.from([NaN, 1, Infinity]), 0, 1, 3))).toBe('null,1,null')
   })
 
   it('writes strings exactly as JSON.stringify does (escapes, non-ASCII, lone surrogates)', () => {

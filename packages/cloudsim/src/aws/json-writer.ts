@@ -17,6 +17,32 @@ const INT32_LIMIT = 2 ** 31
 /** "00" … "99" as ASCII, two bytes per entry. */
 const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, i) => ZERO + (i & 1 ? (i >> 1) % 10 : Math.floor((i >> 1) / 10)))
 
+/**
+ * `len` decimal digits of 0 ≤ x < 2^31 into `buf` at `pos`, zero-padded on the left, two digits per
+ * division (int32 division by a constant, which V8 turns into a multiply); returns the next position.
+ */
+function writeDigits(buf: Buffer, pos: number, x: number, len: number): number {
+  const end = pos + len
+  let p = end
+  let n = x | 0
+  while (n >= 100) {
+    const q = (n / 100) | 0
+    const r = (n - q * 100) << 1
+    buf[--p] = DIGIT_PAIRS[r + 1] ?? ZERO
+    buf[--p] = DIGIT_PAIRS[r] ?? ZERO
+    n = q
+  }
+  if (n >= 10) {
+    const r = n << 1
+    buf[--p] = DIGIT_PAIRS[r + 1] ?? ZERO
+    buf[--p] = DIGIT_PAIRS[r] ?? ZERO
+  } else {
+    buf[--p] = ZERO + n
+  }
+  while (p > pos) buf[--p] = ZERO
+  return end
+}
+
 function decimalLength(x: number): number {
   if (x < 100_000) return x < 10 ? 1 : x < 100 ? 2 : x < 1000 ? 3 : x < 10_000 ? 4 : 5
   return x < 1_000_000 ? 6 : x < 10_000_000 ? 7 : x < 100_000_000 ? 8 : x < 1_000_000_000 ? 9 : 10
@@ -97,10 +123,35 @@ export class JsonWriter {
    */
   numbers(xs: Float64Array, first: number, step: number, count: number): void {
     this.reserve(count * (MAX_NUMBER_BYTES + 1))
+    // The common shapes (non-negative values below 1e9 with at most six decimals, int32 integers) are
+    // formatted inline with the buffer and position in locals; anything else goes through
+    // numberUnchecked. Same text either way.
+    const buf = this.buf
+    let pos = this.pos
     for (let k = 0, i = first; k < count; k++, i += step) {
-      if (k > 0) this.buf[this.pos++] = COMMA
-      this.numberUnchecked(xs[i] ?? 0)
+      if (k > 0) buf[pos++] = COMMA
+      const v = xs[i] ?? 0
+      if (v >= 0 && v < INT32_LIMIT) {
+        const ip = Math.floor(v)
+        if (ip === v) {
+          pos = writeDigits(buf, pos, ip, decimalLength(ip))
+          continue
+        }
+        const k6 = Math.floor(v * 1e6 + 0.5)
+        if (v < FIXED6_LIMIT && k6 / 1e6 === v) {
+          // v is at least 1e-6 from an integer (far more than its ulp), so floor(v) is floor(k6/1e6).
+          pos = writeDigits(buf, pos, ip, decimalLength(ip))
+          buf[pos++] = 0x2e
+          pos = writeDigits(buf, pos, k6 - ip * 1e6, 6)
+          while (buf[pos - 1] === ZERO) pos--
+          continue
+        }
+      }
+      this.pos = pos
+      this.numberUnchecked(v)
+      pos = this.pos
     }
+    this.pos = pos
   }
 
   /** Position of the next byte, to mark a range for `repeat()`. */
@@ -182,28 +233,9 @@ export class JsonWriter {
     }
   }
 
-  /** `len` decimal digits of 0 ≤ x < 2^31, zero-padded on the left; two digits per division. */
+  /** `len` digits of 0 ≤ x < 2^31 at the current position (see writeDigits). */
   private digits(x: number, len: number): void {
-    const buf = this.buf
-    let p = this.pos + len
-    this.pos = p
-    const end = p - len
-    let n = x | 0
-    while (n >= 100) {
-      const q = (n / 100) | 0
-      const r = (n - q * 100) << 1
-      buf[--p] = DIGIT_PAIRS[r + 1] ?? ZERO
-      buf[--p] = DIGIT_PAIRS[r] ?? ZERO
-      n = q
-    }
-    if (n >= 10) {
-      const r = n << 1
-      buf[--p] = DIGIT_PAIRS[r + 1] ?? ZERO
-      buf[--p] = DIGIT_PAIRS[r] ?? ZERO
-    } else {
-      buf[--p] = ZERO + n
-    }
-    while (p > end) buf[--p] = ZERO
+    this.pos = writeDigits(this.buf, this.pos, x, len)
   }
 
   /** k / 1e6 for an integer 0 < |k| < 1e15 that is not a multiple of 1e6, trailing zeros dropped. */

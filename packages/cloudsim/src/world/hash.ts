@@ -13,6 +13,24 @@ export function hashString(s: string, seed = 0): number {
   return fmix(h)
 }
 
+/**
+ * hashString(`${a}\u0000${b}`, seed) without building the string (FNV-1a is sequential, so hashing the
+ * parts in turn is the same computation); the metric hot path derives a series seed per query.
+ */
+export function hashPair(a: string, b: string, seed = 0): number {
+  let h = (0x811c9dc5 ^ seed) >>> 0
+  for (let i = 0; i < a.length; i++) {
+    h ^= a.charCodeAt(i)
+    h = Math.imul(h, 0x01000193)
+  }
+  h = Math.imul(h, 0x01000193) // the separator: h ^= 0 leaves h as it is
+  for (let i = 0; i < b.length; i++) {
+    h ^= b.charCodeAt(i)
+    h = Math.imul(h, 0x01000193)
+  }
+  return fmix(h)
+}
+
 /** murmur3 finalizer: a cheap bijective mix of 32 bits. */
 export function fmix(x: number): number {
   let h = x >>> 0

@@ -3,7 +3,7 @@
  * minute), a diurnal sine plus hash noise, so any query is reproducible and other packages' tests can
  * compute the exact truth with the same exported functions. Nothing is stored per point.
  */
-import { fmix, hash2, hashString, unit } from './hash'
+import { fmix, hash2, hashPair, unit } from './hash'
 import { metricSpec, type MetricSpec } from './metric-catalog'
 import type { SimResource, SimState } from './types'
 
@@ -48,7 +48,7 @@ export interface SeriesGen {
 }
 
 export function seriesGen(worldSeed: number, resourceId: string, spec: MetricSpec): SeriesGen {
-  const seed = hashString(`${resourceId}\u0000${spec.name}`, worldSeed)
+  const seed = hashPair(resourceId, spec.name, worldSeed)
   return { spec, seed, base: spec.baseLo + unit(seed) * (spec.baseHi - spec.baseLo), phase: Math.floor(unit(fmix(seed ^ 0x2545f491)) * MINUTES_PER_DAY) }
 }
 
