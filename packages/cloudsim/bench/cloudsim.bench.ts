@@ -12,13 +12,21 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] ?? NaN
 }
 
-function post(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; bytes: number }> {
+function post(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<{ status: number; bytes: number }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, (res) => {
-      let bytes = 0
-      res.on('data', (c: Buffer) => (bytes += c.length))
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }))
-    })
+    const req = request(
+      url,
+      { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) } },
+      (res) => {
+        let bytes = 0
+        res.on('data', (c: Buffer) => (bytes += c.length))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, bytes }))
+      },
+    )
     req.on('error', reject)
     req.end(body)
   })
@@ -33,20 +41,39 @@ async function main(): Promise<void> {
   global.gc?.()
   const after = process.memoryUsage()
   const summary = sim.control.summary()
-  console.log(`world: ${summary.total} live resources (${JSON.stringify(summary.byCloud)}), started in ${startMs.toFixed(0)} ms`)
-  console.log(`memory: rss ${(after.rss / 2 ** 20).toFixed(1)} MB total, heap used ${(after.heapUsed / 2 ** 20).toFixed(1)} MB (+${((after.heapUsed - before.heapUsed) / 2 ** 20).toFixed(1)} MB for the world)`)
+  console.log(
+    `world: ${summary.total} live resources (${JSON.stringify(summary.byCloud)}), started in ${startMs.toFixed(0)} ms`,
+  )
+  console.log(
+    `memory: rss ${(after.rss / 2 ** 20).toFixed(1)} MB total, heap used ${(after.heapUsed / 2 ** 20).toFixed(1)} MB (+${((after.heapUsed - before.heapUsed) / 2 ** 20).toFixed(1)} MB for the world)`,
+  )
 
   const acct = sim.control.accounts().find((a) => a.cloud === 'aws')
   if (!acct || acct.cloud !== 'aws') throw new Error('no aws account')
   const region = 'us-east-1'
-  const ids = sim.control.resources({ cloud: 'aws', account: acct.id, region, type: 'ec2.instance' }).map((r) => r.id)
+  const ids = sim.control
+    .resources({ cloud: 'aws', account: acct.id, region, type: 'ec2.instance' })
+    .map((r) => r.id)
   const queries: MetricDataQuery[] = Array.from({ length: 500 }, (_, i) => ({
     Id: `q${i}`,
-    MetricStat: { Metric: { Namespace: 'AWS/EC2', MetricName: 'CPUUtilization', Dimensions: [{ Name: 'InstanceId', Value: ids[i % ids.length] ?? '' }] }, Period: 300, Stat: 'Average' },
+    MetricStat: {
+      Metric: {
+        Namespace: 'AWS/EC2',
+        MetricName: 'CPUUtilization',
+        Dimensions: [{ Name: 'InstanceId', Value: ids[i % ids.length] ?? '' }],
+      },
+      Period: 300,
+      Stat: 'Average',
+    },
   }))
   const end = Math.floor(sim.world.nowSeconds() / 3600) * 3600 - 3600
   const start = end - 60 * 300
-  const body = JSON.stringify({ MetricDataQueries: queries, StartTime: start, EndTime: end, ScanBy: 'TimestampAscending' })
+  const body = JSON.stringify({
+    MetricDataQueries: queries,
+    StartTime: start,
+    EndTime: end,
+    ScanBy: 'TimestampAscending',
+  })
   const headers = {
     'content-type': 'application/x-amz-json-1.0',
     'x-amz-target': 'GraniteServiceVersion20100801.GetMetricData',
@@ -64,24 +91,58 @@ async function main(): Promise<void> {
   const worldRss = after.rss / 2 ** 20
   // The SDK is loaded only now so the memory figure above is the simulator's alone.
   const { CloudWatchClient, GetMetricDataCommand } = await import('@aws-sdk/client-cloudwatch')
-  const client = new CloudWatchClient({ region, endpoint: sim.urls.aws, credentials: acct.credentials.accessKeys, maxAttempts: 1 })
+  const client = new CloudWatchClient({
+    region,
+    endpoint: sim.urls.aws,
+    credentials: acct.credentials.accessKeys,
+    maxAttempts: 1,
+  })
   const sdk: number[] = []
   let points = 0
   for (let i = 0; i < 25; i++) {
     const t = performance.now()
-    const out = await client.send(new GetMetricDataCommand({ MetricDataQueries: queries, StartTime: new Date(start * 1000), EndTime: new Date(end * 1000), ScanBy: 'TimestampAscending' }))
+    const out = await client.send(
+      new GetMetricDataCommand({
+        MetricDataQueries: queries,
+        StartTime: new Date(start * 1000),
+        EndTime: new Date(end * 1000),
+        ScanBy: 'TimestampAscending',
+      }),
+    )
     if (i >= 5) sdk.push(performance.now() - t)
     points = out.MetricDataResults?.reduce((s, r) => s + (r.Values?.length ?? 0), 0) ?? 0
   }
-  console.log(`GetMetricData 500 queries × 60 points (${points} points, ${(size / 1024).toFixed(0)} KiB JSON):`)
-  console.log(`  simulator (raw HTTP round trip): median ${median(raw).toFixed(2)} ms, p90 ${[...raw].sort((a, b) => a - b)[Math.floor(raw.length * 0.9)]?.toFixed(2)} ms  [target < 20 ms]`)
+  console.log(
+    `GetMetricData 500 queries × 60 points (${points} points, ${(size / 1024).toFixed(0)} KiB JSON):`,
+  )
+  console.log(
+    `  simulator (raw HTTP round trip): median ${median(raw).toFixed(2)} ms, p90 ${[...raw].sort((a, b) => a - b)[Math.floor(raw.length * 0.9)]?.toFixed(2)} ms  [target < 20 ms]`,
+  )
   console.log(`  through @aws-sdk/client-cloudwatch (incl. SDK serde): median ${median(sdk).toFixed(2)} ms`)
-  console.log(`simulator process with the 10,000-resource world: rss ${worldRss.toFixed(1)} MB  [target < 300 MB]`)
-  console.log(`(whole bench process after loading the AWS SDK and ${raw.length + 35} large calls: rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(1)} MB)`)
+  console.log(
+    `simulator process with the 10,000-resource world: rss ${worldRss.toFixed(1)} MB  [target < 300 MB]`,
+  )
+  console.log(
+    `(whole bench process after loading the AWS SDK and ${raw.length + 35} large calls: rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(1)} MB)`,
+  )
   const ok = median(raw) < 20 && worldRss < 300
   recordBench([
-    { area: 'cloudsim', metric: 'GetMetricData 500 queries × 60 points, median', value: median(raw), unit: 'ms', target: '< 20 ms', pass: median(raw) < 20 },
-    { area: 'cloudsim', metric: '10,000-resource world, simulator RSS', value: worldRss, unit: 'MB', target: '< 300 MB', pass: worldRss < 300 },
+    {
+      area: 'cloudsim',
+      metric: 'GetMetricData 500 queries × 60 points, median',
+      value: median(raw),
+      unit: 'ms',
+      target: '< 20 ms',
+      pass: median(raw) < 20,
+    },
+    {
+      area: 'cloudsim',
+      metric: '10,000-resource world, simulator RSS',
+      value: worldRss,
+      unit: 'MB',
+      target: '< 300 MB',
+      pass: worldRss < 300,
+    },
   ])
   console.log(ok ? 'PASS' : 'FAIL')
   await sim.stop()

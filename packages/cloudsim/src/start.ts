@@ -3,7 +3,12 @@
  * for Azure (MSAL and ARM refuse plain http), http for GCP. Port 0 picks free ports; `port` P gives
  * AWS P, Azure P+1, GCP P+2.
  */
-import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http'
 import { createServer as createHttpsServer } from 'node:https'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -30,7 +35,11 @@ export interface ExtraRoute {
 }
 
 /** A plug-in (e.g. marketplace notifications): gets the runtime, returns routes per listener. */
-export type CloudSimExtension = (api: { sim: Sim; control: SimControl; world: World }) => Partial<Record<'aws' | 'azure' | 'gcp', ExtraRoute[]>>
+export type CloudSimExtension = (api: {
+  sim: Sim
+  control: SimControl
+  world: World
+}) => Partial<Record<'aws' | 'azure' | 'gcp', ExtraRoute[]>>
 
 export interface CloudSimOptions extends ScenarioOptions {
   /** Base port (AWS; Azure +1, GCP +2). 0 or unset: random free ports. */
@@ -81,7 +90,13 @@ function certificate(): Promise<{ cert: string; key: string }> {
       { name: 'basicConstraints', cA: true },
       { name: 'keyUsage', digitalSignature: true, keyCertSign: true },
       { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }] },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 2, value: 'localhost' },
+          { type: 7, ip: '127.0.0.1' },
+        ],
+      },
     ],
   }).then((r) => ({ cert: r.cert, key: r.private }))
   return certPromise
@@ -116,7 +131,8 @@ export async function startCloudSim(options: CloudSimOptions = {}): Promise<Clou
   seedMarketplace(sim)
   const control = new SimControl(sim)
   const extra: Record<'aws' | 'azure' | 'gcp', ExtraRoute[]> = { aws: [], azure: [], gcp: [] }
-  const marketplace = options.marketplace === false ? undefined : (options.marketplace ?? marketplaceExtension())
+  const marketplace =
+    options.marketplace === false ? undefined : (options.marketplace ?? marketplaceExtension())
   const extensions = [...(options.extensions ?? [])]
   if (marketplace && !extensions.includes(marketplace.extension)) extensions.unshift(marketplace.extension)
   for (const ext of extensions) {
@@ -128,15 +144,29 @@ export async function startCloudSim(options: CloudSimOptions = {}): Promise<Clou
     listener(async (req, url, body) => {
       const x = findExtra(extra.aws, req, url)
       if (x) return x.handler({ req, url, body, origin: origins.aws })
-      if (url.pathname.startsWith('/_sim/') || url.pathname === '/_sim') return handleControl(control, req.method ?? 'GET', url, body)
+      if (url.pathname.startsWith('/_sim/') || url.pathname === '/_sim')
+        return handleControl(control, req.method ?? 'GET', url, body)
       return handleAws(sim, req.method ?? 'GET', req.url ?? '/', req.headers, body)
     }),
   )
   const base = options.port ?? 0
   const awsPort = await listen(awsServer, base, host)
   const origins = { aws: `http://${host}:${awsPort}`, azure: '', gcp: '' }
-  const azureServer = createHttpsServer({ cert: cert.cert, key: cert.key }, listener((req, url, body) => findExtra(extra.azure, req, url)?.handler({ req, url, body, origin: origins.azure }) ?? handleAzure(sim, req, url, body, origins.azure)))
-  const gcpServer = createHttpServer(listener((req, url, body) => findExtra(extra.gcp, req, url)?.handler({ req, url, body, origin: origins.gcp }) ?? handleGcp(sim, req, url, body, origins.gcp)))
+  const azureServer = createHttpsServer(
+    { cert: cert.cert, key: cert.key },
+    listener(
+      (req, url, body) =>
+        findExtra(extra.azure, req, url)?.handler({ req, url, body, origin: origins.azure }) ??
+        handleAzure(sim, req, url, body, origins.azure),
+    ),
+  )
+  const gcpServer = createHttpServer(
+    listener(
+      (req, url, body) =>
+        findExtra(extra.gcp, req, url)?.handler({ req, url, body, origin: origins.gcp }) ??
+        handleGcp(sim, req, url, body, origins.gcp),
+    ),
+  )
   const azurePort = await listen(azureServer as unknown as Server, base === 0 ? 0 : base + 1, host)
   const gcpPort = await listen(gcpServer, base === 0 ? 0 : base + 2, host)
   origins.azure = `https://${host}:${azurePort}`

@@ -32,16 +32,60 @@ interface ServiceDef {
 
 const SERVICES: Record<string, ServiceDef> = {
   ec2: { api: 'ec2', iam: 'ec2', ops: EC2_OPERATIONS, throttleCode: 'RequestLimitExceeded' },
-  rds: { api: 'rds', iam: 'rds', ops: RDS_OPERATIONS, xmlns: 'http://rds.amazonaws.com/doc/2014-10-31/', throttleCode: 'Throttling' },
-  sts: { api: 'sts', iam: 'sts', ops: STS_OPERATIONS, xmlns: 'https://sts.amazonaws.com/doc/2011-06-15/', throttleCode: 'Throttling' },
-  GraniteServiceVersion20100801: { api: 'cloudwatch', iam: 'cloudwatch', ops: CLOUDWATCH_OPERATIONS, xmlns: 'http://monitoring.amazonaws.com/doc/2010-08-01/', throttleCode: 'Throttling', queryCompatible: true },
-  AWSInsightsIndexService: { api: 'ce', iam: 'ce', ops: CE_OPERATIONS, throttleCode: 'LimitExceededException' },
-  ResourceGroupsTaggingAPI_20170126: { api: 'tagging', iam: 'tag', ops: TAGGING_OPERATIONS, throttleCode: 'ThrottledException' },
-  AWSMPMeteringService: { api: 'marketplace-metering', iam: 'aws-marketplace', ops: METERING_OPERATIONS, throttleCode: 'ThrottlingException' },
-  AWSMPEntitlementService: { api: 'marketplace-entitlement', iam: 'aws-marketplace', ops: ENTITLEMENT_OPERATIONS, throttleCode: 'ThrottlingException' },
+  rds: {
+    api: 'rds',
+    iam: 'rds',
+    ops: RDS_OPERATIONS,
+    xmlns: 'http://rds.amazonaws.com/doc/2014-10-31/',
+    throttleCode: 'Throttling',
+  },
+  sts: {
+    api: 'sts',
+    iam: 'sts',
+    ops: STS_OPERATIONS,
+    xmlns: 'https://sts.amazonaws.com/doc/2011-06-15/',
+    throttleCode: 'Throttling',
+  },
+  GraniteServiceVersion20100801: {
+    api: 'cloudwatch',
+    iam: 'cloudwatch',
+    ops: CLOUDWATCH_OPERATIONS,
+    xmlns: 'http://monitoring.amazonaws.com/doc/2010-08-01/',
+    throttleCode: 'Throttling',
+    queryCompatible: true,
+  },
+  AWSInsightsIndexService: {
+    api: 'ce',
+    iam: 'ce',
+    ops: CE_OPERATIONS,
+    throttleCode: 'LimitExceededException',
+  },
+  ResourceGroupsTaggingAPI_20170126: {
+    api: 'tagging',
+    iam: 'tag',
+    ops: TAGGING_OPERATIONS,
+    throttleCode: 'ThrottledException',
+  },
+  AWSMPMeteringService: {
+    api: 'marketplace-metering',
+    iam: 'aws-marketplace',
+    ops: METERING_OPERATIONS,
+    throttleCode: 'ThrottlingException',
+  },
+  AWSMPEntitlementService: {
+    api: 'marketplace-entitlement',
+    iam: 'aws-marketplace',
+    ops: ENTITLEMENT_OPERATIONS,
+    throttleCode: 'ThrottlingException',
+  },
 }
 /** SigV4 signing name → service for the form-encoded protocols. */
-const FORM_SERVICES: Record<string, string> = { ec2: 'ec2', rds: 'rds', sts: 'sts', monitoring: 'GraniteServiceVersion20100801' }
+const FORM_SERVICES: Record<string, string> = {
+  ec2: 'ec2',
+  rds: 'rds',
+  sts: 'sts',
+  monitoring: 'GraniteServiceVersion20100801',
+}
 
 /** CloudWatch's modeled error shapes, by query code (JSON `__type` names). */
 const CW_SHAPES: Record<string, string> = {
@@ -63,11 +107,21 @@ interface Parsed {
   input: Record<string, unknown>
 }
 
-function parseRequest(url: string, headers: IncomingHttpHeaders, body: Buffer, signingService: string): Parsed {
+function parseRequest(
+  url: string,
+  headers: IncomingHttpHeaders,
+  body: Buffer,
+  signingService: string,
+): Parsed {
   const cbor = /^\/service\/([^/]+)\/operation\/([^/?]+)/.exec(url)
   if (cbor) {
     const input = body.length > 0 ? (cborDecoder.decode(body) as Record<string, unknown>) : {}
-    return { protocol: 'cbor', service: SERVICES[cbor[1] ?? ''], operation: cbor[2] ?? '', input: input ?? {} }
+    return {
+      protocol: 'cbor',
+      service: SERVICES[cbor[1] ?? ''],
+      operation: cbor[2] ?? '',
+      input: input ?? {},
+    }
   }
   const target = headers['x-amz-target']
   if (typeof target === 'string') {
@@ -79,7 +133,12 @@ function parseRequest(url: string, headers: IncomingHttpHeaders, body: Buffer, s
   const form = parseForm(body.toString('utf8'))
   const operation = typeof form.Action === 'string' ? form.Action : ''
   const svcName = FORM_SERVICES[signingService]
-  return { protocol: signingService === 'ec2' ? 'ec2' : 'query', service: svcName ? SERVICES[svcName] : undefined, operation, input: form }
+  return {
+    protocol: signingService === 'ec2' ? 'ec2' : 'query',
+    service: svcName ? SERVICES[svcName] : undefined,
+    operation,
+    input: form,
+  }
 }
 
 // ---- serialization --------------------------------------------------------------------------
@@ -99,7 +158,8 @@ export function toAwsJson(v: unknown): string {
   }
   if (typeof v === 'object') {
     const parts: string[] = []
-    for (const [k, x] of Object.entries(v)) if (x !== undefined) parts.push(`${JSON.stringify(k)}:${toAwsJson(x)}`)
+    for (const [k, x] of Object.entries(v))
+      if (x !== undefined) parts.push(`${JSON.stringify(k)}:${toAwsJson(x)}`)
     return `{${parts.join(',')}}`
   }
   return 'null'
@@ -116,15 +176,34 @@ function success(p: Parsed, out: AwsOutput, rid: string): Reply {
   const baseHeaders = { 'x-amzn-requestid': rid }
   switch (p.protocol) {
     case 'ec2':
-      return { status: 200, headers: { ...baseHeaders, 'content-type': 'text/xml;charset=UTF-8' }, body: ec2Response(p.operation, xmlOf(out), rid) }
+      return {
+        status: 200,
+        headers: { ...baseHeaders, 'content-type': 'text/xml;charset=UTF-8' },
+        body: ec2Response(p.operation, xmlOf(out), rid),
+      }
     case 'query':
-      return { status: 200, headers: { ...baseHeaders, 'content-type': 'text/xml' }, body: queryResponse(p.operation, p.service?.xmlns ?? '', xmlOf(out), rid) }
+      return {
+        status: 200,
+        headers: { ...baseHeaders, 'content-type': 'text/xml' },
+        body: queryResponse(p.operation, p.service?.xmlns ?? '', xmlOf(out), rid),
+      }
     case 'json10':
     case 'json11':
-      return { status: 200, headers: { ...baseHeaders, 'content-type': `application/x-amz-json-${p.protocol === 'json10' ? '1.0' : '1.1'}` }, body: 'json' in out ? out.json : toAwsJson('data' in out ? out.data : {}) }
+      return {
+        status: 200,
+        headers: {
+          ...baseHeaders,
+          'content-type': `application/x-amz-json-${p.protocol === 'json10' ? '1.0' : '1.1'}`,
+        },
+        body: 'json' in out ? out.json : toAwsJson('data' in out ? out.data : {}),
+      }
     case 'cbor':
       if ('json' in out) throw new Error('handler returned an awsJson body for rpc-v2-cbor')
-      return { status: 200, headers: { ...baseHeaders, 'content-type': 'application/cbor', 'smithy-protocol': 'rpc-v2-cbor' }, body: Buffer.from(cborEncoder.encode('data' in out ? out.data : {})) }
+      return {
+        status: 200,
+        headers: { ...baseHeaders, 'content-type': 'application/cbor', 'smithy-protocol': 'rpc-v2-cbor' },
+        body: Buffer.from(cborEncoder.encode('data' in out ? out.data : {})),
+      }
   }
 }
 
@@ -151,49 +230,123 @@ function failure(p: Pick<Parsed, 'protocol' | 'service'>, e: AwsError, rid: stri
       const headers: Record<string, string> = { ...baseHeaders, 'x-amzn-errortype': type }
       if (compat) headers['x-amzn-query-error'] = `${e.code};${e.fault}`
       if (p.protocol === 'cbor') {
-        return { status: e.status, headers: { ...headers, 'content-type': 'application/cbor', 'smithy-protocol': 'rpc-v2-cbor' }, body: Buffer.from(cborEncoder.encode({ __type: compat ? `com.amazonaws.cloudwatch#${type}` : type, message: e.message })) }
+        return {
+          status: e.status,
+          headers: { ...headers, 'content-type': 'application/cbor', 'smithy-protocol': 'rpc-v2-cbor' },
+          body: Buffer.from(
+            cborEncoder.encode({
+              __type: compat ? `com.amazonaws.cloudwatch#${type}` : type,
+              message: e.message,
+            }),
+          ),
+        }
       }
-      return { status: e.status, headers: { ...headers, 'content-type': `application/x-amz-json-${p.protocol === 'json10' ? '1.0' : '1.1'}` }, body: JSON.stringify({ __type: compat ? `com.amazonaws.cloudwatch#${type}` : type, message: e.message }) }
+      return {
+        status: e.status,
+        headers: {
+          ...headers,
+          'content-type': `application/x-amz-json-${p.protocol === 'json10' ? '1.0' : '1.1'}`,
+        },
+        body: JSON.stringify({
+          __type: compat ? `com.amazonaws.cloudwatch#${type}` : type,
+          message: e.message,
+        }),
+      }
     }
   }
 }
 
 /** The authentication error each protocol family answers with. */
 function authError(protocol: AwsProtocol, kind: 'invalid' | 'expired'): AwsError {
-  if (protocol === 'ec2') return new AwsError('AuthFailure', 'AWS was not able to validate the provided access credentials', 401)
-  if (protocol === 'query') return kind === 'expired' ? new AwsError('ExpiredToken', 'The security token included in the request is expired', 403) : new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403)
-  return kind === 'expired' ? new AwsError('ExpiredTokenException', 'The security token included in the request is expired', 400) : new AwsError('UnrecognizedClientException', 'The security token included in the request is invalid.', 400)
+  if (protocol === 'ec2')
+    return new AwsError('AuthFailure', 'AWS was not able to validate the provided access credentials', 401)
+  if (protocol === 'query')
+    return kind === 'expired'
+      ? new AwsError('ExpiredToken', 'The security token included in the request is expired', 403)
+      : new AwsError('InvalidClientTokenId', 'The security token included in the request is invalid.', 403)
+  return kind === 'expired'
+    ? new AwsError('ExpiredTokenException', 'The security token included in the request is expired', 400)
+    : new AwsError(
+        'UnrecognizedClientException',
+        'The security token included in the request is invalid.',
+        400,
+      )
 }
 
 function faultError(p: Parsed, action: 'deny' | 'throttle' | 'error', key: AwsKey): AwsError {
   const svc = p.service
-  if (action === 'throttle') return new AwsError(svc?.throttleCode ?? 'Throttling', p.protocol === 'ec2' ? 'Request limit exceeded.' : 'Rate exceeded', p.protocol === 'ec2' ? 503 : 400)
-  if (action === 'error') return p.protocol === 'ec2' ? new AwsError('InternalError', 'An internal error has occurred', 500, 'Receiver') : new AwsError(p.protocol === 'query' ? 'ServiceUnavailable' : 'InternalFailure', 'The request processing has failed because of an unknown error, exception or failure.', p.protocol === 'query' ? 503 : 500, 'Receiver')
+  if (action === 'throttle')
+    return new AwsError(
+      svc?.throttleCode ?? 'Throttling',
+      p.protocol === 'ec2' ? 'Request limit exceeded.' : 'Rate exceeded',
+      p.protocol === 'ec2' ? 503 : 400,
+    )
+  if (action === 'error')
+    return p.protocol === 'ec2'
+      ? new AwsError('InternalError', 'An internal error has occurred', 500, 'Receiver')
+      : new AwsError(
+          p.protocol === 'query' ? 'ServiceUnavailable' : 'InternalFailure',
+          'The request processing has failed because of an unknown error, exception or failure.',
+          p.protocol === 'query' ? 503 : 500,
+          'Receiver',
+        )
   const msg = `User: ${key.arn} is not authorized to perform: ${svc?.iam ?? 'aws'}:${p.operation}`
-  if (p.protocol === 'ec2') return new AwsError('UnauthorizedOperation', `You are not authorized to perform this operation. ${msg}`, 403)
+  if (p.protocol === 'ec2')
+    return new AwsError(
+      'UnauthorizedOperation',
+      `You are not authorized to perform this operation. ${msg}`,
+      403,
+    )
   if (p.protocol === 'query') return new AwsError('AccessDenied', msg, 403)
   return new AwsError(svc?.queryCompatible ? 'AccessDenied' : 'AccessDeniedException', msg, 400)
 }
 
-export async function handleAws(sim: Sim, method: string, url: string, headers: IncomingHttpHeaders, body: Buffer): Promise<Reply> {
+export async function handleAws(
+  sim: Sim,
+  method: string,
+  url: string,
+  headers: IncomingHttpHeaders,
+  body: Buffer,
+): Promise<Reply> {
   const rid = requestId()
   const scope = parseSigV4(typeof headers.authorization === 'string' ? headers.authorization : undefined)
   let parsed: Parsed
   try {
     parsed = parseRequest(url, headers, body, scope?.service ?? '')
   } catch {
-    return failure({ protocol: 'json11', service: undefined }, new AwsError('SerializationException', 'Could not parse the request body'), rid)
+    return failure(
+      { protocol: 'json11', service: undefined },
+      new AwsError('SerializationException', 'Could not parse the request body'),
+      rid,
+    )
   }
-  if (method !== 'POST' && parsed.protocol !== 'ec2' && parsed.protocol !== 'query') return failure(parsed, new AwsError('UnknownOperationException', 'Only POST is supported'), rid)
-  if (!scope) return failure(parsed, new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403), rid)
+  if (method !== 'POST' && parsed.protocol !== 'ec2' && parsed.protocol !== 'query')
+    return failure(parsed, new AwsError('UnknownOperationException', 'Only POST is supported'), rid)
+  if (!scope)
+    return failure(
+      parsed,
+      new AwsError('MissingAuthenticationToken', 'Request is missing Authentication Token', 403),
+      rid,
+    )
   sim.world.advance()
   const { service } = parsed
   const handler = service?.ops[parsed.operation]
-  const call: CallContext = { cloud: 'aws', api: service?.api ?? scope.service, operation: parsed.operation || '(none)', account: '', region: scope.region }
+  const call: CallContext = {
+    cloud: 'aws',
+    api: service?.api ?? scope.service,
+    operation: parsed.operation || '(none)',
+    account: '',
+    region: scope.region,
+  }
   if (!service || !handler) {
     sim.record(call, { error: true })
-    const code = parsed.protocol === 'ec2' || parsed.protocol === 'query' ? 'InvalidAction' : 'UnknownOperationException'
-    return failure(parsed, new AwsError(code, `The action ${parsed.operation || '(none)'} is not valid for this web service.`), rid)
+    const code =
+      parsed.protocol === 'ec2' || parsed.protocol === 'query' ? 'InvalidAction' : 'UnknownOperationException'
+    return failure(
+      parsed,
+      new AwsError(code, `The action ${parsed.operation || '(none)'} is not valid for this web service.`),
+      rid,
+    )
   }
 
   // Authentication: known, unrevoked key; temporary keys need their session token and must not be expired.
@@ -201,13 +354,16 @@ export async function handleAws(sim: Sim, method: string, url: string, headers: 
   const token = headers['x-amz-security-token']
   let authFail: AwsError | undefined
   if (!key || key.revoked) authFail = authError(parsed.protocol, 'invalid')
-  else if (key.sessionToken !== undefined && key.sessionToken !== token) authFail = authError(parsed.protocol, 'invalid')
-  else if (key.expiresAt !== undefined && key.expiresAt < sim.world.nowMs()) authFail = authError(parsed.protocol, 'expired')
+  else if (key.sessionToken !== undefined && key.sessionToken !== token)
+    authFail = authError(parsed.protocol, 'invalid')
+  else if (key.expiresAt !== undefined && key.expiresAt < sim.world.nowMs())
+    authFail = authError(parsed.protocol, 'expired')
   else {
     const acct = sim.world.account('aws', key.account)
     const info = AWS_REGIONS.find((r) => r.name === scope.region)
     // A call into an opt-in region the account has not enabled fails authentication, as on AWS.
-    if (acct && info?.optIn && !acct.regions.includes(scope.region)) authFail = authError(parsed.protocol, 'invalid')
+    if (acct && info?.optIn && !acct.regions.includes(scope.region))
+      authFail = authError(parsed.protocol, 'invalid')
   }
   if (authFail || !key) {
     sim.record(call, { error: true })
@@ -222,7 +378,19 @@ export async function handleAws(sim: Sim, method: string, url: string, headers: 
     return failure(parsed, faultError(parsed, decision.action, key), rid)
   }
 
-  const req: AwsRequest = { sim, world: sim.world, key, account: sim.world.account('aws', key.account), accountId: key.account, region: scope.region, input: parsed.input, protocol: parsed.protocol, requestId: rid, call, units: 0 }
+  const req: AwsRequest = {
+    sim,
+    world: sim.world,
+    key,
+    account: sim.world.account('aws', key.account),
+    accountId: key.account,
+    region: scope.region,
+    input: parsed.input,
+    protocol: parsed.protocol,
+    requestId: rid,
+    call,
+    units: 0,
+  }
   try {
     const out = handler(req)
     sim.record(call, { billableUnits: req.units })
@@ -231,6 +399,10 @@ export async function handleAws(sim: Sim, method: string, url: string, headers: 
   } catch (e) {
     sim.record(call, { error: true })
     if (e instanceof AwsError) return failure(parsed, e, rid)
-    return failure(parsed, new AwsError('InternalFailure', e instanceof Error ? e.message : 'internal error', 500, 'Receiver'), rid)
+    return failure(
+      parsed,
+      new AwsError('InternalFailure', e instanceof Error ? e.message : 'internal error', 500, 'Receiver'),
+      rid,
+    )
   }
 }

@@ -51,7 +51,8 @@ function regionIndex(req: AwsRequest): RegionIndex {
     if (!tm?.dimension) continue
     let list = byDimValue.get(r.id)
     if (!list) byDimValue.set(r.id, (list = []))
-    for (const spec of tm.metrics) list.push({ namespace: tm.namespace, dimension: tm.dimension, resource: r, spec })
+    for (const spec of tm.metrics)
+      list.push({ namespace: tm.namespace, dimension: tm.dimension, resource: r, spec })
   }
   const idx = { version: req.world.version, byDimValue }
   perWorld.set(key, idx)
@@ -62,7 +63,13 @@ interface Query {
   id: string
   label?: string
   returnData: boolean
-  stat?: { namespace: string; metricName: string; dims: { name: string; value: string }[]; period: number; stat: string }
+  stat?: {
+    namespace: string
+    metricName: string
+    dims: { name: string; value: string }[]
+    period: number
+    stat: string
+  }
   expression?: string
 }
 
@@ -72,18 +79,28 @@ function validation(message: string): AwsError {
 
 function parseQueries(input: Record<string, unknown>): Query[] {
   const raw = arr(input.MetricDataQueries)
-  if (raw.length === 0) throw validation('1 validation error detected: Value null at \'metricDataQueries\' failed to satisfy constraint: Member must not be null')
-  if (raw.length > MAX_QUERIES) throw validation(`The collection MetricDataQueries must not have a size greater than ${MAX_QUERIES}.`)
+  if (raw.length === 0)
+    throw validation(
+      "1 validation error detected: Value null at 'metricDataQueries' failed to satisfy constraint: Member must not be null",
+    )
+  if (raw.length > MAX_QUERIES)
+    throw validation(`The collection MetricDataQueries must not have a size greater than ${MAX_QUERIES}.`)
   const seen = new Set<string>()
   return raw.map((q) => {
     const o = obj(q)
     const id = str(o.Id) ?? ''
-    if (!/^[a-z][a-zA-Z0-9_]{0,254}$/.test(id)) throw validation(`Invalid metric data query id: ${id}. It must start with a lowercase letter and contain only letters, numbers and underscore.`)
+    if (!/^[a-z][a-zA-Z0-9_]{0,254}$/.test(id))
+      throw validation(
+        `Invalid metric data query id: ${id}. It must start with a lowercase letter and contain only letters, numbers and underscore.`,
+      )
     if (seen.has(id)) throw validation(`The value ${id} for field Id is duplicated.`)
     seen.add(id)
     const ms = o.MetricStat === undefined ? undefined : obj(o.MetricStat)
     const expression = str(o.Expression)
-    if ((ms === undefined) === (expression === undefined)) throw validation(`Exactly one element of MetricStat or Expression must be set in MetricDataQuery ${id}.`)
+    if ((ms === undefined) === (expression === undefined))
+      throw validation(
+        `Exactly one element of MetricStat or Expression must be set in MetricDataQuery ${id}.`,
+      )
     const label = str(o.Label)
     // Built field by field (no spreads): this runs for up to 500 queries per request.
     const query: Query = { id, returnData: bool(o.ReturnData) ?? true }
@@ -94,9 +111,16 @@ function parseQueries(input: Record<string, unknown>): Query[] {
     }
     const m = obj(ms?.Metric)
     const period = num(ms?.Period) ?? 0
-    if (!(period > 0 && (period % 60 === 0 || [1, 5, 10, 30].includes(period)))) throw validation(`The parameter MetricDataQueries.member.${seen.size}.MetricStat.Period must be a multiple of 60.`)
+    if (!(period > 0 && (period % 60 === 0 || [1, 5, 10, 30].includes(period))))
+      throw validation(
+        `The parameter MetricDataQueries.member.${seen.size}.MetricStat.Period must be a multiple of 60.`,
+      )
     const stat = str(ms?.Stat) ?? ''
-    if (!isStat(stat)) throw new AwsError('InvalidParameterValue', `The value ${stat} for parameter MetricDataQueries.member.${seen.size}.MetricStat.Stat is not supported.`)
+    if (!isStat(stat))
+      throw new AwsError(
+        'InvalidParameterValue',
+        `The value ${stat} for parameter MetricDataQueries.member.${seen.size}.MetricStat.Stat is not supported.`,
+      )
     query.stat = {
       namespace: str(m.Namespace) ?? '',
       metricName: str(m.MetricName) ?? '',
@@ -138,14 +162,21 @@ function scratch(capacity: number): { ts: Float64Array; vs: Float64Array } {
 }
 
 /** Series of the MetricStat queries, computed once per distinct (series, period, stat) in the request. */
-function evalStats(req: AwsRequest, queries: Query[], start: number, end: number, idx: RegionIndex): Map<string, Series> {
+function evalStats(
+  req: AwsRequest,
+  queries: Query[],
+  start: number,
+  end: number,
+  idx: RegionIndex,
+): Map<string, Series> {
   const out = new Map<string, Series>()
   const entries: (IndexEntry | undefined)[] = []
   let capacity = 0
   for (const q of queries) {
     const entry = q.stat ? resolve(q.stat, idx) : undefined
     entries.push(entry)
-    if (q.stat && entry) capacity += bucketCapacity({ startSec: start, endSec: end, periodSec: q.stat.period })
+    if (q.stat && entry)
+      capacity += bucketCapacity({ startSec: start, endSec: end, periodSec: q.stat.period })
   }
   const { ts, vs } = scratch(capacity)
   const now = req.world.nowSeconds()
@@ -166,7 +197,16 @@ function evalStats(req: AwsRequest, queries: Query[], start: number, end: number
     if (!variants) seen.set(entry, (variants = []))
     let series = variants.find((x) => x.period === st.period && x.stat === st.stat)?.series
     if (!series) {
-      const n = aggregateInto(seed, entry.resource, entry.spec, { startSec: start, endSec: end, periodSec: st.period, stat: st.stat as Stat }, now, ts, vs, at)
+      const n = aggregateInto(
+        seed,
+        entry.resource,
+        entry.spec,
+        { startSec: start, endSec: end, periodSec: st.period, stat: st.stat as Stat },
+        now,
+        ts,
+        vs,
+        at,
+      )
       series = { t: ts, v: vs, from: at, n }
       at += n
       variants.push({ period: st.period, stat: st.stat, series })
@@ -198,20 +238,35 @@ function toBuckets(s: Series): Bucket[] {
 }
 
 function fromBuckets(bs: Bucket[]): Series {
-  return { t: Float64Array.from(bs, (b) => b.t), v: Float64Array.from(bs, (b) => b.value), from: 0, n: bs.length }
+  return {
+    t: Float64Array.from(bs, (b) => b.t),
+    v: Float64Array.from(bs, (b) => b.value),
+    from: 0,
+    n: bs.length,
+  }
 }
 
-const MATH = /^\s*(SUM|AVG|MIN|MAX)\s*\(\s*(?:METRICS\(\s*(?:"([^"]*)"|'([^']*)')?\s*\)|\[([^\]]*)\])\s*\)\s*$/i
+const MATH =
+  /^\s*(SUM|AVG|MIN|MAX)\s*\(\s*(?:METRICS\(\s*(?:"([^"]*)"|'([^']*)')?\s*\)|\[([^\]]*)\])\s*\)\s*$/i
 
 function evalExpression(q: Query, all: Query[], results: Map<string, Series>): Series {
   const expr = q.expression ?? ''
   const single = /^\s*([a-z][a-zA-Z0-9_]*)\s*$/.exec(expr)
   if (single?.[1]) return results.get(single[1]) ?? EMPTY_SERIES
   const m = MATH.exec(expr)
-  if (!m) throw validation(`cloudsim supports only SUM/AVG/MIN/MAX over METRICS() or [id, …] in metric math; got: ${expr}`)
+  if (!m)
+    throw validation(
+      `cloudsim supports only SUM/AVG/MIN/MAX over METRICS() or [id, …] in metric math; got: ${expr}`,
+    )
   const fn = (m[1] ?? 'SUM').toUpperCase()
   const prefix = m[2] ?? m[3]
-  const ids = m[4] !== undefined ? m[4].split(',').map((s) => s.trim()).filter(Boolean) : all.filter((x) => x.stat && (prefix === undefined || x.id.startsWith(prefix))).map((x) => x.id)
+  const ids =
+    m[4] !== undefined
+      ? m[4]
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : all.filter((x) => x.stat && (prefix === undefined || x.id.startsWith(prefix))).map((x) => x.id)
   const byT = new Map<number, number[]>()
   for (const id of ids) {
     const series = results.get(id)
@@ -225,7 +280,17 @@ function evalExpression(q: Query, all: Query[], results: Map<string, Series>): S
   return fromBuckets(
     [...byT.entries()]
       .sort((a, b) => a[0] - b[0])
-      .map(([t, vs]) => ({ t, value: fn === 'SUM' ? vs.reduce((a, b) => a + b, 0) : fn === 'AVG' ? vs.reduce((a, b) => a + b, 0) / vs.length : fn === 'MIN' ? Math.min(...vs) : Math.max(...vs) })),
+      .map(([t, vs]) => ({
+        t,
+        value:
+          fn === 'SUM'
+            ? vs.reduce((a, b) => a + b, 0)
+            : fn === 'AVG'
+              ? vs.reduce((a, b) => a + b, 0) / vs.length
+              : fn === 'MIN'
+                ? Math.min(...vs)
+                : Math.max(...vs),
+      })),
   )
 }
 
@@ -241,14 +306,25 @@ const getMetricData: AwsHandler = (req) => {
   if (start === undefined || end === undefined) throw validation('StartTime and EndTime are required.')
   if (start >= end) throw validation('The parameter StartTime must be less than the parameter EndTime.')
   const maxDp = num(req.input.MaxDatapoints) ?? MAX_DATAPOINTS
-  if (maxDp < 1 || maxDp > MAX_DATAPOINTS) throw new AwsError('InvalidParameterValue', `The value ${maxDp} for parameter MaxDatapoints is invalid. Valid range: 1 - ${MAX_DATAPOINTS}.`)
+  if (maxDp < 1 || maxDp > MAX_DATAPOINTS)
+    throw new AwsError(
+      'InvalidParameterValue',
+      `The value ${maxDp} for parameter MaxDatapoints is invalid. Valid range: 1 - ${MAX_DATAPOINTS}.`,
+    )
   const scanBy = str(req.input.ScanBy) ?? 'TimestampDescending'
-  if (scanBy !== 'TimestampDescending' && scanBy !== 'TimestampAscending') throw validation(`Value '${scanBy}' at 'scanBy' failed to satisfy enum value set: [TimestampDescending, TimestampAscending]`)
+  if (scanBy !== 'TimestampDescending' && scanBy !== 'TimestampAscending')
+    throw validation(
+      `Value '${scanBy}' at 'scanBy' failed to satisfy enum value set: [TimestampDescending, TimestampAscending]`,
+    )
   let from: PageToken = { q: 0, p: 0 }
   const token = str(req.input.NextToken)
   if (token) {
     const t = decodeToken<PageToken>(token)
-    if (!t || !Number.isSafeInteger(t.q) || !Number.isSafeInteger(t.p) || t.q < 0 || t.p < 0) throw new AwsError('InvalidNextToken', 'The service couldn\'t process your request because the NextToken is invalid.')
+    if (!t || !Number.isSafeInteger(t.q) || !Number.isSafeInteger(t.p) || t.q < 0 || t.p < 0)
+      throw new AwsError(
+        'InvalidNextToken',
+        "The service couldn't process your request because the NextToken is invalid.",
+      )
     from = t
   }
   // Billing: every MetricStat query is one metric requested, on every page (as AWS charges).
@@ -257,7 +333,8 @@ const getMetricData: AwsHandler = (req) => {
   const s = Math.floor(start)
   const e = Math.ceil(end)
   const results = evalStats(req, queries, s, e, idx)
-  for (const q of queries) if (q.expression !== undefined) results.set(q.id, evalExpression(q, queries, results))
+  for (const q of queries)
+    if (q.expression !== undefined) results.set(q.id, evalExpression(q, queries, results))
 
   // Page: which slice of each returned query this page carries (ScanBy only changes the reading order).
   const descending = scanBy === 'TimestampDescending'
@@ -285,7 +362,8 @@ const getMetricData: AwsHandler = (req) => {
   }
   const nextToken = next ? encodeToken(next) : undefined
   // JSON is written straight to bytes (the hot path); the other protocols get plain data with Dates.
-  if (req.protocol === 'json10' || req.protocol === 'json11') return { json: writeJson(page, descending, nextToken) }
+  if (req.protocol === 'json10' || req.protocol === 'json11')
+    return { json: writeJson(page, descending, nextToken) }
   const out: Record<string, QueryValue>[] = page.map(({ q, series, offset, take, partial }) => {
     const timestamps: Date[] = []
     const values: number[] = []
@@ -294,9 +372,21 @@ const getMetricData: AwsHandler = (req) => {
       timestamps.push(new Date((series.t[i] ?? 0) * 1000))
       values.push(series.v[i] ?? 0)
     }
-    return { Id: q.id, Label: label(q), Timestamps: timestamps, Values: values, StatusCode: partial ? 'PartialData' : 'Complete' }
+    return {
+      Id: q.id,
+      Label: label(q),
+      Timestamps: timestamps,
+      Values: values,
+      StatusCode: partial ? 'PartialData' : 'Complete',
+    }
   })
-  return { data: { MetricDataResults: out, Messages: [], ...(nextToken !== undefined ? { NextToken: nextToken } : {}) } }
+  return {
+    data: {
+      MetricDataResults: out,
+      Messages: [],
+      ...(nextToken !== undefined ? { NextToken: nextToken } : {}),
+    },
+  }
 }
 
 interface PageItem {
@@ -334,7 +424,8 @@ interface TimestampRun {
 
 function sameRun(r: TimestampRun, t: Float64Array, first: number, step: number, take: number): boolean {
   if (r.take !== take) return false
-  for (let k = 0, i = first, j = r.first; k < take; k++, i += step, j += r.step) if (t[i] !== r.t[j]) return false
+  for (let k = 0, i = first, j = r.first; k < take; k++, i += step, j += r.step)
+    if (t[i] !== r.t[j]) return false
   return true
 }
 
@@ -389,7 +480,10 @@ const LIST_RETENTION_SEC = 14 * 86400
 const listMetrics: AwsHandler = (req) => {
   const ns = str(req.input.Namespace)
   const name = str(req.input.MetricName)
-  const dims = arr(req.input.Dimensions).map((d) => ({ name: str(obj(d).Name) ?? '', value: str(obj(d).Value) }))
+  const dims = arr(req.input.Dimensions).map((d) => ({
+    name: str(obj(d).Name) ?? '',
+    value: str(obj(d).Value),
+  }))
   const recent = str(req.input.RecentlyActive)
   const now = req.world.nowSeconds()
   const cutoff = recent === 'PT3H' ? now - 3 * 3600 : now - LIST_RETENTION_SEC
@@ -415,12 +509,21 @@ const listMetrics: AwsHandler = (req) => {
   let offset = 0
   if (token) {
     const t = decodeToken<{ o: number }>(token)
-    if (!t || typeof t.o !== 'number') throw new AwsError('InvalidNextToken', 'The service couldn\'t process your request because the NextToken is invalid.')
+    if (!t || typeof t.o !== 'number')
+      throw new AwsError(
+        'InvalidNextToken',
+        "The service couldn't process your request because the NextToken is invalid.",
+      )
     offset = t.o
   }
   const page = rows.slice(offset, offset + LIST_PAGE)
   req.units = 1
-  return { data: { Metrics: page, ...(offset + LIST_PAGE < rows.length ? { NextToken: encodeToken({ o: offset + LIST_PAGE }) } : {}) } }
+  return {
+    data: {
+      Metrics: page,
+      ...(offset + LIST_PAGE < rows.length ? { NextToken: encodeToken({ o: offset + LIST_PAGE }) } : {}),
+    },
+  }
 }
 
 export const CLOUDWATCH_OPERATIONS: Record<string, AwsHandler> = {

@@ -5,7 +5,15 @@ import { AwsError, type AwsHandler } from './aws-types'
 import type { QueryValue } from './wire'
 import { arr, obj, str } from './wire'
 
-const METRICS = ['UnblendedCost', 'BlendedCost', 'AmortizedCost', 'NetUnblendedCost', 'NetAmortizedCost', 'UsageQuantity', 'NormalizedUsageAmount']
+const METRICS = [
+  'UnblendedCost',
+  'BlendedCost',
+  'AmortizedCost',
+  'NetUnblendedCost',
+  'NetAmortizedCost',
+  'UsageQuantity',
+  'NormalizedUsageAmount',
+]
 const DIMENSIONS: Record<string, (r: DailyCostRow) => string> = {
   SERVICE: (r) => r.service,
   REGION: (r) => r.region,
@@ -53,7 +61,10 @@ function parseFilter(f: unknown): FilterFn {
   if (o.Dimensions !== undefined) {
     const d = obj(o.Dimensions)
     const get = DIMENSIONS[str(d.Key) ?? '']
-    if (!get) throw validation(`cloudsim: filter dimension ${str(d.Key)} is not supported (SERVICE, REGION, LINKED_ACCOUNT are)`)
+    if (!get)
+      throw validation(
+        `cloudsim: filter dimension ${str(d.Key)} is not supported (SERVICE, REGION, LINKED_ACCOUNT are)`,
+      )
     const values = arr(d.Values).map((v) => str(v) ?? '')
     return (r) => values.includes(get(r))
   }
@@ -65,7 +76,13 @@ function parseFilter(f: unknown): FilterFn {
   throw validation('Expression must contain exactly one of And, Or, Not, Dimensions, Tags, CostCategories')
 }
 
-function costRows(world: Parameters<AwsHandler>[0]['world'], account: string, from: string, to: string, tagKey?: string): DailyCostRow[] {
+function costRows(
+  world: Parameters<AwsHandler>[0]['world'],
+  account: string,
+  from: string,
+  to: string,
+  tagKey?: string,
+): DailyCostRow[] {
   return dailyCosts(world.resourcesOf(account), from, to, world.nowSeconds(), tagKey)
 }
 
@@ -73,12 +90,18 @@ const getCostAndUsage: AwsHandler = (req) => {
   const tp = obj(req.input.TimePeriod)
   const start = str(tp.Start)
   const end = str(tp.End)
-  if (!isDay(start) || !isDay(end)) throw validation('Start date and end date must be in the format YYYY-MM-DD')
+  if (!isDay(start) || !isDay(end))
+    throw validation('Start date and end date must be in the format YYYY-MM-DD')
   if (start >= end) throw validation('Start date (and hour) should be before end date (and hour)')
   const now = req.world.nowSeconds()
-  if (parseDay(start) < now - 14 * 31 * DAY) throw new AwsError('DataUnavailableException', 'Data is not available. Please try to adjust the time period.')
+  if (parseDay(start) < now - 14 * 31 * DAY)
+    throw new AwsError(
+      'DataUnavailableException',
+      'Data is not available. Please try to adjust the time period.',
+    )
   const granularity = str(req.input.Granularity)
-  if (granularity !== 'DAILY' && granularity !== 'MONTHLY') throw validation(`cloudsim supports Granularity DAILY and MONTHLY; got ${granularity}`)
+  if (granularity !== 'DAILY' && granularity !== 'MONTHLY')
+    throw validation(`cloudsim supports Granularity DAILY and MONTHLY; got ${granularity}`)
   const metrics = arr(req.input.Metrics).map((m) => str(m) ?? '')
   if (metrics.length === 0) throw validation('Metrics is required')
   for (const m of metrics) if (!METRICS.includes(m)) throw validation(`Invalid metric name: ${m}`)
@@ -88,9 +111,12 @@ const getCostAndUsage: AwsHandler = (req) => {
     const key = str(o.Key) ?? ''
     if (type === 'DIMENSION' && DIMENSIONS[key]) return { type, key }
     if (type === 'TAG') return { type, key }
-    throw validation(`cloudsim: group by ${type}:${key} is not supported (DIMENSION SERVICE/REGION/LINKED_ACCOUNT, TAG are)`)
+    throw validation(
+      `cloudsim: group by ${type}:${key} is not supported (DIMENSION SERVICE/REGION/LINKED_ACCOUNT, TAG are)`,
+    )
   })
-  if (groups.length > 2) throw validation('You can group by up to two different dimensions, tags or cost categories')
+  if (groups.length > 2)
+    throw validation('You can group by up to two different dimensions, tags or cost categories')
   const tagGroup = groups.find((g) => g.type === 'TAG')
   const keep = parseFilter(req.input.Filter)
   const rows = costRows(req.world, req.accountId, start, end, tagGroup?.key).filter(keep)
@@ -98,12 +124,15 @@ const getCostAndUsage: AwsHandler = (req) => {
   // Periods (days or months) in [start, end).
   const periods: { start: string; end: string }[] = []
   if (granularity === 'DAILY') {
-    for (let d = parseDay(start); d < parseDay(end); d += DAY) periods.push({ start: dayString(d), end: dayString(d + DAY) })
+    for (let d = parseDay(start); d < parseDay(end); d += DAY)
+      periods.push({ start: dayString(d), end: dayString(d + DAY) })
   } else {
     let cur = start
     while (cur < end) {
       const dt = new Date(`${cur}T00:00:00Z`)
-      const nextMonth = new Date(Date.UTC(dt.getUTCFullYear(), dt.getUTCMonth() + 1, 1)).toISOString().slice(0, 10)
+      const nextMonth = new Date(Date.UTC(dt.getUTCFullYear(), dt.getUTCMonth() + 1, 1))
+        .toISOString()
+        .slice(0, 10)
       const pe = nextMonth < end ? nextMonth : end
       periods.push({ start: cur, end: pe })
       cur = pe
@@ -112,15 +141,29 @@ const getCostAndUsage: AwsHandler = (req) => {
   const today = dayString(now)
   const estimatedFrom = dayString(parseDay(today) - (ESTIMATED_DAYS - 1) * DAY)
   const monthStart = `${today.slice(0, 7)}-01`
-  const keyOf = (r: DailyCostRow): string[] => groups.map((g) => (g.type === 'TAG' ? `${g.key}$${r.tag ?? ''}` : (DIMENSIONS[g.key]?.(r) ?? '')))
-  const metricSet = (amount: number, hours: number) => Object.fromEntries(metrics.map((m) => [m, m === 'UsageQuantity' || m === 'NormalizedUsageAmount' ? { Amount: money(hours), Unit: 'N/A' } : { Amount: money(amount), Unit: 'USD' }]))
+  const keyOf = (r: DailyCostRow): string[] =>
+    groups.map((g) => (g.type === 'TAG' ? `${g.key}$${r.tag ?? ''}` : (DIMENSIONS[g.key]?.(r) ?? '')))
+  const metricSet = (amount: number, hours: number) =>
+    Object.fromEntries(
+      metrics.map((m) => [
+        m,
+        m === 'UsageQuantity' || m === 'NormalizedUsageAmount'
+          ? { Amount: money(hours), Unit: 'N/A' }
+          : { Amount: money(amount), Unit: 'USD' },
+      ]),
+    )
 
   const results = periods.map((p) => {
     const inP = rows.filter((r) => r.day >= p.start && r.day < p.end)
     const estimated = granularity === 'DAILY' ? p.end > estimatedFrom : p.end > monthStart
     if (groups.length === 0) {
       const total = inP.reduce((a, r) => a + r.amount, 0)
-      return { TimePeriod: { Start: p.start, End: p.end }, Total: metricSet(total, total * 10), Groups: [] as Record<string, QueryValue>[], Estimated: estimated }
+      return {
+        TimePeriod: { Start: p.start, End: p.end },
+        Total: metricSet(total, total * 10),
+        Groups: [] as Record<string, QueryValue>[],
+        Estimated: estimated,
+      }
     }
     const byKey = new Map<string, { keys: string[]; amount: number }>()
     for (const r of inP) {
@@ -130,7 +173,9 @@ const getCostAndUsage: AwsHandler = (req) => {
       if (g) g.amount += r.amount
       else byKey.set(k, { keys, amount: r.amount })
     }
-    const gs = [...byKey.values()].sort((a, b) => (a.keys.join() < b.keys.join() ? -1 : 1)).map((g) => ({ Keys: g.keys, Metrics: metricSet(g.amount, g.amount * 10) }))
+    const gs = [...byKey.values()]
+      .sort((a, b) => (a.keys.join() < b.keys.join() ? -1 : 1))
+      .map((g) => ({ Keys: g.keys, Metrics: metricSet(g.amount, g.amount * 10) }))
     return { TimePeriod: { Start: p.start, End: p.end }, Total: {}, Groups: gs, Estimated: estimated }
   })
 
@@ -140,7 +185,11 @@ const getCostAndUsage: AwsHandler = (req) => {
   const token = str(req.input.NextPageToken)
   if (token) {
     const t = decodeToken<{ i: number }>(token)
-    if (!t || typeof t.i !== 'number') throw new AwsError('InvalidNextTokenException', 'The pagination token is invalid. Try again without a pagination token.')
+    if (!t || typeof t.i !== 'number')
+      throw new AwsError(
+        'InvalidNextTokenException',
+        'The pagination token is invalid. Try again without a pagination token.',
+      )
     first = t.i
   }
   const budget = req.sim.limits.ceGroupsPerPage
@@ -170,13 +219,18 @@ const getCostForecast: AwsHandler = (req) => {
   const tp = obj(req.input.TimePeriod)
   const start = str(tp.Start)
   const end = str(tp.End)
-  if (!isDay(start) || !isDay(end)) throw validation('Start date and end date must be in the format YYYY-MM-DD')
+  if (!isDay(start) || !isDay(end))
+    throw validation('Start date and end date must be in the format YYYY-MM-DD')
   const now = req.world.nowSeconds()
   const today = dayString(now)
-  if (start < today) throw validation('Start date must be equal to or later than the current date to avoid forecasting historical data.')
+  if (start < today)
+    throw validation(
+      'Start date must be equal to or later than the current date to avoid forecasting historical data.',
+    )
   if (start >= end) throw validation('Start date (and hour) should be before end date (and hour)')
   const granularity = str(req.input.Granularity) ?? 'MONTHLY'
-  if (granularity !== 'DAILY' && granularity !== 'MONTHLY') throw validation(`cloudsim supports Granularity DAILY and MONTHLY; got ${granularity}`)
+  if (granularity !== 'DAILY' && granularity !== 'MONTHLY')
+    throw validation(`cloudsim supports Granularity DAILY and MONTHLY; got ${granularity}`)
   // Mean daily cost of the last 7 complete days, projected.
   const from = dayString(parseDay(today) - 7 * DAY)
   const daily = costRows(req.world, req.accountId, from, today).reduce((a, r) => a + r.amount, 0) / 7
@@ -195,7 +249,12 @@ const getCostForecast: AwsHandler = (req) => {
   }
   const rows = periods.map((p) => {
     const mean = (daily * (p.e - p.s)) / DAY
-    return { TimePeriod: { Start: dayString(p.s), End: dayString(p.e) }, MeanValue: money(mean), PredictionIntervalLowerBound: money(mean * 0.9), PredictionIntervalUpperBound: money(mean * 1.1) }
+    return {
+      TimePeriod: { Start: dayString(p.s), End: dayString(p.e) },
+      MeanValue: money(mean),
+      PredictionIntervalLowerBound: money(mean * 0.9),
+      PredictionIntervalUpperBound: money(mean * 1.1),
+    }
   })
   const total = (daily * (parseDay(end) - parseDay(start))) / DAY
   req.units = 1

@@ -6,7 +6,14 @@ import type { SimResource, SimState } from '../world/types'
 import { AwsError, type AwsHandler, type AwsRequest } from './aws-types'
 import { arr, bool, el, itemSet, node, num, obj, str } from './wire'
 
-const STATE_CODE: Record<string, number> = { pending: 0, running: 16, 'shutting-down': 32, terminated: 48, stopping: 64, stopped: 80 }
+const STATE_CODE: Record<string, number> = {
+  pending: 0,
+  running: 16,
+  'shutting-down': 32,
+  terminated: 48,
+  stopping: 64,
+  stopped: 80,
+}
 /** Terminated instances stay visible this long, as on AWS. */
 const TERMINATED_VISIBLE_SEC = 3600
 
@@ -24,12 +31,21 @@ function filters(input: Record<string, unknown>): Filter[] {
 
 function wildcard(pattern: string, value: string): boolean {
   if (!pattern.includes('*') && !pattern.includes('?')) return pattern === value
-  const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`)
+  const re = new RegExp(
+    `^${pattern
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.')}$`,
+  )
   return re.test(value)
 }
 
 /** Standard tag filters plus per-type fields. Unknown filter names are an error, like EC2. */
-function matchFilters(r: SimResource, fs: Filter[], fields: Record<string, (r: SimResource) => string | undefined>): boolean {
+function matchFilters(
+  r: SimResource,
+  fs: Filter[],
+  fields: Record<string, (r: SimResource) => string | undefined>,
+): boolean {
   for (const f of fs) {
     let ok: boolean
     if (f.name.startsWith('tag:')) {
@@ -56,22 +72,38 @@ function tagSet(r: SimResource): string {
 }
 
 /** MaxResults/NextToken paging over a stable, sorted list. */
-function page<T>(req: AwsRequest, items: T[], opts: { min: number; max: number }): { items: T[]; next?: string } {
+function page<T>(
+  req: AwsRequest,
+  items: T[],
+  opts: { min: number; max: number },
+): { items: T[]; next?: string } {
   const max = num(req.input.MaxResults)
   const token = str(req.input.NextToken)
   let start = 0
   if (token) {
     const t = decodeToken<{ o: number }>(token)
-    if (!t || typeof t.o !== 'number') throw new AwsError('InvalidParameterValue', `Invalid value '${token}' for nextToken`)
+    if (!t || typeof t.o !== 'number')
+      throw new AwsError('InvalidParameterValue', `Invalid value '${token}' for nextToken`)
     start = t.o
   }
   if (max === undefined) return { items: items.slice(start) }
-  if (max < opts.min || max > opts.max) throw new AwsError('InvalidParameterValue', `Value ( ${max} ) for parameter maxResults is invalid. Expecting a value between ${opts.min} and ${opts.max}.`)
+  if (max < opts.min || max > opts.max)
+    throw new AwsError(
+      'InvalidParameterValue',
+      `Value ( ${max} ) for parameter maxResults is invalid. Expecting a value between ${opts.min} and ${opts.max}.`,
+    )
   const slice = items.slice(start, start + max)
-  return start + max < items.length ? { items: slice, next: encodeToken({ o: start + max }) } : { items: slice }
+  return start + max < items.length
+    ? { items: slice, next: encodeToken({ o: start + max }) }
+    : { items: slice }
 }
 
-function inRegion(req: AwsRequest, type: SimResource['type'], now: number, keepTerminatedSec = 0): SimResource[] {
+function inRegion(
+  req: AwsRequest,
+  type: SimResource['type'],
+  now: number,
+  keepTerminatedSec = 0,
+): SimResource[] {
   return req.world
     .resourcesOf(req.accountId)
     .filter((r) => {
@@ -96,13 +128,24 @@ const describeRegions: AwsHandler = (req) => {
   const names = arr(req.input.RegionName).map((v) => str(v) ?? '')
   const acct = req.account
   const rows = AWS_REGIONS.map((r) => {
-    const optInStatus = !r.optIn ? 'opt-in-not-required' : acct?.regions.includes(r.name) ? 'opted-in' : 'not-opted-in'
+    const optInStatus = !r.optIn
+      ? 'opt-in-not-required'
+      : acct?.regions.includes(r.name)
+        ? 'opted-in'
+        : 'not-opted-in'
     return { name: r.name, optInStatus }
-  }).filter((r) => (all || r.optInStatus !== 'not-opted-in') && (names.length === 0 || names.includes(r.name)))
+  }).filter(
+    (r) => (all || r.optInStatus !== 'not-opted-in') && (names.length === 0 || names.includes(r.name)),
+  )
   return {
     xml: itemSet(
       'regionInfo',
-      rows.map((r) => el('regionName', r.name) + el('regionEndpoint', `ec2.${r.name}.amazonaws.com`) + el('optInStatus', r.optInStatus)),
+      rows.map(
+        (r) =>
+          el('regionName', r.name) +
+          el('regionEndpoint', `ec2.${r.name}.amazonaws.com`) +
+          el('optInStatus', r.optInStatus),
+      ),
     ),
   }
 }
@@ -110,11 +153,19 @@ const describeRegions: AwsHandler = (req) => {
 const describeInstances: AwsHandler = (req) => {
   const now = req.world.nowSeconds()
   const ids = arr(req.input.InstanceId).map((v) => str(v) ?? '')
-  if (ids.length > 0 && req.input.MaxResults !== undefined) throw new AwsError('InvalidParameterCombination', 'The parameter instancesSet cannot be used with the parameter maxResults')
+  if (ids.length > 0 && req.input.MaxResults !== undefined)
+    throw new AwsError(
+      'InvalidParameterCombination',
+      'The parameter instancesSet cannot be used with the parameter maxResults',
+    )
   let list = inRegion(req, 'ec2.instance', now, TERMINATED_VISIBLE_SEC)
   if (ids.length > 0) {
     const missing = ids.filter((id) => !list.some((r) => r.id === id))
-    if (missing.length > 0) throw new AwsError('InvalidInstanceID.NotFound', `The instance IDs '${missing.join(', ')}' do not exist`)
+    if (missing.length > 0)
+      throw new AwsError(
+        'InvalidInstanceID.NotFound',
+        `The instance IDs '${missing.join(', ')}' do not exist`,
+      )
     list = list.filter((r) => ids.includes(r.id))
   }
   const fs = filters(req.input)
@@ -150,7 +201,12 @@ const describeInstances: AwsHandler = (req) => {
       el('rootDeviceType', 'ebs') +
       el('platformDetails', String(r.attrs.platform ?? 'Linux/UNIX')) +
       tagSet(r)
-    return el('reservationId', `r-${r.id.slice(2)}`) + el('ownerId', req.accountId) + itemSet('groupSet', []) + itemSet('instancesSet', [inst])
+    return (
+      el('reservationId', `r-${r.id.slice(2)}`) +
+      el('ownerId', req.accountId) +
+      itemSet('groupSet', []) +
+      itemSet('instancesSet', [inst])
+    )
   })
   return { xml: itemSet('reservationSet', reservations) + el('nextToken', p.next) }
 }
@@ -159,13 +215,31 @@ const describeVpcs: AwsHandler = (req) => {
   const now = req.world.nowSeconds()
   const ids = arr(req.input.VpcId).map((v) => str(v) ?? '')
   const fs = filters(req.input)
-  const list = inRegion(req, 'vpc', now).filter((r) => (ids.length === 0 || ids.includes(r.id)) && matchFilters(r, fs, { 'vpc-id': (x) => x.id, 'cidr-block': (x) => String(x.attrs.cidr), state: () => 'available' }))
+  const list = inRegion(req, 'vpc', now).filter(
+    (r) =>
+      (ids.length === 0 || ids.includes(r.id)) &&
+      matchFilters(r, fs, {
+        'vpc-id': (x) => x.id,
+        'cidr-block': (x) => String(x.attrs.cidr),
+        state: () => 'available',
+      }),
+  )
   const p = page(req, list, { min: 5, max: 1000 })
   return {
     xml:
       itemSet(
         'vpcSet',
-        p.items.map((r) => el('vpcId', r.id) + el('ownerId', req.accountId) + el('state', 'available') + el('cidrBlock', String(r.attrs.cidr)) + el('dhcpOptionsId', 'dopt-0sim') + el('instanceTenancy', 'default') + el('isDefault', Boolean(r.attrs.isDefault)) + tagSet(r)),
+        p.items.map(
+          (r) =>
+            el('vpcId', r.id) +
+            el('ownerId', req.accountId) +
+            el('state', 'available') +
+            el('cidrBlock', String(r.attrs.cidr)) +
+            el('dhcpOptionsId', 'dopt-0sim') +
+            el('instanceTenancy', 'default') +
+            el('isDefault', Boolean(r.attrs.isDefault)) +
+            tagSet(r),
+        ),
       ) + el('nextToken', p.next),
   }
 }
@@ -174,7 +248,16 @@ const describeSubnets: AwsHandler = (req) => {
   const now = req.world.nowSeconds()
   const ids = arr(req.input.SubnetId).map((v) => str(v) ?? '')
   const fs = filters(req.input)
-  const list = inRegion(req, 'subnet', now).filter((r) => (ids.length === 0 || ids.includes(r.id)) && matchFilters(r, fs, { 'subnet-id': (x) => x.id, 'vpc-id': (x) => String(x.attrs.vpcId), 'availability-zone': (x) => x.zone, state: () => 'available' }))
+  const list = inRegion(req, 'subnet', now).filter(
+    (r) =>
+      (ids.length === 0 || ids.includes(r.id)) &&
+      matchFilters(r, fs, {
+        'subnet-id': (x) => x.id,
+        'vpc-id': (x) => String(x.attrs.vpcId),
+        'availability-zone': (x) => x.zone,
+        state: () => 'available',
+      }),
+  )
   const p = page(req, list, { min: 5, max: 1000 })
   return {
     xml:
@@ -205,7 +288,12 @@ const describeNatGateways: AwsHandler = (req) => {
   const list = inRegion(req, 'nat_gateway', now, TERMINATED_VISIBLE_SEC).filter(
     (r) =>
       (ids.length === 0 || ids.includes(r.id)) &&
-      matchFilters(r, fs, { 'nat-gateway-id': (x) => x.id, 'vpc-id': (x) => String(x.attrs.vpcId), 'subnet-id': (x) => String(x.attrs.subnetId), state: (x) => natState(stateAt(x, now)) }),
+      matchFilters(r, fs, {
+        'nat-gateway-id': (x) => x.id,
+        'vpc-id': (x) => String(x.attrs.vpcId),
+        'subnet-id': (x) => String(x.attrs.subnetId),
+        state: (x) => natState(stateAt(x, now)),
+      }),
   )
   const p = page(req, list, { min: 5, max: 1000 })
   return {
@@ -220,7 +308,14 @@ const describeNatGateways: AwsHandler = (req) => {
             el('state', natState(stateAt(r, now))) +
             el('connectivityType', String(r.attrs.connectivityType)) +
             el('createTime', new Date((r.history[0]?.t ?? 0) * 1000)) +
-            itemSet('natGatewayAddressSet', [el('allocationId', `eipalloc-${r.id.slice(4)}`) + el('networkInterfaceId', `eni-${r.id.slice(4)}`) + el('privateIp', String(r.attrs.privateIp)) + el('publicIp', String(r.attrs.publicIp)) + el('isPrimary', true) + el('status', 'succeeded')]) +
+            itemSet('natGatewayAddressSet', [
+              el('allocationId', `eipalloc-${r.id.slice(4)}`) +
+                el('networkInterfaceId', `eni-${r.id.slice(4)}`) +
+                el('privateIp', String(r.attrs.privateIp)) +
+                el('publicIp', String(r.attrs.publicIp)) +
+                el('isPrimary', true) +
+                el('status', 'succeeded'),
+            ]) +
             tagSet(r),
         ),
       ) + el('nextToken', p.next),

@@ -15,7 +15,10 @@ const ZERO = 0x30
 const NULL_BYTES = Uint8Array.from([0x6e, 0x75, 0x6c, 0x6c])
 const INT32_LIMIT = 2 ** 31
 /** "00" … "99" as ASCII, two bytes per entry. */
-const DIGIT_PAIRS = Uint8Array.from({ length: 200 }, (_, i) => ZERO + (i & 1 ? (i >> 1) % 10 : Math.floor((i >> 1) / 10)))
+const DIGIT_PAIRS = Uint8Array.from(
+  { length: 200 },
+  (_, i) => ZERO + (i & 1 ? (i >> 1) % 10 : Math.floor((i >> 1) / 10)),
+)
 
 /**
  * `len` decimal digits of 0 ≤ x < 2^31 into `buf` at `pos`, zero-padded on the left, two digits per

@@ -36,7 +36,11 @@ function list(req: AwsRequest, type: SimResource['type']): SimResource[] {
 
 function paged(req: AwsRequest, items: SimResource[]): { items: SimResource[]; marker?: string } {
   const max = num(req.input.MaxRecords) ?? 100
-  if (max < 20 || max > 100) throw new AwsError('InvalidParameterValue', `Invalid value ${max} for MaxRecords. Must be between 20 and 100`)
+  if (max < 20 || max > 100)
+    throw new AwsError(
+      'InvalidParameterValue',
+      `Invalid value ${max} for MaxRecords. Must be between 20 and 100`,
+    )
   const m = str(req.input.Marker)
   let start = 0
   if (m) {
@@ -45,11 +49,15 @@ function paged(req: AwsRequest, items: SimResource[]): { items: SimResource[]; m
     start = t.o
   }
   const slice = items.slice(start, start + max)
-  return start + max < items.length ? { items: slice, marker: encodeToken({ o: start + max }) } : { items: slice }
+  return start + max < items.length
+    ? { items: slice, marker: encodeToken({ o: start + max }) }
+    : { items: slice }
 }
 
 function filterValues(req: AwsRequest, name: string): string[] | undefined {
-  const f = arr(obj(req.input.Filters).Filter ?? req.input.Filters).map(obj).find((x) => str(x.Name) === name)
+  const f = arr(obj(req.input.Filters).Filter ?? req.input.Filters)
+    .map(obj)
+    .find((x) => str(x.Name) === name)
   if (!f) return undefined
   const values = f.Values
   return arr(obj(values).Value ?? values).map((v) => str(v) ?? '')
@@ -76,13 +84,24 @@ const describeDBInstances: AwsHandler = (req) => {
       el('EngineVersion', String(r.attrs.engineVersion)),
       el('DBInstanceStatus', rdsStatus(stateAt(r, now))),
       el('MasterUsername', 'admin'),
-      node('Endpoint', el('Address', `${r.id}.c${r.account.slice(0, 8)}.${r.region}.rds.amazonaws.com`), el('Port', port), el('HostedZoneId', 'Z2R2ITUGPM61AM')),
+      node(
+        'Endpoint',
+        el('Address', `${r.id}.c${r.account.slice(0, 8)}.${r.region}.rds.amazonaws.com`),
+        el('Port', port),
+        el('HostedZoneId', 'Z2R2ITUGPM61AM'),
+      ),
       el('AllocatedStorage', Number(r.attrs.allocatedStorage)),
       el('InstanceCreateTime', new Date((r.history[0]?.t ?? 0) * 1000)),
       el('AvailabilityZone', r.zone),
       el('MultiAZ', Boolean(r.attrs.multiAz)),
       el('StorageType', 'gp3'),
-      el('DbiResourceId', `db-${r.id.toUpperCase().replace(/[^A-Z0-9]/g, '').slice(0, 20)}`),
+      el(
+        'DbiResourceId',
+        `db-${r.id
+          .toUpperCase()
+          .replace(/[^A-Z0-9]/g, '')
+          .slice(0, 20)}`,
+      ),
       el('DBInstanceArn', `arn:aws:rds:${r.region}:${r.account}:db:${r.id}`),
       tagList(r),
     )

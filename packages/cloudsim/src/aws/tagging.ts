@@ -36,8 +36,12 @@ function arnType(arn: string): string {
 
 const getResources: AwsHandler = (req) => {
   const perPage = num(req.input.ResourcesPerPage) ?? req.sim.limits.taggingPageSize
-  if (perPage < 1 || perPage > 100) throw new AwsError('InvalidParameterException', 'ResourcesPerPage must be between 1 and 100')
-  const tagFilters = arr(req.input.TagFilters).map((f) => ({ key: str(obj(f).Key) ?? '', values: arr(obj(f).Values).map((v) => str(v) ?? '') }))
+  if (perPage < 1 || perPage > 100)
+    throw new AwsError('InvalidParameterException', 'ResourcesPerPage must be between 1 and 100')
+  const tagFilters = arr(req.input.TagFilters).map((f) => ({
+    key: str(obj(f).Key) ?? '',
+    values: arr(obj(f).Values).map((v) => str(v) ?? ''),
+  }))
   const typeFilters = arr(req.input.ResourceTypeFilters).map((t) => str(t) ?? '')
   const now = req.world.nowSeconds()
   const rows: { ResourceARN: string; Tags: { Key: string; Value: string }[] }[] = []
@@ -48,8 +52,15 @@ const getResources: AwsHandler = (req) => {
     if (Object.keys(r.tags).length === 0) continue
     const arn = awsArn(r)
     if (!arn) continue
-    if (typeFilters.length > 0 && !typeFilters.some((t) => t === arnType(arn) || t === arn.split(':')[2])) continue
-    if (!tagFilters.every((f) => r.tags[f.key] !== undefined && (f.values.length === 0 || f.values.includes(r.tags[f.key] ?? '')))) continue
+    if (typeFilters.length > 0 && !typeFilters.some((t) => t === arnType(arn) || t === arn.split(':')[2]))
+      continue
+    if (
+      !tagFilters.every(
+        (f) =>
+          r.tags[f.key] !== undefined && (f.values.length === 0 || f.values.includes(r.tags[f.key] ?? '')),
+      )
+    )
+      continue
     rows.push({ ResourceARN: arn, Tags: Object.entries(r.tags).map(([Key, Value]) => ({ Key, Value })) })
   }
   rows.sort((a, b) => (a.ResourceARN < b.ResourceARN ? -1 : 1))
@@ -57,11 +68,17 @@ const getResources: AwsHandler = (req) => {
   const token = str(req.input.PaginationToken)
   if (token) {
     const t = decodeToken<{ o: number }>(token)
-    if (!t || typeof t.o !== 'number') throw new AwsError('PaginationTokenExpiredException', 'The pagination token is invalid or expired')
+    if (!t || typeof t.o !== 'number')
+      throw new AwsError('PaginationTokenExpiredException', 'The pagination token is invalid or expired')
     offset = t.o
   }
   const page = rows.slice(offset, offset + perPage)
-  return { data: { ResourceTagMappingList: page, PaginationToken: offset + perPage < rows.length ? encodeToken({ o: offset + perPage }) : '' } }
+  return {
+    data: {
+      ResourceTagMappingList: page,
+      PaginationToken: offset + perPage < rows.length ? encodeToken({ o: offset + perPage }) : '',
+    },
+  }
 }
 
 export const TAGGING_OPERATIONS: Record<string, AwsHandler> = { GetResources: getResources }

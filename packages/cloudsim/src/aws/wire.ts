@@ -33,7 +33,8 @@ export function parseForm(body: string): FormObject {
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i] ?? ''
       const next = parts[i + 1]
-      if ((p === 'member' || p === 'item' || p === 'entry') && next !== undefined && /^\d+$/.test(next)) continue
+      if ((p === 'member' || p === 'item' || p === 'entry') && next !== undefined && /^\d+$/.test(next))
+        continue
       segs.push(/^\d+$/.test(p) ? Number(p) - 1 : p)
     }
     let node: FormValue = root
@@ -45,7 +46,8 @@ export function parseForm(body: string): FormObject {
       if (last) {
         container[seg] = value
       } else {
-        if (container[seg] === undefined || typeof container[seg] === 'string') container[seg] = typeof nextSeg === 'number' ? [] : {}
+        if (container[seg] === undefined || typeof container[seg] === 'string')
+          container[seg] = typeof nextSeg === 'number' ? [] : {}
         node = container[seg] as FormValue
       }
     }
@@ -145,5 +147,7 @@ export function arr(v: unknown): unknown[] {
 }
 
 export function obj(v: unknown): Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date) ? (v as Record<string, unknown>) : {}
+  return v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)
+    ? (v as Record<string, unknown>)
+    : {}
 }

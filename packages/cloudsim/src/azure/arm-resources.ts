@@ -40,7 +40,12 @@ function computeId(r: SimResource): string {
 
 function vmJson(req: ArmRequest, r: SimResource, statusOnly: boolean): unknown {
   const s = stateAt(r, req.sim.world.nowSeconds())
-  const power = s === 'running' ? ['PowerState/running', 'VM running'] : s === 'stopped' ? ['PowerState/deallocated', 'VM deallocated'] : ['PowerState/starting', 'VM starting']
+  const power =
+    s === 'running'
+      ? ['PowerState/running', 'VM running']
+      : s === 'stopped'
+        ? ['PowerState/deallocated', 'VM deallocated']
+        : ['PowerState/starting', 'VM starting']
   return {
     name: r.name,
     id: computeId(r),
@@ -50,16 +55,34 @@ function vmJson(req: ArmRequest, r: SimResource, statusOnly: boolean): unknown {
     properties: {
       vmId: r.attrs.vmId,
       hardwareProfile: { vmSize: r.attrs.vmSize },
-      storageProfile: { osDisk: { osType: r.attrs.osType, name: `${r.name}_OsDisk_1`, createOption: 'FromImage', diskSizeGB: 30 } },
+      storageProfile: {
+        osDisk: {
+          osType: r.attrs.osType,
+          name: `${r.name}_OsDisk_1`,
+          createOption: 'FromImage',
+          diskSizeGB: 30,
+        },
+      },
       osProfile: { computerName: r.name, adminUsername: 'azureuser' },
-      networkProfile: { networkInterfaces: [{ id: `/subscriptions/${r.account}/resourceGroups/${String(r.attrs.resourceGroup)}/providers/Microsoft.Network/networkInterfaces/${r.name}-nic` }] },
+      networkProfile: {
+        networkInterfaces: [
+          {
+            id: `/subscriptions/${r.account}/resourceGroups/${String(r.attrs.resourceGroup)}/providers/Microsoft.Network/networkInterfaces/${r.name}-nic`,
+          },
+        ],
+      },
       provisioningState: 'Succeeded',
       timeCreated: iso(r.history[0]?.t),
       ...(statusOnly
         ? {
             instanceView: {
               statuses: [
-                { code: 'ProvisioningState/succeeded', level: 'Info', displayStatus: 'Provisioning succeeded', time: iso(r.history[0]?.t) },
+                {
+                  code: 'ProvisioningState/succeeded',
+                  level: 'Info',
+                  displayStatus: 'Provisioning succeeded',
+                  time: iso(r.history[0]?.t),
+                },
                 { code: power[0], level: 'Info', displayStatus: power[1] },
               ],
             },
@@ -70,7 +93,21 @@ function vmJson(req: ArmRequest, r: SimResource, statusOnly: boolean): unknown {
 }
 
 function sqlServerJson(r: SimResource): unknown {
-  return { id: r.id, name: r.name, type: 'Microsoft.Sql/servers', location: r.region, tags: r.tags, kind: 'v12.0', properties: { administratorLogin: 'sqladmin', version: '12.0', state: 'Ready', fullyQualifiedDomainName: r.attrs.fqdn, publicNetworkAccess: 'Enabled' } }
+  return {
+    id: r.id,
+    name: r.name,
+    type: 'Microsoft.Sql/servers',
+    location: r.region,
+    tags: r.tags,
+    kind: 'v12.0',
+    properties: {
+      administratorLogin: 'sqladmin',
+      version: '12.0',
+      state: 'Ready',
+      fullyQualifiedDomainName: r.attrs.fqdn,
+      publicNetworkAccess: 'Enabled',
+    },
+  }
 }
 
 function sqlDbJson(req: ArmRequest, r: SimResource): unknown {
@@ -83,8 +120,17 @@ function sqlDbJson(req: ArmRequest, r: SimResource): unknown {
     location: r.region,
     tags: r.tags,
     kind: 'v12.0,user',
-    sku: sku.startsWith('GP_') ? { name: 'GP_Gen5', tier: 'GeneralPurpose', family: 'Gen5', capacity: 2 } : { name: 'Standard', tier: 'Standard', capacity: 20 },
-    properties: { status: s === 'stopped' ? 'Paused' : 'Online', databaseId: r.attrs.databaseId, creationDate: iso(r.history[0]?.t), maxSizeBytes: r.attrs.maxSizeBytes, currentServiceObjectiveName: sku, collation: 'SQL_Latin1_General_CP1_CI_AS' },
+    sku: sku.startsWith('GP_')
+      ? { name: 'GP_Gen5', tier: 'GeneralPurpose', family: 'Gen5', capacity: 2 }
+      : { name: 'Standard', tier: 'Standard', capacity: 20 },
+    properties: {
+      status: s === 'stopped' ? 'Paused' : 'Online',
+      databaseId: r.attrs.databaseId,
+      creationDate: iso(r.history[0]?.t),
+      maxSizeBytes: r.attrs.maxSizeBytes,
+      currentServiceObjectiveName: sku,
+      collation: 'SQL_Latin1_General_CP1_CI_AS',
+    },
   }
 }
 
@@ -96,7 +142,21 @@ function vnetJson(r: SimResource): unknown {
     location: r.region,
     tags: r.tags,
     etag: `W/"${String(r.attrs.resourceGuid)}"`,
-    properties: { provisioningState: 'Succeeded', resourceGuid: r.attrs.resourceGuid, addressSpace: { addressPrefixes: [r.attrs.addressPrefix] }, subnets: [{ name: 'default', id: `${r.id}/subnets/default`, properties: { addressPrefix: String(r.attrs.addressPrefix).replace('/16', '/24'), provisioningState: 'Succeeded' } }] },
+    properties: {
+      provisioningState: 'Succeeded',
+      resourceGuid: r.attrs.resourceGuid,
+      addressSpace: { addressPrefixes: [r.attrs.addressPrefix] },
+      subnets: [
+        {
+          name: 'default',
+          id: `${r.id}/subnets/default`,
+          properties: {
+            addressPrefix: String(r.attrs.addressPrefix).replace('/16', '/24'),
+            provisioningState: 'Succeeded',
+          },
+        },
+      ],
+    },
   }
 }
 
@@ -108,12 +168,33 @@ const ARM_TYPE: Partial<Record<SimResource['type'], string>> = {
 }
 
 function genericJson(r: SimResource): unknown {
-  return { id: r.id, name: r.type === 'azure.sql_database' ? `${String(r.attrs.server)}/${r.name}` : r.name, type: ARM_TYPE[r.type], location: r.region, tags: r.tags, ...(r.type === 'azure.vm' ? {} : {}), createdTime: iso(r.history[0]?.t), changedTime: iso(r.history[r.history.length - 1]?.t) }
+  return {
+    id: r.id,
+    name: r.type === 'azure.sql_database' ? `${String(r.attrs.server)}/${r.name}` : r.name,
+    type: ARM_TYPE[r.type],
+    location: r.region,
+    tags: r.tags,
+    ...(r.type === 'azure.vm' ? {} : {}),
+    createdTime: iso(r.history[0]?.t),
+    changedTime: iso(r.history[r.history.length - 1]?.t),
+  }
 }
 
 function subscriptionJson(req: ArmRequest, sub: string): unknown {
   const acct = req.sim.world.account('azure', sub)
-  return { id: `/subscriptions/${sub}`, subscriptionId: sub, tenantId: req.principal.tenantId, displayName: acct?.name ?? sub, state: 'Enabled', subscriptionPolicies: { locationPlacementId: 'Public_2014-09-01', quotaId: 'PayAsYouGo_2014-09-01', spendingLimit: 'Off' }, authorizationSource: 'RoleBased' }
+  return {
+    id: `/subscriptions/${sub}`,
+    subscriptionId: sub,
+    tenantId: req.principal.tenantId,
+    displayName: acct?.name ?? sub,
+    state: 'Enabled',
+    subscriptionPolicies: {
+      locationPlacementId: 'Public_2014-09-01',
+      quotaId: 'PayAsYouGo_2014-09-01',
+      spendingLimit: 'Off',
+    },
+    authorizationSource: 'RoleBased',
+  }
 }
 
 /** Route an ARM read (segments are lower-cased; `sub` is already authorized). Returns undefined when no route matches. */
@@ -140,19 +221,45 @@ export function armResources(req: ArmRequest, sub: string | undefined): ArmReply
   }
   if (rest === 'resourcegroups') {
     op('arm.resources', 'ResourceGroups_List')
-    const rgs = [...new Set(req.sim.world.resourcesOf(sub).map((r) => `${String(r.attrs.resourceGroup)}|${r.region}`))]
-    return { body: armPage(req, rgs.map((x) => { const [name = '', location = ''] = x.split('|'); return { id: `/subscriptions/${sub}/resourceGroups/${name}`, name, type: 'Microsoft.Resources/resourceGroups', location, properties: { provisioningState: 'Succeeded' } } })) }
+    const rgs = [
+      ...new Set(req.sim.world.resourcesOf(sub).map((r) => `${String(r.attrs.resourceGroup)}|${r.region}`)),
+    ]
+    return {
+      body: armPage(
+        req,
+        rgs.map((x) => {
+          const [name = '', location = ''] = x.split('|')
+          return {
+            id: `/subscriptions/${sub}/resourceGroups/${name}`,
+            name,
+            type: 'Microsoft.Resources/resourceGroups',
+            location,
+            properties: { provisioningState: 'Succeeded' },
+          }
+        }),
+      ),
+    }
   }
   if (tail === 'providers/microsoft.compute/virtualmachines') {
     op('arm.compute', rg ? 'VirtualMachines_List' : 'VirtualMachines_ListAll')
     const statusOnly = req.query.get('statusOnly') === 'true'
-    return { body: armPage(req, live(req, sub, 'azure.vm', rg).map((r) => vmJson(req, r, statusOnly))) }
+    return {
+      body: armPage(
+        req,
+        live(req, sub, 'azure.vm', rg).map((r) => vmJson(req, r, statusOnly)),
+      ),
+    }
   }
   const vmGet = /^providers\/microsoft\.compute\/virtualmachines\/([^/]+)(\/instanceview)?$/.exec(tail)
   if (rg && vmGet) {
     const r = live(req, sub, 'azure.vm', rg).find((x) => x.name.toLowerCase() === vmGet[1])
     op('arm.compute', vmGet[2] ? 'VirtualMachines_InstanceView' : 'VirtualMachines_Get')
-    if (!r) throw new ArmError(404, 'ResourceNotFound', `The Resource 'Microsoft.Compute/virtualMachines/${vmGet[1]}' under resource group '${rg}' was not found.`)
+    if (!r)
+      throw new ArmError(
+        404,
+        'ResourceNotFound',
+        `The Resource 'Microsoft.Compute/virtualMachines/${vmGet[1]}' under resource group '${rg}' was not found.`,
+      )
     const full = vmJson(req, r, true) as { properties: { instanceView: unknown } }
     return { body: vmGet[2] ? full.properties.instanceView : full }
   }
@@ -164,8 +271,20 @@ export function armResources(req: ArmRequest, sub: string | undefined): ArmReply
   if (rg && dbs) {
     op('arm.sql', 'Databases_ListByServer')
     const server = dbs[1] ?? ''
-    if (!live(req, sub, 'azure.sql_server', rg).some((x) => x.name.toLowerCase() === server)) throw new ArmError(404, 'ResourceNotFound', `The Resource 'Microsoft.Sql/servers/${server}' under resource group '${rg}' was not found.`)
-    return { body: armPage(req, live(req, sub, 'azure.sql_database', rg).filter((r) => String(r.attrs.server).toLowerCase() === server).map((r) => sqlDbJson(req, r))) }
+    if (!live(req, sub, 'azure.sql_server', rg).some((x) => x.name.toLowerCase() === server))
+      throw new ArmError(
+        404,
+        'ResourceNotFound',
+        `The Resource 'Microsoft.Sql/servers/${server}' under resource group '${rg}' was not found.`,
+      )
+    return {
+      body: armPage(
+        req,
+        live(req, sub, 'azure.sql_database', rg)
+          .filter((r) => String(r.attrs.server).toLowerCase() === server)
+          .map((r) => sqlDbJson(req, r)),
+      ),
+    }
   }
   if (tail === 'providers/microsoft.network/virtualnetworks') {
     op('arm.network', rg ? 'VirtualNetworks_List' : 'VirtualNetworks_ListAll')
@@ -175,8 +294,12 @@ export function armResources(req: ArmRequest, sub: string | undefined): ArmReply
     op('arm.resources', rg ? 'Resources_ListByResourceGroup' : 'Resources_List')
     const filter = req.query.get('$filter') ?? ''
     const typeEq = /resourceType\s+eq\s+'([^']+)'/i.exec(filter)?.[1]?.toLowerCase()
-    const all = (['azure.vm', 'azure.sql_server', 'azure.sql_database', 'azure.vnet'] as const).flatMap((t) => live(req, sub, t, rg))
-    const rows = all.filter((r) => !typeEq || ARM_TYPE[r.type]?.toLowerCase() === typeEq).sort((a, b) => (a.id.toLowerCase() < b.id.toLowerCase() ? -1 : 1))
+    const all = (['azure.vm', 'azure.sql_server', 'azure.sql_database', 'azure.vnet'] as const).flatMap((t) =>
+      live(req, sub, t, rg),
+    )
+    const rows = all
+      .filter((r) => !typeEq || ARM_TYPE[r.type]?.toLowerCase() === typeEq)
+      .sort((a, b) => (a.id.toLowerCase() < b.id.toLowerCase() ? -1 : 1))
     return { body: armPage(req, rows.map(genericJson)) }
   }
   return undefined

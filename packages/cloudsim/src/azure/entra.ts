@@ -4,7 +4,12 @@ import type { Sim } from '../control/sim'
 import { json, type Reply } from '../http'
 
 function aadError(status: number, error: string, code: string, description: string): Reply {
-  return json(status, { error, error_description: `${code}: ${description}\r\nTrace ID: 00000000-0000-0000-0000-000000000000\r\nTimestamp: ${new Date().toISOString()}`, error_codes: [Number(code.slice(5))], timestamp: new Date().toISOString() })
+  return json(status, {
+    error,
+    error_description: `${code}: ${description}\r\nTrace ID: 00000000-0000-0000-0000-000000000000\r\nTimestamp: ${new Date().toISOString()}`,
+    error_codes: [Number(code.slice(5))],
+    timestamp: new Date().toISOString(),
+  })
 }
 
 function tenantExists(sim: Sim, tenant: string): boolean {
@@ -13,7 +18,8 @@ function tenantExists(sim: Sim, tenant: string): boolean {
 }
 
 export function openIdConfiguration(sim: Sim, tenant: string, origin: string): Reply {
-  if (!tenantExists(sim, tenant)) return aadError(400, 'invalid_tenant', 'AADSTS90002', `Tenant '${tenant}' not found.`)
+  if (!tenantExists(sim, tenant))
+    return aadError(400, 'invalid_tenant', 'AADSTS90002', `Tenant '${tenant}' not found.`)
   const base = `${origin}/${tenant}`
   return json(200, {
     token_endpoint: `${base}/oauth2/v2.0/token`,
@@ -35,16 +41,45 @@ export function openIdConfiguration(sim: Sim, tenant: string, origin: string): R
 
 export function tokenEndpoint(sim: Sim, tenant: string, body: Buffer): Reply {
   const form = new URLSearchParams(body.toString('utf8'))
-  if (!tenantExists(sim, tenant)) return aadError(400, 'invalid_request', 'AADSTS90002', `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`)
-  if (form.get('grant_type') !== 'client_credentials') return aadError(400, 'unsupported_grant_type', 'AADSTS70003', 'The app requested an unsupported grant type.')
+  if (!tenantExists(sim, tenant))
+    return aadError(
+      400,
+      'invalid_request',
+      'AADSTS90002',
+      `Tenant '${tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud.`,
+    )
+  if (form.get('grant_type') !== 'client_credentials')
+    return aadError(
+      400,
+      'unsupported_grant_type',
+      'AADSTS70003',
+      'The app requested an unsupported grant type.',
+    )
   const clientId = form.get('client_id') ?? ''
   const p = sim.world.azurePrincipals.get(clientId)
-  if (!p || p.tenantId !== tenant) return aadError(400, 'unauthorized_client', 'AADSTS700016', `Application with identifier '${clientId}' was not found in the directory '${tenant}'.`)
-  if (p.revoked || form.get('client_secret') !== p.clientSecret) return aadError(401, 'invalid_client', 'AADSTS7000215', `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`)
+  if (!p || p.tenantId !== tenant)
+    return aadError(
+      400,
+      'unauthorized_client',
+      'AADSTS700016',
+      `Application with identifier '${clientId}' was not found in the directory '${tenant}'.`,
+    )
+  if (p.revoked || form.get('client_secret') !== p.clientSecret)
+    return aadError(
+      401,
+      'invalid_client',
+      'AADSTS7000215',
+      `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
+    )
   const token = `simaz.${randomBytes(24).toString('base64url')}`
   const expiresIn = 3599
   sim.azureTokens.set(token, { tenantId: tenant, clientId, expiresAt: sim.world.nowMs() + expiresIn * 1000 })
-  return json(200, { token_type: 'Bearer', expires_in: expiresIn, ext_expires_in: expiresIn, access_token: token })
+  return json(200, {
+    token_type: 'Bearer',
+    expires_in: expiresIn,
+    ext_expires_in: expiresIn,
+    access_token: token,
+  })
 }
 
 export function jwks(): Reply {

@@ -11,12 +11,14 @@ const STATES: readonly string[] = ['pending', 'running', 'stopped', 'terminated'
 function body(raw: Buffer): Record<string, unknown> {
   if (raw.length === 0) return {}
   const v: unknown = JSON.parse(raw.toString('utf8'))
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new ControlError(400, 'body must be a JSON object')
+  if (v === null || typeof v !== 'object' || Array.isArray(v))
+    throw new ControlError(400, 'body must be a JSON object')
   return v as Record<string, unknown>
 }
 
 function cloudOf(v: unknown): CloudKind {
-  if (typeof v !== 'string' || !CLOUDS.includes(v)) throw new ControlError(400, 'cloud must be aws, azure or gcp')
+  if (typeof v !== 'string' || !CLOUDS.includes(v))
+    throw new ControlError(400, 'cloud must be aws, azure or gcp')
   return v as CloudKind
 }
 
@@ -26,7 +28,12 @@ function strField(b: Record<string, unknown>, k: string): string {
   return v
 }
 
-export async function handleControl(control: SimControl, method: string, url: URL, raw: Buffer): Promise<Reply> {
+export async function handleControl(
+  control: SimControl,
+  method: string,
+  url: URL,
+  raw: Buffer,
+): Promise<Reply> {
   try {
     const path = url.pathname.replace(/\/+$/, '')
     const q = url.searchParams
@@ -50,10 +57,16 @@ export async function handleControl(control: SimControl, method: string, url: UR
         return json(200, control.summary())
       case 'POST /_sim/resources': {
         const b = body(raw)
-        const input: CreateResourceInput = { account: strField(b, 'account'), region: strField(b, 'region'), type: strField(b, 'type'), name: strField(b, 'name') }
+        const input: CreateResourceInput = {
+          account: strField(b, 'account'),
+          region: strField(b, 'region'),
+          type: strField(b, 'type'),
+          name: strField(b, 'name'),
+        }
         if (b.cloud !== undefined) input.cloud = cloudOf(b.cloud)
         if (b.tags && typeof b.tags === 'object') input.tags = b.tags as Record<string, string>
-        if (b.attrs && typeof b.attrs === 'object') input.attrs = b.attrs as Record<string, string | number | boolean>
+        if (b.attrs && typeof b.attrs === 'object')
+          input.attrs = b.attrs as Record<string, string | number | boolean>
         return json(201, control.createResource(input))
       }
       case 'POST /_sim/resources/state': {
@@ -106,7 +119,14 @@ export async function handleControl(control: SimControl, method: string, url: UR
         return json(200, control.marketplace())
       case 'POST /_sim/marketplace/aws/tokens': {
         const b = body(raw)
-        return json(201, control.mintMarketplaceToken({ productCode: strField(b, 'productCode'), ...(typeof b.awsAccountId === 'string' ? { awsAccountId: b.awsAccountId } : {}), ...(typeof b.customerIdentifier === 'string' ? { customerIdentifier: b.customerIdentifier } : {}) }))
+        return json(
+          201,
+          control.mintMarketplaceToken({
+            productCode: strField(b, 'productCode'),
+            ...(typeof b.awsAccountId === 'string' ? { awsAccountId: b.awsAccountId } : {}),
+            ...(typeof b.customerIdentifier === 'string' ? { customerIdentifier: b.customerIdentifier } : {}),
+          }),
+        )
       }
       case 'GET /_sim/metrics':
         return json(200, {
@@ -121,7 +141,8 @@ export async function handleControl(control: SimControl, method: string, url: UR
         })
     }
     const fault = /^DELETE \/_sim\/faults\/([^/]+)$/.exec(route)
-    if (fault?.[1]) return json(control.removeFault(decodeURIComponent(fault[1])) ? 200 : 404, { removed: fault[1] })
+    if (fault?.[1])
+      return json(control.removeFault(decodeURIComponent(fault[1])) ? 200 : 404, { removed: fault[1] })
     return json(404, { error: `no control route ${route}` })
   } catch (e) {
     if (e instanceof ControlError) return json(e.status, { error: e.message })

@@ -5,13 +5,32 @@
  */
 import { awsArn } from '../aws/tagging'
 import { aggregateBuckets, isStat, stateAt, type Bucket } from '../world/metrics'
-import { CLOUD_OF_TYPE, RESOURCE_TYPES, type CloudKind, type ResourceType, type SimAccount, type SimResource, type SimState } from '../world/types'
+import {
+  CLOUD_OF_TYPE,
+  RESOURCE_TYPES,
+  type CloudKind,
+  type ResourceType,
+  type SimAccount,
+  type SimResource,
+  type SimState,
+} from '../world/types'
 import { POLLER_ACCOUNT } from '../world/world'
 import { DEFAULT_LIMITS, type CallRow, type FaultRule, type Sim, type SimLimits } from './sim'
 
 export type AwsAccessKeysCredentials = { method: 'accessKeys'; accessKeyId: string; secretAccessKey: string }
-export type AwsAssumeRoleCredentials = { method: 'assumeRole'; roleArn: string; externalId: string; accessKeyId: string; secretAccessKey: string }
-export type AzureCredentialsFile = { tenantId: string; clientId: string; clientSecret: string; subscriptionIds: string[] }
+export type AwsAssumeRoleCredentials = {
+  method: 'assumeRole'
+  roleArn: string
+  externalId: string
+  accessKeyId: string
+  secretAccessKey: string
+}
+export type AzureCredentialsFile = {
+  tenantId: string
+  clientId: string
+  clientSecret: string
+  subscriptionIds: string[]
+}
 export type GcpCredentialsFile = {
   type: 'service_account'
   project_id: string
@@ -24,7 +43,10 @@ export type GcpCredentialsFile = {
 }
 
 export type AccountView =
-  | (AccountBase & { cloud: 'aws'; credentials: { accessKeys: AwsAccessKeysCredentials; assumeRole: AwsAssumeRoleCredentials } })
+  | (AccountBase & {
+      cloud: 'aws'
+      credentials: { accessKeys: AwsAccessKeysCredentials; assumeRole: AwsAssumeRoleCredentials }
+    })
   | (AccountBase & { cloud: 'azure'; credentials: AzureCredentialsFile })
   | (AccountBase & { cloud: 'gcp'; credentials: GcpCredentialsFile })
 
@@ -92,25 +114,54 @@ export class SimControl {
   }
 
   private accountView(a: SimAccount): AccountView {
-    const base: AccountBase = { id: a.id, name: a.name, nativeIds: a.nativeIds, regions: a.regions, ...(a.disabledRegions ? { disabledRegions: a.disabledRegions } : {}) }
+    const base: AccountBase = {
+      id: a.id,
+      name: a.name,
+      nativeIds: a.nativeIds,
+      regions: a.regions,
+      ...(a.disabledRegions ? { disabledRegions: a.disabledRegions } : {}),
+    }
     if (a.cloud === 'aws') {
-      const key = [...this.world.awsKeys.values()].find((k) => k.account === a.id && !k.sessionToken && !k.revoked)
+      const key = [...this.world.awsKeys.values()].find(
+        (k) => k.account === a.id && !k.sessionToken && !k.revoked,
+      )
       const role = [...this.world.awsRoles.values()].find((r) => r.account === a.id)
       const poller = this.world.ensurePoller()
       return {
         ...base,
         cloud: 'aws',
         credentials: {
-          accessKeys: { method: 'accessKeys', accessKeyId: key?.accessKeyId ?? '', secretAccessKey: key?.secretAccessKey ?? '' },
-          assumeRole: { method: 'assumeRole', roleArn: role?.roleArn ?? '', externalId: role?.externalId ?? '', accessKeyId: poller.accessKeyId, secretAccessKey: poller.secretAccessKey },
+          accessKeys: {
+            method: 'accessKeys',
+            accessKeyId: key?.accessKeyId ?? '',
+            secretAccessKey: key?.secretAccessKey ?? '',
+          },
+          assumeRole: {
+            method: 'assumeRole',
+            roleArn: role?.roleArn ?? '',
+            externalId: role?.externalId ?? '',
+            accessKeyId: poller.accessKeyId,
+            secretAccessKey: poller.secretAccessKey,
+          },
         },
       }
     }
     if (a.cloud === 'azure') {
       const p = [...this.world.azurePrincipals.values()].find((x) => x.subscriptionIds.includes(a.id))
-      return { ...base, cloud: 'azure', credentials: { tenantId: p?.tenantId ?? '', clientId: p?.clientId ?? '', clientSecret: p?.clientSecret ?? '', subscriptionIds: p?.subscriptionIds ?? [] } }
+      return {
+        ...base,
+        cloud: 'azure',
+        credentials: {
+          tenantId: p?.tenantId ?? '',
+          clientId: p?.clientId ?? '',
+          clientSecret: p?.clientSecret ?? '',
+          subscriptionIds: p?.subscriptionIds ?? [],
+        },
+      }
     }
-    const sa = [...this.world.gcpServiceAccounts.values()].find((x) => x.projectIds.includes(a.id) && !x.revoked) ?? [...this.world.gcpServiceAccounts.values()].find((x) => x.projectIds.includes(a.id))
+    const sa =
+      [...this.world.gcpServiceAccounts.values()].find((x) => x.projectIds.includes(a.id) && !x.revoked) ??
+      [...this.world.gcpServiceAccounts.values()].find((x) => x.projectIds.includes(a.id))
     return {
       ...base,
       cloud: 'gcp',
@@ -135,7 +186,15 @@ export class SimControl {
 
   // ---- resources -------------------------------------------------------------------------------
 
-  resources(filter: { cloud?: string; account?: string; region?: string; type?: string; includeTerminated?: boolean } = {}): ResourceView[] {
+  resources(
+    filter: {
+      cloud?: string
+      account?: string
+      region?: string
+      type?: string
+      includeTerminated?: boolean
+    } = {},
+  ): ResourceView[] {
     this.world.advance()
     const out: ResourceView[] = []
     for (const r of this.world.allResources()) {
@@ -151,8 +210,15 @@ export class SimControl {
   }
 
   /** Counts per cloud / account / region / type of live resources. */
-  summary(): { total: number; byCloud: Record<string, number>; rows: { cloud: string; account: string; region: string; type: string; count: number }[] } {
-    const rows = new Map<string, { cloud: string; account: string; region: string; type: string; count: number }>()
+  summary(): {
+    total: number
+    byCloud: Record<string, number>
+    rows: { cloud: string; account: string; region: string; type: string; count: number }[]
+  } {
+    const rows = new Map<
+      string,
+      { cloud: string; account: string; region: string; type: string; count: number }
+    >()
     const byCloud: Record<string, number> = {}
     let total = 0
     const now = this.world.nowSeconds()
@@ -188,7 +254,8 @@ export class SimControl {
   }
 
   createResource(input: CreateResourceInput): ResourceView {
-    if (!(RESOURCE_TYPES as readonly string[]).includes(input.type)) throw new ControlError(400, `unknown type ${input.type}; one of ${RESOURCE_TYPES.join(', ')}`)
+    if (!(RESOURCE_TYPES as readonly string[]).includes(input.type))
+      throw new ControlError(400, `unknown type ${input.type}; one of ${RESOURCE_TYPES.join(', ')}`)
     const type = input.type as ResourceType
     const cloud = CLOUD_OF_TYPE[type]
     if (input.cloud && input.cloud !== cloud) throw new ControlError(400, `type ${type} is a ${cloud} type`)
@@ -196,7 +263,15 @@ export class SimControl {
     const account = acct.nativeIds.includes(input.account) ? input.account : (acct.nativeIds[0] ?? acct.id)
     if (!input.name) throw new ControlError(400, 'name is required')
     try {
-      const r = this.world.addResource({ account, region: input.region, type, name: input.name, tags: input.tags ?? { Name: input.name }, ...(input.attrs ? { attrs: input.attrs } : {}), ...(input.state ? { state: input.state } : {}) })
+      const r = this.world.addResource({
+        account,
+        region: input.region,
+        type,
+        name: input.name,
+        tags: input.tags ?? { Name: input.name },
+        ...(input.attrs ? { attrs: input.attrs } : {}),
+        ...(input.state ? { state: input.state } : {}),
+      })
       return this.view(r)
     } catch (e) {
       throw new ControlError(409, e instanceof Error ? e.message : String(e))
@@ -219,9 +294,11 @@ export class SimControl {
       for (const k of this.world.awsKeys.values()) if (k.account === a.id) k.revoked = true
       for (const r of this.world.awsRoles.values()) if (r.account === a.id) r.revoked = true
     } else if (cloud === 'azure') {
-      for (const p of this.world.azurePrincipals.values()) if (p.subscriptionIds.some((s) => a.nativeIds.includes(s))) p.revoked = true
+      for (const p of this.world.azurePrincipals.values())
+        if (p.subscriptionIds.some((s) => a.nativeIds.includes(s))) p.revoked = true
     } else {
-      for (const sa of this.world.gcpServiceAccounts.values()) if (sa.projectIds.some((s) => a.nativeIds.includes(s))) sa.revoked = true
+      for (const sa of this.world.gcpServiceAccounts.values())
+        if (sa.projectIds.some((s) => a.nativeIds.includes(s))) sa.revoked = true
     }
   }
 
@@ -231,7 +308,8 @@ export class SimControl {
    * requires exactly this value. Returns the role ARN to enter in CMS.
    */
   setRoleExternalId(account: string, externalId: string): { roleArn: string; externalId: string } {
-    if (!/^[\w+=,.@:/-]{2,1224}$/.test(externalId)) throw new ControlError(400, 'externalId must be 2-1224 characters of [\\w+=,.@:/-]')
+    if (!/^[\w+=,.@:/-]{2,1224}$/.test(externalId))
+      throw new ControlError(400, 'externalId must be 2-1224 characters of [\\w+=,.@:/-]')
     const a = this.findAccount('aws', account)
     const role = [...this.world.awsRoles.values()].find((r) => r.account === a.id)
     if (!role) throw new ControlError(404, `no role in aws account ${account}`)
@@ -253,11 +331,16 @@ export class SimControl {
         p.revoked = false
       }
     } else {
-      const old = [...this.world.gcpServiceAccounts.values()].filter((sa) => sa.projectIds.some((s) => a.nativeIds.includes(s)))
+      const old = [...this.world.gcpServiceAccounts.values()].filter((sa) =>
+        sa.projectIds.some((s) => a.nativeIds.includes(s)),
+      )
       for (const sa of old) sa.revoked = true
       const first = old[0]
       if (first) {
-        await this.world.addGcpServiceAccount({ name: a.name, projects: first.projectIds, regions: a.regions }, { existingAccount: a, clientEmail: first.clientEmail, clientId: first.clientId })
+        await this.world.addGcpServiceAccount(
+          { name: a.name, projects: first.projectIds, regions: a.regions },
+          { existingAccount: a, clientEmail: first.clientEmail, clientId: first.clientId },
+        )
       }
     }
     return this.accountView(a)
@@ -278,9 +361,15 @@ export class SimControl {
     this.sim.clearFaults()
   }
 
-  calls(): { rows: CallRow[]; byAccount: Record<string, { calls: number; billableUnits: number; byOperation: Record<string, number> }> } {
+  calls(): {
+    rows: CallRow[]
+    byAccount: Record<string, { calls: number; billableUnits: number; byOperation: Record<string, number> }>
+  } {
     const rows = this.sim.callRows()
-    const byAccount: Record<string, { calls: number; billableUnits: number; byOperation: Record<string, number> }> = {}
+    const byAccount: Record<
+      string,
+      { calls: number; billableUnits: number; byOperation: Record<string, number> }
+    > = {}
     for (const r of rows) {
       const k = `${r.cloud}:${r.account}`
       const agg = (byAccount[k] ??= { calls: 0, billableUnits: 0, byOperation: {} })
@@ -314,7 +403,8 @@ export class SimControl {
   setLimits(patch: Partial<SimLimits>): SimLimits {
     for (const [k, v] of Object.entries(patch)) {
       if (!(k in DEFAULT_LIMITS)) throw new ControlError(400, `unknown limit ${k}`)
-      if (typeof v !== 'number' || !(v > 0)) throw new ControlError(400, `limit ${k} must be a positive number`)
+      if (typeof v !== 'number' || !(v > 0))
+        throw new ControlError(400, `limit ${k} must be a positive number`)
     }
     Object.assign(this.sim.limits, patch)
     if (patch.armReadBucket !== undefined) this.sim.armBuckets.clear()
@@ -330,11 +420,22 @@ export class SimControl {
   }
 
   /** Mint a ResolveCustomer registration token for a product (creating the customer subscription if needed). */
-  mintMarketplaceToken(input: { productCode: string; awsAccountId?: string; customerIdentifier?: string }): { registrationToken: string; customerIdentifier: string; productCode: string; awsAccountId: string } {
+  mintMarketplaceToken(input: { productCode: string; awsAccountId?: string; customerIdentifier?: string }): {
+    registrationToken: string
+    customerIdentifier: string
+    productCode: string
+    awsAccountId: string
+  } {
     const mp = this.sim.marketplace
     const product = mp.products.find((p) => p.productCode === input.productCode)
     if (!product) throw new ControlError(404, `no marketplace product ${input.productCode}`)
-    let c = mp.customers.find((x) => x.productCode === product.productCode && (input.customerIdentifier ? x.customerIdentifier === input.customerIdentifier : x.awsAccountId === input.awsAccountId))
+    let c = mp.customers.find(
+      (x) =>
+        x.productCode === product.productCode &&
+        (input.customerIdentifier
+          ? x.customerIdentifier === input.customerIdentifier
+          : x.awsAccountId === input.awsAccountId),
+    )
     if (!c) {
       c = {
         customerIdentifier: input.customerIdentifier ?? `cust${this.world.rng.alnum(11).toLowerCase()}`,
@@ -346,16 +447,37 @@ export class SimControl {
       mp.customers.push(c)
     }
     c.registrationToken = `mp-reg-${this.world.rng.hex(48)}`
-    return { registrationToken: c.registrationToken, customerIdentifier: c.customerIdentifier, productCode: c.productCode, awsAccountId: c.awsAccountId }
+    return {
+      registrationToken: c.registrationToken,
+      customerIdentifier: c.customerIdentifier,
+      productCode: c.productCode,
+      awsAccountId: c.awsAccountId,
+    }
   }
 
   marketplace() {
-    return { products: this.sim.marketplace.products, customers: this.sim.marketplace.customers, records: this.sim.marketplace.records }
+    return {
+      products: this.sim.marketplace.products,
+      customers: this.sim.marketplace.customers,
+      records: this.sim.marketplace.records,
+    }
   }
 
   /** The exact truth a metrics API returns for one series (same function the front ends use). */
-  metricTruth(q: { resourceId: string; metric: string; startSec: number; endSec: number; periodSec: number; stat: string }): Bucket[] {
+  metricTruth(q: {
+    resourceId: string
+    metric: string
+    startSec: number
+    endSec: number
+    periodSec: number
+    stat: string
+  }): Bucket[] {
     if (!isStat(q.stat)) throw new ControlError(400, `unknown stat ${q.stat}`)
-    return aggregateBuckets(this.world, q.resourceId, q.metric, { startSec: q.startSec, endSec: q.endSec, periodSec: q.periodSec, stat: q.stat })
+    return aggregateBuckets(this.world, q.resourceId, q.metric, {
+      startSec: q.startSec,
+      endSec: q.endSec,
+      periodSec: q.periodSec,
+      stat: q.stat,
+    })
   }
 }

@@ -63,7 +63,13 @@ export interface SimLimits {
   armReadBucket: number
 }
 
-export const DEFAULT_LIMITS: SimLimits = { ceGroupsPerPage: 500, taggingPageSize: 100, azurePageSize: 100, gcpPageSize: 500, armReadBucket: 250 }
+export const DEFAULT_LIMITS: SimLimits = {
+  ceGroupsPerPage: 500,
+  taggingPageSize: 100,
+  azurePageSize: 100,
+  gcpPageSize: 500,
+  armReadBucket: 250,
+}
 
 export interface MarketplaceProduct {
   productCode: string
@@ -103,7 +109,11 @@ export class Sim {
   readonly azureTokens = new Map<string, AzureToken>()
   /** ARM read token buckets per subscription × principal: tokens left and last refill (ms). */
   readonly armBuckets = new Map<string, { tokens: number; at: number }>()
-  readonly marketplace: { products: MarketplaceProduct[]; customers: MarketplaceCustomer[]; records: MeteringRecord[] } = { products: [], customers: [], records: [] }
+  readonly marketplace: {
+    products: MarketplaceProduct[]
+    customers: MarketplaceCustomer[]
+    records: MeteringRecord[]
+  } = { products: [], customers: [], records: [] }
   private faults: FaultRule[] = []
   private readonly seen = new Map<string, number>()
   private calls = new Map<string, CallRow>()
@@ -152,7 +162,10 @@ export class Sim {
     return action ? { latencyMs, action } : { latencyMs }
   }
 
-  record(ctx: CallContext, outcome: { billableUnits?: number; throttled?: boolean; error?: boolean } = {}): void {
+  record(
+    ctx: CallContext,
+    outcome: { billableUnits?: number; throttled?: boolean; error?: boolean } = {},
+  ): void {
     const key = `${ctx.cloud}|${ctx.account}|${ctx.region}|${ctx.api}|${ctx.operation}`
     let row = this.calls.get(key)
     if (!row) this.calls.set(key, (row = { ...ctx, calls: 0, billableUnits: 0, throttled: 0, errors: 0 }))

@@ -18,7 +18,10 @@ interface Column {
   type: 'DATE' | 'STRING' | 'FLOAT'
 }
 
-const SERVICE_IDS: Record<string, string> = { 'Compute Engine': '6F81-5844-456A', 'Cloud SQL': '9662-B51E-5089' }
+const SERVICE_IDS: Record<string, string> = {
+  'Compute Engine': '6F81-5844-456A',
+  'Cloud SQL': '9662-B51E-5089',
+}
 
 function invalidQuery(message: string): GcpError {
   return new GcpError(400, 'INVALID_ARGUMENT', message, 'invalidQuery')
@@ -44,24 +47,40 @@ function column(item: string): Column {
   const m = /^(.*?)(?:\s+AS\s+`?(\w+)`?)?$/is.exec(item)
   const expr = (m?.[1] ?? item).replace(/\s+/g, '').toLowerCase()
   const alias = m?.[2]
-  const kind: Column['kind'] | undefined = /^(date|extract\(date from)\(?usage_start_time/.test(expr) || /^date\(usage_start_time/.test(expr)
-    ? 'day'
-    : expr === 'service.description'
-      ? 'service'
-      : expr === 'service.id'
-        ? 'serviceId'
-        : expr === 'location.region'
-          ? 'region'
-          : expr === 'project.id'
-            ? 'project'
-            : expr === 'currency'
-              ? 'currency'
-              : expr.startsWith('sum(cost)')
-                ? 'cost'
-                : undefined
-  if (!kind) throw invalidQuery(`cloudsim: unsupported select expression "${item}" (see the accepted billing-export query shape in packages/cloudsim/README.md).`)
-  const fallback = { day: 'day', service: 'service', serviceId: 'service_id', region: 'region', project: 'project', currency: 'currency', cost: 'cost' }[kind]
-  return { name: alias ?? fallback, kind, type: kind === 'day' ? 'DATE' : kind === 'cost' ? 'FLOAT' : 'STRING' }
+  const kind: Column['kind'] | undefined =
+    /^(date|extract\(date from)\(?usage_start_time/.test(expr) || /^date\(usage_start_time/.test(expr)
+      ? 'day'
+      : expr === 'service.description'
+        ? 'service'
+        : expr === 'service.id'
+          ? 'serviceId'
+          : expr === 'location.region'
+            ? 'region'
+            : expr === 'project.id'
+              ? 'project'
+              : expr === 'currency'
+                ? 'currency'
+                : expr.startsWith('sum(cost)')
+                  ? 'cost'
+                  : undefined
+  if (!kind)
+    throw invalidQuery(
+      `cloudsim: unsupported select expression "${item}" (see the accepted billing-export query shape in packages/cloudsim/README.md).`,
+    )
+  const fallback = {
+    day: 'day',
+    service: 'service',
+    serviceId: 'service_id',
+    region: 'region',
+    project: 'project',
+    currency: 'currency',
+    cost: 'cost',
+  }[kind]
+  return {
+    name: alias ?? fallback,
+    kind,
+    type: kind === 'day' ? 'DATE' : kind === 'cost' ? 'FLOAT' : 'STRING',
+  }
 }
 
 interface Param {
@@ -98,7 +117,10 @@ function dateBounds(where: string, params: Param[]): { from: string; to: string 
     else if (op === '<') to = v
     else if (op === '<=') to = dayString(parseDay(v) + DAY)
   }
-  if (!from || !to) throw invalidQuery('cloudsim: the WHERE clause must bound usage_start_time from both sides (>= / < / BETWEEN).')
+  if (!from || !to)
+    throw invalidQuery(
+      'cloudsim: the WHERE clause must bound usage_start_time from both sides (>= / < / BETWEEN).',
+    )
   return { from, to }
 }
 
@@ -115,7 +137,13 @@ function store(req: GcpRequest): Map<string, Stored> {
   return m
 }
 
-function respond(req: GcpRequest, jobId: string, st: Stored, maxResults: number | undefined, offset: number): unknown {
+function respond(
+  req: GcpRequest,
+  jobId: string,
+  st: Stored,
+  maxResults: number | undefined,
+  offset: number,
+): unknown {
   const size = maxResults ?? st.rows.length
   const rows = st.rows.slice(offset, offset + size)
   return {
@@ -142,17 +170,38 @@ export function jobsQuery(req: GcpRequest): unknown {
   }
   const sql = (body.query ?? '').trim()
   if (body.useLegacySql === true) throw invalidQuery('cloudsim supports standard SQL only.')
-  const m = /^SELECT\s+(.+?)\s+FROM\s+`?([\w.-]+)`?\s*(?:WHERE\s+(.+?))?\s*(?:GROUP\s+BY\s+(.+?))?\s*(?:ORDER\s+BY\s+(.+?))?\s*(?:LIMIT\s+\d+)?\s*;?\s*$/is.exec(sql)
-  if (!m?.[1] || !m[2]) throw invalidQuery(`Syntax error: cloudsim could not parse the query (see README for the accepted shape): ${sql.slice(0, 120)}`)
+  const m =
+    /^SELECT\s+(.+?)\s+FROM\s+`?([\w.-]+)`?\s*(?:WHERE\s+(.+?))?\s*(?:GROUP\s+BY\s+(.+?))?\s*(?:ORDER\s+BY\s+(.+?))?\s*(?:LIMIT\s+\d+)?\s*;?\s*$/is.exec(
+      sql,
+    )
+  if (!m?.[1] || !m[2])
+    throw invalidQuery(
+      `Syntax error: cloudsim could not parse the query (see README for the accepted shape): ${sql.slice(0, 120)}`,
+    )
   const table = m[2]
-  if (!/gcp_billing_export/i.test(table)) throw new GcpError(404, 'NOT_FOUND', `Not found: Table ${table} was not found in location US`, 'notFound')
+  if (!/gcp_billing_export/i.test(table))
+    throw new GcpError(404, 'NOT_FOUND', `Not found: Table ${table} was not found in location US`, 'notFound')
   const cols = splitTopLevel(m[1]).map(column)
   const { from, to } = dateBounds(m[3] ?? '', body.queryParameters ?? [])
   const now = req.sim.world.nowSeconds()
   const groups = new Map<string, { key: string[]; cost: number }>()
   for (const project of req.sa.projectIds) {
     for (const row of dailyCosts(req.sim.world.resourcesOf(project), from, to, now)) {
-      const key = cols.filter((c) => c.kind !== 'cost').map((c) => (c.kind === 'day' ? row.day : c.kind === 'service' ? row.service : c.kind === 'serviceId' ? (SERVICE_IDS[row.service] ?? '0000-0000-0000') : c.kind === 'region' ? row.region : c.kind === 'project' ? row.account : 'USD'))
+      const key = cols
+        .filter((c) => c.kind !== 'cost')
+        .map((c) =>
+          c.kind === 'day'
+            ? row.day
+            : c.kind === 'service'
+              ? row.service
+              : c.kind === 'serviceId'
+                ? (SERVICE_IDS[row.service] ?? '0000-0000-0000')
+                : c.kind === 'region'
+                  ? row.region
+                  : c.kind === 'project'
+                    ? row.account
+                    : 'USD',
+        )
       const k = key.join('\u0000')
       const g = groups.get(k)
       if (g) g.cost += row.amount
@@ -162,9 +211,16 @@ export function jobsQuery(req: GcpRequest): unknown {
   const sorted = [...groups.values()].sort((a, b) => (a.key.join('\u0000') < b.key.join('\u0000') ? -1 : 1))
   const rows = sorted.map((g) => {
     let i = 0
-    return { f: cols.map((c) => ({ v: c.kind === 'cost' ? String(Math.round(g.cost * 1e6) / 1e6) : (g.key[i++] ?? '') })) }
+    return {
+      f: cols.map((c) => ({
+        v: c.kind === 'cost' ? String(Math.round(g.cost * 1e6) / 1e6) : (g.key[i++] ?? ''),
+      })),
+    }
   })
-  const st: Stored = { schema: { fields: cols.map((c) => ({ name: c.name, type: c.type, mode: 'NULLABLE' })) }, rows }
+  const st: Stored = {
+    schema: { fields: cols.map((c) => ({ name: c.name, type: c.type, mode: 'NULLABLE' })) },
+    rows,
+  }
   const jobId = `job_${randomUUID().replace(/-/g, '')}`
   store(req).set(jobId, st)
   req.units = 1

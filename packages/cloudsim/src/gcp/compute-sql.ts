@@ -33,7 +33,14 @@ function instanceJson(req: GcpRequest, r: SimResource): unknown {
     machineType: `${API}/projects/${req.project}/zones/${zone}/machineTypes/${String(r.attrs.machineType)}`,
     status: s === 'running' ? 'RUNNING' : s === 'stopped' ? 'TERMINATED' : 'PROVISIONING',
     zone: `${API}/projects/${req.project}/zones/${zone}`,
-    networkInterfaces: [{ kind: 'compute#networkInterface', network: `${API}/projects/${req.project}/global/networks/${String(r.attrs.network)}`, networkIP: r.attrs.networkIP, name: 'nic0' }],
+    networkInterfaces: [
+      {
+        kind: 'compute#networkInterface',
+        network: `${API}/projects/${req.project}/global/networks/${String(r.attrs.network)}`,
+        networkIP: r.attrs.networkIP,
+        name: 'nic0',
+      },
+    ],
     labels: r.tags,
     selfLink: `${API}/projects/${req.project}/zones/${zone}/instances/${r.name}`,
     cpuPlatform: 'Intel Cascade Lake',
@@ -51,9 +58,21 @@ export function aggregatedInstances(req: GcpRequest): unknown {
     const inZone = p.items.filter((r) => r.zone === z)
     items[`zones/${z}`] = inZone.length
       ? { instances: inZone.map((r) => instanceJson(req, r)) }
-      : { warning: { code: 'NO_RESULTS_ON_PAGE', message: 'There are no results for scope \'zones/' + z + '\' on this page.', data: [{ key: 'scope', value: `zones/${z}` }] } }
+      : {
+          warning: {
+            code: 'NO_RESULTS_ON_PAGE',
+            message: "There are no results for scope 'zones/" + z + "' on this page.",
+            data: [{ key: 'scope', value: `zones/${z}` }],
+          },
+        }
   }
-  return { kind: 'compute#instanceAggregatedList', id: `projects/${req.project}/aggregated/instances`, items, selfLink: `${API}/projects/${req.project}/aggregated/instances`, ...(p.nextPageToken ? { nextPageToken: p.nextPageToken } : {}) }
+  return {
+    kind: 'compute#instanceAggregatedList',
+    id: `projects/${req.project}/aggregated/instances`,
+    items,
+    selfLink: `${API}/projects/${req.project}/aggregated/instances`,
+    ...(p.nextPageToken ? { nextPageToken: p.nextPageToken } : {}),
+  }
 }
 
 export function networks(req: GcpRequest): unknown {
@@ -63,7 +82,19 @@ export function networks(req: GcpRequest): unknown {
   return {
     kind: 'compute#networkList',
     id: `projects/${req.project}/global/networks`,
-    items: p.items.map((r) => ({ kind: 'compute#network', id: r.id, creationTimestamp: pacific(r.history[0]?.t ?? 0), name: r.name, selfLink: `${API}/projects/${req.project}/global/networks/${r.name}`, autoCreateSubnetworks: true, subnetworks: GCP_REGIONS.map((g) => `${API}/projects/${req.project}/regions/${g}/subnetworks/${r.name}`), routingConfig: { routingMode: 'REGIONAL' }, networkFirewallPolicyEnforcementOrder: 'AFTER_CLASSIC_FIREWALL' })),
+    items: p.items.map((r) => ({
+      kind: 'compute#network',
+      id: r.id,
+      creationTimestamp: pacific(r.history[0]?.t ?? 0),
+      name: r.name,
+      selfLink: `${API}/projects/${req.project}/global/networks/${r.name}`,
+      autoCreateSubnetworks: true,
+      subnetworks: GCP_REGIONS.map(
+        (g) => `${API}/projects/${req.project}/regions/${g}/subnetworks/${r.name}`,
+      ),
+      routingConfig: { routingMode: 'REGIONAL' },
+      networkFirewallPolicyEnforcementOrder: 'AFTER_CLASSIC_FIREWALL',
+    })),
     selfLink: `${API}/projects/${req.project}/global/networks`,
     ...(p.nextPageToken ? { nextPageToken: p.nextPageToken } : {}),
   }
@@ -75,7 +106,14 @@ export function regions(req: GcpRequest): unknown {
   return {
     kind: 'compute#regionList',
     id: `projects/${req.project}/regions`,
-    items: GCP_REGIONS.map((name, i) => ({ kind: 'compute#region', id: String(1000 + i), name, status: 'UP', zones: [0, 1, 2].map((z) => `${API}/projects/${req.project}/zones/${gcpZone(name, z)}`), selfLink: `${API}/projects/${req.project}/regions/${name}` })),
+    items: GCP_REGIONS.map((name, i) => ({
+      kind: 'compute#region',
+      id: String(1000 + i),
+      name,
+      status: 'UP',
+      zones: [0, 1, 2].map((z) => `${API}/projects/${req.project}/zones/${gcpZone(name, z)}`),
+      selfLink: `${API}/projects/${req.project}/regions/${name}`,
+    })),
     selfLink: `${API}/projects/${req.project}/regions`,
   }
 }
@@ -101,7 +139,13 @@ export function sqlInstances(req: GcpRequest): unknown {
         backendType: 'SECOND_GEN',
         connectionName: `${req.project}:${r.region}:${r.name}`,
         createTime: new Date((r.history[0]?.t ?? 0) * 1000).toISOString(),
-        settings: { tier: r.attrs.tier, activationPolicy: s === 'stopped' ? 'NEVER' : 'ALWAYS', userLabels: r.tags, dataDiskSizeGb: '10', availabilityType: 'ZONAL' },
+        settings: {
+          tier: r.attrs.tier,
+          activationPolicy: s === 'stopped' ? 'NEVER' : 'ALWAYS',
+          userLabels: r.tags,
+          dataDiskSizeGb: '10',
+          availabilityType: 'ZONAL',
+        },
         ipAddresses: [{ type: 'PRIVATE', ipAddress: '10.20.0.3' }],
         selfLink: `https://sqladmin.googleapis.com/v1/projects/${req.project}/instances/${r.name}`,
       }

@@ -27,15 +27,28 @@ export interface GcpRequest {
 }
 
 export function gcpErrorBody(e: GcpError): unknown {
-  return { error: { code: e.code, message: e.message, status: e.status, errors: [{ message: e.message, domain: 'global', reason: e.reason }] } }
+  return {
+    error: {
+      code: e.code,
+      message: e.message,
+      status: e.status,
+      errors: [{ message: e.message, domain: 'global', reason: e.reason }],
+    },
+  }
 }
 
 /** GCP list paging: pageSize/maxResults or the configured page size; pageToken is an offset. */
-export function gcpPage<T>(req: GcpRequest, items: T[], sizeParam: string): { items: T[]; nextPageToken?: string } {
+export function gcpPage<T>(
+  req: GcpRequest,
+  items: T[],
+  sizeParam: string,
+): { items: T[]; nextPageToken?: string } {
   const size = Number(req.query.get(sizeParam) ?? '') || req.sim.limits.gcpPageSize
   const token = req.query.get('pageToken')
   const offset = token ? Number(Buffer.from(token, 'base64url').toString('utf8')) : 0
   if (Number.isNaN(offset)) throw new GcpError(400, 'INVALID_ARGUMENT', 'Invalid page token.', 'invalid')
   const slice = items.slice(offset, offset + size)
-  return offset + size < items.length ? { items: slice, nextPageToken: Buffer.from(String(offset + size)).toString('base64url') } : { items: slice }
+  return offset + size < items.length
+    ? { items: slice, nextPageToken: Buffer.from(String(offset + size)).toString('base64url') }
+    : { items: slice }
 }

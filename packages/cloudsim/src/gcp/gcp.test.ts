@@ -15,7 +15,12 @@ function setup(override?: { key?: string; keyId?: string }) {
   const sim = getSim()
   const a = accountOf(sim, 'gcp')
   const c = a.credentials
-  const jwt = new JWT({ email: c.client_email, key: override?.key ?? c.private_key, keyId: override?.keyId ?? c.private_key_id, scopes: ['https://www.googleapis.com/auth/cloud-platform'] })
+  const jwt = new JWT({
+    email: c.client_email,
+    key: override?.key ?? c.private_key,
+    keyId: override?.keyId ?? c.private_key_id,
+    scopes: ['https://www.googleapis.com/auth/cloud-platform'],
+  })
   jwt.useJWTAccessWithScope = true
   const auth = new GoogleAuth({ authClient: jwt })
   const u = new URL(sim.urls.gcp)
@@ -29,7 +34,13 @@ describe('GCP Compute + Cloud SQL', () => {
     const instances = new InstancesClient(conn)
     const found: { zone: string; name: string; status: string; created: string }[] = []
     for await (const [scope, list] of instances.aggregatedListAsync({ project, maxResults: 1 })) {
-      for (const i of list.instances ?? []) found.push({ zone: scope, name: i.name ?? '', status: i.status ?? '', created: i.creationTimestamp ?? '' })
+      for (const i of list.instances ?? [])
+        found.push({
+          zone: scope,
+          name: i.name ?? '',
+          status: i.status ?? '',
+          created: i.creationTimestamp ?? '',
+        })
     }
     const truth = sim.control.resources({ cloud: 'gcp', type: 'gcp.instance', account: project })
     expect(found).toHaveLength(truth.length)
@@ -69,37 +80,77 @@ describe('GCP Monitoring', () => {
     const [series] = await client.listTimeSeries(req)
     expect(series).toHaveLength(1)
     const points = series[0]?.points ?? []
-    const truth = aggregateBuckets(sim.world, inst.id, metric, { startSec: start, endSec: end, periodSec: 300, stat: 'Average' })
+    const truth = aggregateBuckets(sim.world, inst.id, metric, {
+      startSec: start,
+      endSec: end,
+      periodSec: 300,
+      stat: 'Average',
+    })
     expect(points.map((p) => p.value?.doubleValue)).toEqual(truth.map((b) => b.value).reverse())
     expect(Number(points[0]?.interval?.endTime?.seconds)).toBe((truth.at(-1)?.t ?? 0) + 300)
     expect(series[0]?.resource?.labels?.zone).toBe(inst.zone)
 
     sim.control.setLimits({ gcpPageSize: 1 })
     const all = []
-    for await (const s of client.listTimeSeriesAsync({ ...req, filter: `metric.type = "${metric}" AND resource.type = "gce_instance"` })) all.push(s)
-    expect(all).toHaveLength(sim.control.resources({ cloud: 'gcp', type: 'gcp.instance', account: project }).length)
-    const bytes = await client.listTimeSeries({ ...req, filter: 'metric.type = "compute.googleapis.com/instance/network/received_bytes_count"', aggregation: { alignmentPeriod: { seconds: 600 }, perSeriesAligner: 'ALIGN_SUM' } })
+    for await (const s of client.listTimeSeriesAsync({
+      ...req,
+      filter: `metric.type = "${metric}" AND resource.type = "gce_instance"`,
+    }))
+      all.push(s)
+    expect(all).toHaveLength(
+      sim.control.resources({ cloud: 'gcp', type: 'gcp.instance', account: project }).length,
+    )
+    const bytes = await client.listTimeSeries({
+      ...req,
+      filter: 'metric.type = "compute.googleapis.com/instance/network/received_bytes_count"',
+      aggregation: { alignmentPeriod: { seconds: 600 }, perSeriesAligner: 'ALIGN_SUM' },
+    })
     expect(bytes[0][0]?.points?.[0]?.value?.int64Value).toMatch(/^\d+$/)
-    const [descriptors] = await client.listMetricDescriptors({ name: `projects/${project}`, filter: 'metric.type = starts_with("compute.googleapis.com")' })
+    const [descriptors] = await client.listMetricDescriptors({
+      name: `projects/${project}`,
+      filter: 'metric.type = starts_with("compute.googleapis.com")',
+    })
     expect(descriptors.length).toBeGreaterThan(2)
   })
 
   it('rejects foreign projects (403), unknown keys and revoked accounts (401), and throttles with 429', async () => {
     const { sim, a, project, conn } = setup()
     const client = new MetricServiceClient({ ...conn, fallback: true })
-    const base = { filter: 'metric.type = "compute.googleapis.com/instance/cpu/utilization"', interval: { startTime: { seconds: sim.world.nowSeconds() - 3600 }, endTime: { seconds: sim.world.nowSeconds() } } }
-    await expect(client.listTimeSeries({ ...base, name: 'projects/someone-else-123' })).rejects.toMatchObject({ code: 7 })
+    const base = {
+      filter: 'metric.type = "compute.googleapis.com/instance/cpu/utilization"',
+      interval: {
+        startTime: { seconds: sim.world.nowSeconds() - 3600 },
+        endTime: { seconds: sim.world.nowSeconds() },
+      },
+    }
+    await expect(client.listTimeSeries({ ...base, name: 'projects/someone-else-123' })).rejects.toMatchObject(
+      { code: 7 },
+    )
     sim.control.addFault({ cloud: 'gcp', api: 'gcp.monitoring', throttleRate: 1 })
-    await expect(client.listTimeSeries({ ...base, name: `projects/${project}` })).rejects.toMatchObject({ code: 8 })
+    await expect(client.listTimeSeries({ ...base, name: `projects/${project}` })).rejects.toMatchObject({
+      code: 8,
+    })
     sim.control.clearFaults()
     const other = setup({ keyId: 'f'.repeat(40) })
-    await expect(new MetricServiceClient({ ...other.conn, fallback: true }).listTimeSeries({ ...base, name: `projects/${project}` })).rejects.toMatchObject({ code: 16 })
+    await expect(
+      new MetricServiceClient({ ...other.conn, fallback: true }).listTimeSeries({
+        ...base,
+        name: `projects/${project}`,
+      }),
+    ).rejects.toMatchObject({ code: 16 })
     sim.control.revokeCredentials('gcp', a.id)
-    await expect(client.listTimeSeries({ ...base, name: `projects/${project}` })).rejects.toMatchObject({ code: 16 })
+    await expect(client.listTimeSeries({ ...base, name: `projects/${project}` })).rejects.toMatchObject({
+      code: 16,
+    })
     const rotated = await sim.control.rotateCredentials('gcp', a.id)
     if (rotated.cloud !== 'gcp') throw new Error('gcp')
     const fresh = setup({ key: rotated.credentials.private_key, keyId: rotated.credentials.private_key_id })
-    await expect(new MetricServiceClient({ ...fresh.conn, fallback: true }).listTimeSeries({ ...base, name: `projects/${project}` })).resolves.toBeDefined()
+    await expect(
+      new MetricServiceClient({ ...fresh.conn, fallback: true }).listTimeSeries({
+        ...base,
+        name: `projects/${project}`,
+      }),
+    ).resolves.toBeDefined()
   })
 })
 
@@ -108,13 +159,19 @@ describe('BigQuery billing export', () => {
     const { sim, project } = setup()
     const a = accountOf(sim, 'gcp')
     const c = a.credentials
-    const jwt = new JWT({ email: c.client_email, key: c.private_key, keyId: c.private_key_id, scopes: ['https://www.googleapis.com/auth/cloud-platform'] })
+    const jwt = new JWT({
+      email: c.client_email,
+      key: c.private_key,
+      keyId: c.private_key_id,
+      scopes: ['https://www.googleapis.com/auth/cloud-platform'],
+    })
     jwt.useJWTAccessWithScope = true
     const bq = new BigQuery({ projectId: project, apiEndpoint: sim.urls.gcp, authClient: jwt })
     const from = dayString(sim.world.nowSeconds() - 7 * DAY)
     const to = dayString(sim.world.nowSeconds())
     const [rows] = await bq.query({
-      query: 'SELECT DATE(usage_start_time) AS day, service.description AS service, location.region AS region, SUM(cost) AS cost, currency FROM `billing.billing_export.gcp_billing_export_v1_01ABCD` WHERE DATE(usage_start_time) >= @start AND DATE(usage_start_time) < @end GROUP BY day, service, region, currency ORDER BY day',
+      query:
+        'SELECT DATE(usage_start_time) AS day, service.description AS service, location.region AS region, SUM(cost) AS cost, currency FROM `billing.billing_export.gcp_billing_export_v1_01ABCD` WHERE DATE(usage_start_time) >= @start AND DATE(usage_start_time) < @end GROUP BY day, service, region, currency ORDER BY day',
       params: { start: from, end: to },
     })
     const truth = dailyCosts(sim.world.resourcesOf(project), from, to, sim.world.nowSeconds())

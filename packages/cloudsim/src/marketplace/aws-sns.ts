@@ -29,9 +29,10 @@ export interface SnsNotificationInput {
 export type SnsMessage = Record<string, string>
 
 function stringToSign(m: SnsMessage): string {
-  const keys = m.Type === 'Notification'
-    ? ['Message', 'MessageId', 'Subject', 'Timestamp', 'TopicArn', 'Type']
-    : ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type']
+  const keys =
+    m.Type === 'Notification'
+      ? ['Message', 'MessageId', 'Subject', 'Timestamp', 'TopicArn', 'Type']
+      : ['Message', 'MessageId', 'SubscribeURL', 'Timestamp', 'Token', 'TopicArn', 'Type']
   return keys.map((k) => (m[k] === undefined ? '' : `${k}\n${m[k]}\n`)).join('')
 }
 
@@ -42,7 +43,11 @@ export async function signSns(m: SnsMessage): Promise<SnsMessage> {
   return { ...m, Signature: s.sign(key.privateKey, 'base64') }
 }
 
-export async function snsNotification(httpsOrigin: string, n: SnsNotificationInput, now: Date): Promise<SnsMessage> {
+export async function snsNotification(
+  httpsOrigin: string,
+  n: SnsNotificationInput,
+  now: Date,
+): Promise<SnsMessage> {
   const region = n.region ?? 'us-east-1'
   const entitlement = n.action === 'entitlement-updated'
   const message: Record<string, string> = {
@@ -52,7 +57,9 @@ export async function snsNotification(httpsOrigin: string, n: SnsNotificationInp
     ...(n.customerAwsAccountId ? { 'customer-aws-account-id': n.customerAwsAccountId } : {}),
     ...(n.licenseArn ? { 'license-arn': n.licenseArn } : {}),
   }
-  const topic = entitlement ? 'aws-mp-entitlement-notification' : `aws-mp-subscription-notification-${n.productCode}`
+  const topic = entitlement
+    ? 'aws-mp-entitlement-notification'
+    : `aws-mp-subscription-notification-${n.productCode}`
   return signSns({
     Type: 'Notification',
     MessageId: n.messageId ?? randomUUID(),
@@ -65,7 +72,12 @@ export async function snsNotification(httpsOrigin: string, n: SnsNotificationInp
   })
 }
 
-export async function snsSubscriptionConfirmation(httpsOrigin: string, topicArn: string, token: string, now: Date): Promise<SnsMessage> {
+export async function snsSubscriptionConfirmation(
+  httpsOrigin: string,
+  topicArn: string,
+  token: string,
+  now: Date,
+): Promise<SnsMessage> {
   return signSns({
     Type: 'SubscriptionConfirmation',
     MessageId: randomUUID(),

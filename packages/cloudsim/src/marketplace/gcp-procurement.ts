@@ -12,7 +12,8 @@ import type { Sim } from '../control/sim'
 import { json, type Reply } from '../http'
 import { signingKey } from './keys'
 
-export const GCP_COMMERCE_ISSUER = 'https://www.googleapis.com/robot/v1/metadata/x509/cloud-commerce-partner@system.gserviceaccount.com'
+export const GCP_COMMERCE_ISSUER =
+  'https://www.googleapis.com/robot/v1/metadata/x509/cloud-commerce-partner@system.gserviceaccount.com'
 export const GCP_CERTS_PATH = '/_mp/gcp/x509/cloud-commerce-partner@system.gserviceaccount.com'
 
 export type EntitlementState =
@@ -52,14 +53,25 @@ export class GcpProcurementSim {
 
   createAccount(): string {
     const id = randomUUID()
-    this.accounts.set(id, { id, state: 'ACCOUNT_ACTIVATION_REQUESTED', approvals: [{ name: 'signup', state: 'PENDING' }] })
+    this.accounts.set(id, {
+      id,
+      state: 'ACCOUNT_ACTIVATION_REQUESTED',
+      approvals: [{ name: 'signup', state: 'PENDING' }],
+    })
     return id
   }
 
   createEntitlement(accountId: string, plan: string, product = 'cms.endpoints.cms-saas.cloud.goog'): string {
     if (!this.accounts.has(accountId)) throw new Error(`no procurement account ${accountId}`)
     const id = randomUUID()
-    this.entitlements.set(id, { id, account: `providers/${this.providerId}/accounts/${accountId}`, product, plan, state: 'ENTITLEMENT_ACTIVATION_REQUESTED', updateTime: this.iso() })
+    this.entitlements.set(id, {
+      id,
+      account: `providers/${this.providerId}/accounts/${accountId}`,
+      product,
+      plan,
+      state: 'ENTITLEMENT_ACTIVATION_REQUESTED',
+      updateTime: this.iso(),
+    })
     return id
   }
 
@@ -78,7 +90,11 @@ export class GcpProcurementSim {
   }
 
   /** A Pub/Sub push request body (what Google POSTs to the push endpoint). */
-  pubsubPush(eventType: string, ref: { entitlementId?: string; accountId?: string }, eventId: string = randomUUID()) {
+  pubsubPush(
+    eventType: string,
+    ref: { entitlementId?: string; accountId?: string },
+    eventId: string = randomUUID(),
+  ) {
     const event = {
       eventId,
       eventType,
@@ -87,13 +103,26 @@ export class GcpProcurementSim {
       ...(ref.accountId ? { account: { id: ref.accountId, updateTime: this.iso() } } : {}),
     }
     return {
-      message: { data: Buffer.from(JSON.stringify(event)).toString('base64'), messageId: randomUUID(), publishTime: this.iso() },
+      message: {
+        data: Buffer.from(JSON.stringify(event)).toString('base64'),
+        messageId: randomUUID(),
+        publishTime: this.iso(),
+      },
       subscription: `projects/cms-sim/subscriptions/${this.providerId}`,
     }
   }
 
   /** The sign-up JWT the buyer's browser POSTs as `x-gcp-marketplace-token`. Overrides forge bad ones. */
-  async signupToken(accountId: string, o: { audience: string; expiresInSec?: number; issuer?: string; foreignKey?: boolean; withoutSub?: boolean }): Promise<string> {
+  async signupToken(
+    accountId: string,
+    o: {
+      audience: string
+      expiresInSec?: number
+      issuer?: string
+      foreignKey?: boolean
+      withoutSub?: boolean
+    },
+  ): Promise<string> {
     const key = await signingKey(o.foreignKey ? 'gcp-commerce-foreign' : 'gcp-commerce')
     const now = this.nowSec()
     const jwt = new SignJWT({ google: { roles: ['account_admin'], user_identity: randomUUID() } })
@@ -118,17 +147,28 @@ export class GcpProcurementSim {
       const kid = decodeProtectedHeader(token).kid
       const sa = kid ? this.sim().world.gcpServiceAccounts.get(kid) : undefined
       if (!sa || sa.revoked) return false
-      await jwtVerify(token, await importSPKI(sa.publicKeyPem, 'RS256'), { issuer: sa.clientEmail, currentDate: new Date(this.nowSec() * 1000) })
+      await jwtVerify(token, await importSPKI(sa.publicKeyPem, 'RS256'), {
+        issuer: sa.clientEmail,
+        currentDate: new Date(this.nowSec() * 1000),
+      })
       return true
     } catch {
       return false
     }
   }
 
-  async api(method: string, url: URL, headers: Record<string, string | string[] | undefined>, body: Buffer): Promise<Reply> {
+  async api(
+    method: string,
+    url: URL,
+    headers: Record<string, string | string[] | undefined>,
+    body: Buffer,
+  ): Promise<Reply> {
     const auth = typeof headers.authorization === 'string' ? headers.authorization : undefined
-    if (!(await this.authenticate(auth))) return gcpError(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.')
-    const m = url.pathname.match(/^\/v1\/providers\/([^/]+)\/(accounts|entitlements)\/([^/:]+)(?::(approve|approvePlanChange|reject))?$/)
+    if (!(await this.authenticate(auth)))
+      return gcpError(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.')
+    const m = url.pathname.match(
+      /^\/v1\/providers\/([^/]+)\/(accounts|entitlements)\/([^/:]+)(?::(approve|approvePlanChange|reject))?$/,
+    )
     if (!m) return gcpError(404, 'NOT_FOUND', 'Unknown method')
     if (m[1] !== this.providerId) return gcpError(403, 'PERMISSION_DENIED', `Not the provider ${m[1]}`)
     const [, , kind, rawId, verb] = m
@@ -149,14 +189,16 @@ export class GcpProcurementSim {
     if (!e) return gcpError(404, 'NOT_FOUND', `Entitlement ${id} not found`)
     if (method === 'GET' && !verb) return json(200, this.entitlementView(e))
     if (method === 'POST' && verb === 'approve') {
-      if (e.state !== 'ENTITLEMENT_ACTIVATION_REQUESTED') return gcpError(400, 'FAILED_PRECONDITION', `Entitlement is ${e.state}`)
+      if (e.state !== 'ENTITLEMENT_ACTIVATION_REQUESTED')
+        return gcpError(400, 'FAILED_PRECONDITION', `Entitlement is ${e.state}`)
       e.state = 'ENTITLEMENT_ACTIVE'
       e.updateTime = this.iso()
       return json(200, {})
     }
     if (method === 'POST' && verb === 'approvePlanChange') {
       const pending = parseJson(body).pendingPlanName
-      if (e.state !== 'ENTITLEMENT_PENDING_PLAN_CHANGE_APPROVAL' || pending !== e.newPendingPlan) return gcpError(400, 'FAILED_PRECONDITION', 'No such pending plan change')
+      if (e.state !== 'ENTITLEMENT_PENDING_PLAN_CHANGE_APPROVAL' || pending !== e.newPendingPlan)
+        return gcpError(400, 'FAILED_PRECONDITION', 'No such pending plan change')
       e.plan = e.newPendingPlan!
       delete e.newPendingPlan
       e.state = 'ENTITLEMENT_ACTIVE'
@@ -167,10 +209,26 @@ export class GcpProcurementSim {
   }
 
   private accountView(a: GcpProcurementAccount) {
-    return { name: `providers/${this.providerId}/accounts/${a.id}`, provider: this.providerId, state: a.state, approvals: a.approvals, createTime: this.iso(), updateTime: this.iso() }
+    return {
+      name: `providers/${this.providerId}/accounts/${a.id}`,
+      provider: this.providerId,
+      state: a.state,
+      approvals: a.approvals,
+      createTime: this.iso(),
+      updateTime: this.iso(),
+    }
   }
   private entitlementView(e: GcpEntitlement) {
-    return { name: `providers/${this.providerId}/entitlements/${e.id}`, account: e.account, provider: this.providerId, product: e.product, plan: e.plan, ...(e.newPendingPlan ? { newPendingPlan: e.newPendingPlan } : {}), state: e.state, updateTime: e.updateTime }
+    return {
+      name: `providers/${this.providerId}/entitlements/${e.id}`,
+      account: e.account,
+      provider: this.providerId,
+      product: e.product,
+      plan: e.plan,
+      ...(e.newPendingPlan ? { newPendingPlan: e.newPendingPlan } : {}),
+      state: e.state,
+      updateTime: e.updateTime,
+    }
   }
   private mustGet(id: string): GcpEntitlement {
     const e = this.entitlements.get(id)

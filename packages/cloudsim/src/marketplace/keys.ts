@@ -24,7 +24,12 @@ export function signingKey(purpose: string): Promise<SigningKey> {
       notAfterDate: new Date(Date.now() + 365 * 86_400_000),
     }).then((r) => {
       const privateKey = createPrivateKey(r.private)
-      return { kid: `${purpose}-${createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).subarray(-8).toString('hex')}`, certPem: r.cert, privateKey, publicKey: createPublicKey(privateKey) }
+      return {
+        kid: `${purpose}-${createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).subarray(-8).toString('hex')}`,
+        certPem: r.cert,
+        privateKey,
+        publicKey: createPublicKey(privateKey),
+      }
     })
     cache.set(purpose, p)
   }

@@ -17,8 +17,14 @@ export function useCloudSim(options: CloudSimOptions = {}): () => CloudSim {
   }
 }
 
-export function accountOf<C extends AccountView['cloud']>(sim: CloudSim, cloud: C, index = 0): Extract<AccountView, { cloud: C }> {
-  const a = sim.control.accounts().filter((x): x is Extract<AccountView, { cloud: C }> => x.cloud === cloud)[index]
+export function accountOf<C extends AccountView['cloud']>(
+  sim: CloudSim,
+  cloud: C,
+  index = 0,
+): Extract<AccountView, { cloud: C }> {
+  const a = sim.control.accounts().filter((x): x is Extract<AccountView, { cloud: C }> => x.cloud === cloud)[
+    index
+  ]
   if (!a) throw new Error(`no ${cloud} account #${index}`)
   return a
 }

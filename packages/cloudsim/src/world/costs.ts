@@ -53,7 +53,13 @@ const FLAT_HOURLY: Partial<Record<ResourceType, number>> = { nat_gateway: 0.045 
 export function hourlyPrice(r: SimResource): number {
   const flat = FLAT_HOURLY[r.type]
   if (flat !== undefined) return flat
-  const size = r.attrs.instanceType ?? r.attrs.instanceClass ?? r.attrs.vmSize ?? r.attrs.sku ?? r.attrs.machineType ?? r.attrs.tier
+  const size =
+    r.attrs.instanceType ??
+    r.attrs.instanceClass ??
+    r.attrs.vmSize ??
+    r.attrs.sku ??
+    r.attrs.machineType ??
+    r.attrs.tier
   return typeof size === 'string' ? (HOURLY_PRICE[size] ?? 0.05) : 0
 }
 
@@ -108,7 +114,13 @@ export function parseDay(day: string): number {
  * per (day, service, region, account[, tag value]) with a non-zero amount. Days after `nowSec` are empty
  * and today only counts up to now.
  */
-export function dailyCosts(resources: Iterable<SimResource>, fromDay: string, toDay: string, nowSec: number, tagKey?: string): DailyCostRow[] {
+export function dailyCosts(
+  resources: Iterable<SimResource>,
+  fromDay: string,
+  toDay: string,
+  nowSec: number,
+  tagKey?: string,
+): DailyCostRow[] {
   const from = parseDay(fromDay)
   const to = Math.min(parseDay(toDay), nowSec)
   const rows = new Map<string, DailyCostRow>()
@@ -127,8 +139,26 @@ export function dailyCosts(resources: Iterable<SimResource>, fromDay: string, to
       const key = `${day}|${service}|${r.region}|${r.account}|${tag ?? ''}`
       const row = rows.get(key)
       if (row) row.amount += amount
-      else rows.set(key, { day, service, region: r.region, account: r.account, ...(tag !== undefined ? { tag } : {}), amount })
+      else
+        rows.set(key, {
+          day,
+          service,
+          region: r.region,
+          account: r.account,
+          ...(tag !== undefined ? { tag } : {}),
+          amount,
+        })
     }
   }
-  return [...rows.values()].sort((a, b) => (a.day === b.day ? (a.service < b.service ? -1 : a.service > b.service ? 1 : a.region.localeCompare(b.region)) : a.day < b.day ? -1 : 1))
+  return [...rows.values()].sort((a, b) =>
+    a.day === b.day
+      ? a.service < b.service
+        ? -1
+        : a.service > b.service
+          ? 1
+          : a.region.localeCompare(b.region)
+      : a.day < b.day
+        ? -1
+        : 1,
+  )
 }

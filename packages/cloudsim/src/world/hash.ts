@@ -44,7 +44,7 @@ export function fmix(x: number): number {
 
 /** Mix two 32-bit values (e.g. a per-series seed and a minute index). */
 export function hash2(a: number, b: number): number {
-  return fmix((a ^ Math.imul(b >>> 0, 0x9e3779b1)) + Math.imul(b >>> 0 ^ 0x5bd1e995, 0x27d4eb2f))
+  return fmix((a ^ Math.imul(b >>> 0, 0x9e3779b1)) + Math.imul((b >>> 0) ^ 0x5bd1e995, 0x27d4eb2f))
 }
 
 /** A uniform number in [0, 1) from a 32-bit hash. */
@@ -75,7 +75,10 @@ export class Rng {
   }
   hex(n: number): string {
     let s = ''
-    while (s.length < n) s += Math.floor(this.next() * 4294967296).toString(16).padStart(8, '0')
+    while (s.length < n)
+      s += Math.floor(this.next() * 4294967296)
+        .toString(16)
+        .padStart(8, '0')
     return s.slice(0, n)
   }
   /** Upper-case alphanumerics, the alphabet of AWS access key ids. */

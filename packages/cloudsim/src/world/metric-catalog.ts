@@ -21,10 +21,48 @@ export interface MetricSpec {
   integer?: boolean
 }
 
-const pct = (name: string, unit = 'Percent'): MetricSpec => ({ name, unit, min: 0, max: 100, baseLo: 5, baseHi: 60, amp: 0.5, noise: 0.3 })
-const frac = (name: string): MetricSpec => ({ name, unit: '10^2.%', min: 0, max: 1, baseLo: 0.05, baseHi: 0.6, amp: 0.5, noise: 0.3 })
-const bytes = (name: string, unit = 'Bytes', lo = 1e5, hi = 5e7): MetricSpec => ({ name, unit, min: 0, max: 1e12, baseLo: lo, baseHi: hi, amp: 0.6, noise: 0.4, integer: true })
-const count = (name: string, unit = 'Count', lo = 1, hi = 200): MetricSpec => ({ name, unit, min: 0, max: 1e9, baseLo: lo, baseHi: hi, amp: 0.5, noise: 0.4, integer: true })
+const pct = (name: string, unit = 'Percent'): MetricSpec => ({
+  name,
+  unit,
+  min: 0,
+  max: 100,
+  baseLo: 5,
+  baseHi: 60,
+  amp: 0.5,
+  noise: 0.3,
+})
+const frac = (name: string): MetricSpec => ({
+  name,
+  unit: '10^2.%',
+  min: 0,
+  max: 1,
+  baseLo: 0.05,
+  baseHi: 0.6,
+  amp: 0.5,
+  noise: 0.3,
+})
+const bytes = (name: string, unit = 'Bytes', lo = 1e5, hi = 5e7): MetricSpec => ({
+  name,
+  unit,
+  min: 0,
+  max: 1e12,
+  baseLo: lo,
+  baseHi: hi,
+  amp: 0.6,
+  noise: 0.4,
+  integer: true,
+})
+const count = (name: string, unit = 'Count', lo = 1, hi = 200): MetricSpec => ({
+  name,
+  unit,
+  min: 0,
+  max: 1e9,
+  baseLo: lo,
+  baseHi: hi,
+  amp: 0.5,
+  noise: 0.4,
+  integer: true,
+})
 
 export interface TypeMetrics {
   /** CloudWatch namespace / Azure metric namespace / GCP monitored-resource type. */
@@ -38,30 +76,69 @@ export const METRICS_BY_TYPE: Partial<Record<ResourceType, TypeMetrics>> = {
   'ec2.instance': {
     namespace: 'AWS/EC2',
     dimension: 'InstanceId',
-    metrics: [pct('CPUUtilization'), bytes('NetworkIn'), bytes('NetworkOut'), count('DiskReadOps'), count('DiskWriteOps'), count('EBSReadOps'), count('EBSWriteOps'), { ...count('StatusCheckFailed', 'Count', 0, 0.02), max: 1 }],
+    metrics: [
+      pct('CPUUtilization'),
+      bytes('NetworkIn'),
+      bytes('NetworkOut'),
+      count('DiskReadOps'),
+      count('DiskWriteOps'),
+      count('EBSReadOps'),
+      count('EBSWriteOps'),
+      { ...count('StatusCheckFailed', 'Count', 0, 0.02), max: 1 },
+    ],
   },
   'rds.instance': {
     namespace: 'AWS/RDS',
     dimension: 'DBInstanceIdentifier',
-    metrics: [pct('CPUUtilization'), count('DatabaseConnections'), bytes('FreeableMemory', 'Bytes', 1e9, 8e9), bytes('FreeStorageSpace', 'Bytes', 5e9, 5e10), count('ReadIOPS', 'Count/Second'), count('WriteIOPS', 'Count/Second')],
+    metrics: [
+      pct('CPUUtilization'),
+      count('DatabaseConnections'),
+      bytes('FreeableMemory', 'Bytes', 1e9, 8e9),
+      bytes('FreeStorageSpace', 'Bytes', 5e9, 5e10),
+      count('ReadIOPS', 'Count/Second'),
+      count('WriteIOPS', 'Count/Second'),
+    ],
   },
   'rds.cluster': {
     namespace: 'AWS/RDS',
     dimension: 'DBClusterIdentifier',
-    metrics: [pct('CPUUtilization'), count('DatabaseConnections'), bytes('FreeableMemory', 'Bytes', 1e9, 8e9)],
+    metrics: [
+      pct('CPUUtilization'),
+      count('DatabaseConnections'),
+      bytes('FreeableMemory', 'Bytes', 1e9, 8e9),
+    ],
   },
   nat_gateway: {
     namespace: 'AWS/NATGateway',
     dimension: 'NatGatewayId',
-    metrics: [bytes('BytesOutToDestination'), bytes('BytesInFromDestination'), bytes('BytesInFromSource'), bytes('BytesOutToSource'), count('ActiveConnectionCount'), count('PacketsDropCount', 'Count', 0, 3)],
+    metrics: [
+      bytes('BytesOutToDestination'),
+      bytes('BytesInFromDestination'),
+      bytes('BytesInFromSource'),
+      bytes('BytesOutToSource'),
+      count('ActiveConnectionCount'),
+      count('PacketsDropCount', 'Count', 0, 3),
+    ],
   },
   'azure.vm': {
     namespace: 'Microsoft.Compute/virtualMachines',
-    metrics: [pct('Percentage CPU'), bytes('Network In Total'), bytes('Network Out Total'), bytes('Available Memory Bytes', 'Bytes', 1e9, 8e9), bytes('Disk Read Bytes'), bytes('Disk Write Bytes')],
+    metrics: [
+      pct('Percentage CPU'),
+      bytes('Network In Total'),
+      bytes('Network Out Total'),
+      bytes('Available Memory Bytes', 'Bytes', 1e9, 8e9),
+      bytes('Disk Read Bytes'),
+      bytes('Disk Write Bytes'),
+    ],
   },
   'azure.sql_database': {
     namespace: 'Microsoft.Sql/servers/databases',
-    metrics: [pct('cpu_percent'), pct('dtu_consumption_percent'), pct('storage_percent'), count('connection_successful')],
+    metrics: [
+      pct('cpu_percent'),
+      pct('dtu_consumption_percent'),
+      pct('storage_percent'),
+      count('connection_successful'),
+    ],
   },
   'gcp.instance': {
     namespace: 'gce_instance',
@@ -74,7 +151,11 @@ export const METRICS_BY_TYPE: Partial<Record<ResourceType, TypeMetrics>> = {
   },
   'gcp.sql_instance': {
     namespace: 'cloudsql_database',
-    metrics: [frac('cloudsql.googleapis.com/database/cpu/utilization'), frac('cloudsql.googleapis.com/database/memory/utilization'), count('cloudsql.googleapis.com/database/network/connections', '1')],
+    metrics: [
+      frac('cloudsql.googleapis.com/database/cpu/utilization'),
+      frac('cloudsql.googleapis.com/database/memory/utilization'),
+      count('cloudsql.googleapis.com/database/network/connections', '1'),
+    ],
   },
 }
 

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest'
 import { hash2, hashString, fmix, Rng, unit } from './hash'
 import { METRICS_BY_TYPE, type MetricSpec } from './metric-catalog'
-import { aggregateBuckets, metricValue, roundNonNegative, stateAt, type Bucket, type Stat, type WorldLike } from './metrics'
+import {
+  aggregateBuckets,
+  metricValue,
+  roundNonNegative,
+  stateAt,
+  type Bucket,
+  type Stat,
+  type WorldLike,
+} from './metrics'
 import { buildWorld } from './scenarios'
 import type { SimResource } from './types'
 
@@ -44,14 +52,21 @@ function referenceStat(samples: number[], stat: Stat): number {
   }
 }
 
-function reference(seed: number, r: SimResource, spec: MetricSpec, o: { startSec: number; endSec: number; periodSec: number; stat: Stat }, nowSec: number): Bucket[] {
+function reference(
+  seed: number,
+  r: SimResource,
+  spec: MetricSpec,
+  o: { startSec: number; endSec: number; periodSec: number; stat: Stat },
+  nowSec: number,
+): Bucket[] {
   const lastVisible = Math.floor((nowSec - 60) / 60) - 1
   const created = r.history[0]?.t ?? Infinity
   const out: Bucket[] = []
   for (let b = Math.floor(o.startSec / o.periodSec) * o.periodSec; b < o.endSec; b += o.periodSec) {
     const samples: number[] = []
     const m1 = Math.min(Math.ceil(Math.min(b + o.periodSec, o.endSec) / 60) - 1, lastVisible)
-    for (let m = Math.ceil(Math.max(b, o.startSec, created) / 60); m <= m1; m++) if (stateAt(r, m * 60) === 'running') samples.push(referenceSample(seed, r, spec, m))
+    for (let m = Math.ceil(Math.max(b, o.startSec, created) / 60); m <= m1; m++)
+      if (stateAt(r, m * 60) === 'running') samples.push(referenceSample(seed, r, spec, m))
     if (samples.length > 0) out.push({ t: b, value: referenceStat(samples, o.stat) })
   }
   return out
@@ -65,13 +80,35 @@ describe('metric values', () => {
     const aws = world.accounts.find((a) => a.cloud === 'aws')
     if (!aws) throw new Error('no aws account')
     // A resource created inside the windows, and one stopped and restarted inside them.
-    const late = world.addResource({ account: aws.nativeIds[0] ?? aws.id, region: 'us-east-1', type: 'ec2.instance', name: 'late', createdAt: now - 5 * 3600 - 17 })
-    const flappy = world.addResource({ account: aws.nativeIds[0] ?? aws.id, region: 'us-east-1', type: 'rds.instance', name: 'flappy', createdAt: now - 40 * 86400 })
+    const late = world.addResource({
+      account: aws.nativeIds[0] ?? aws.id,
+      region: 'us-east-1',
+      type: 'ec2.instance',
+      name: 'late',
+      createdAt: now - 5 * 3600 - 17,
+    })
+    const flappy = world.addResource({
+      account: aws.nativeIds[0] ?? aws.id,
+      region: 'us-east-1',
+      type: 'rds.instance',
+      name: 'flappy',
+      createdAt: now - 40 * 86400,
+    })
     world.setState(flappy, 'stopped', now - 7 * 3600 + 90)
     world.setState(flappy, 'running', now - 3 * 3600 - 45)
     const resources = [...world.allResources()].filter((r) => METRICS_BY_TYPE[r.type]?.metrics.length)
     expect(resources.length).toBeGreaterThan(8)
-    const stats: Stat[] = ['Average', 'Sum', 'Minimum', 'Maximum', 'SampleCount', 'p50', 'p90', 'p99.9', 'p100']
+    const stats: Stat[] = [
+      'Average',
+      'Sum',
+      'Minimum',
+      'Maximum',
+      'SampleCount',
+      'p50',
+      'p90',
+      'p99.9',
+      'p100',
+    ]
     // Periods where n divides 100 (the exact-sum path), where it does not, Sum over > 1000 samples, sub-minute.
     const periods = [60, 120, 240, 300, 600, 900, 1200, 1500, 3000, 3600, 6000, 60_000, 86_400, 1, 5, 30]
     const rng = new Rng(3)
@@ -89,12 +126,19 @@ describe('metric values', () => {
           const got = aggregateBuckets(fixed, r.id, spec.name, o)
           const want = reference(world.seed, r, spec, o, now)
           compared += want.length
-          if (JSON.stringify(got) !== JSON.stringify(want) || got.some((b, i) => !Object.is(b.value, want[i]?.value))) mismatches.push(`${r.id} ${spec.name} ${JSON.stringify(o)}`)
+          if (
+            JSON.stringify(got) !== JSON.stringify(want) ||
+            got.some((b, i) => !Object.is(b.value, want[i]?.value))
+          )
+            mismatches.push(`${r.id} ${spec.name} ${JSON.stringify(o)}`)
         }
         for (let t = now - 6 * 3600; t < now; t += 599) {
           const v = metricValue(fixed, r.id, spec.name, t)
           const m = Math.floor(t / 60)
-          const want = m * 60 + 120 > now || stateAt(r, m * 60) !== 'running' ? null : referenceSample(world.seed, r, spec, m)
+          const want =
+            m * 60 + 120 > now || stateAt(r, m * 60) !== 'running'
+              ? null
+              : referenceSample(world.seed, r, spec, m)
           if (!Object.is(v, want)) mismatches.push(`${r.id} ${spec.name} sample ${t}`)
         }
       }
@@ -105,7 +149,19 @@ describe('metric values', () => {
 
   it('roundNonNegative is Math.round on [0, 2^52)', () => {
     const rng = new Rng(9)
-    const xs = [0, 0.49999999999999994, 0.5, 0.5000000000000001, 1.5, 2.5, 1 - 2 ** -53, 2 ** 52 - 0.5, 2 ** 52 - 1, 4503599627370495.5, 5e-324]
+    const xs = [
+      0,
+      0.49999999999999994,
+      0.5,
+      0.5000000000000001,
+      1.5,
+      2.5,
+      1 - 2 ** -53,
+      2 ** 52 - 0.5,
+      2 ** 52 - 1,
+      4503599627370495.5,
+      5e-324,
+    ]
     for (let i = 0; i < 200_000; i++) {
       const x = rng.next() * 10 ** rng.int(-3, 16)
       if (x < 2 ** 52) xs.push(x, Math.floor(x) + 0.5, Math.floor(x) + 0.49999999999999994)

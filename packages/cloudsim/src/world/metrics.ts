@@ -15,7 +15,9 @@ const TWO_PI = Math.PI * 2
 
 /** One day of the diurnal sine, per minute (a table lookup is much cheaper than Math.sin on the hot path). */
 const MINUTES_PER_DAY = 1440
-const DIURNAL = Float64Array.from({ length: MINUTES_PER_DAY }, (_, m) => Math.sin((TWO_PI * m) / MINUTES_PER_DAY))
+const DIURNAL = Float64Array.from({ length: MINUTES_PER_DAY }, (_, m) =>
+  Math.sin((TWO_PI * m) / MINUTES_PER_DAY),
+)
 
 /**
  * Math.round(x), bit for bit, but faster on the hot path: V8 lowers Math.round to ceil plus a
@@ -49,7 +51,12 @@ export interface SeriesGen {
 
 export function seriesGen(worldSeed: number, resourceId: string, spec: MetricSpec): SeriesGen {
   const seed = hashPair(resourceId, spec.name, worldSeed)
-  return { spec, seed, base: spec.baseLo + unit(seed) * (spec.baseHi - spec.baseLo), phase: Math.floor(unit(fmix(seed ^ 0x2545f491)) * MINUTES_PER_DAY) }
+  return {
+    spec,
+    seed,
+    base: spec.baseLo + unit(seed) * (spec.baseHi - spec.baseLo),
+    phase: Math.floor(unit(fmix(seed ^ 0x2545f491)) * MINUTES_PER_DAY),
+  }
 }
 
 /** The value of one per-minute sample (minute = floor(epochSeconds / 60)). */
@@ -88,7 +95,12 @@ export interface WorldLike {
  * The raw per-minute sample of `metric` for `resourceId` at `tsSeconds`, or null when there is none
  * (unknown resource or metric, not running, or not yet ingested).
  */
-export function metricValue(world: WorldLike, resourceId: string, metric: string, tsSeconds: number): number | null {
+export function metricValue(
+  world: WorldLike,
+  resourceId: string,
+  metric: string,
+  tsSeconds: number,
+): number | null {
   const r = world.resource(resourceId)
   if (!r) return null
   const spec = metricSpec(r.type, metric)
@@ -103,7 +115,9 @@ export function metricValue(world: WorldLike, resourceId: string, metric: string
 export type Stat = 'Average' | 'Minimum' | 'Maximum' | 'Sum' | 'SampleCount' | `p${number}`
 
 export function isStat(s: string): s is Stat {
-  return ['Average', 'Minimum', 'Maximum', 'Sum', 'SampleCount'].includes(s) || /^p(\d{1,2}(\.\d+)?|100)$/.test(s)
+  return (
+    ['Average', 'Minimum', 'Maximum', 'Sum', 'SampleCount'].includes(s) || /^p(\d{1,2}(\.\d+)?|100)$/.test(s)
+  )
 }
 
 /** Reduce samples to one statistic. Percentiles use nearest rank. */
@@ -253,7 +267,14 @@ function aggregateGeneral(
 }
 
 /** A bucket's statistic from its samples (sum, extremes and, for percentiles, the samples themselves). */
-function bucketValue(stat: Stat, n: number, sum: number, min: number, max: number, samples: number[]): number {
+function bucketValue(
+  stat: Stat,
+  n: number,
+  sum: number,
+  min: number,
+  max: number,
+  samples: number[],
+): number {
   switch (stat) {
     // Rounded to 1e-6 so float noise (12.340000000000002) neither leaks nor bloats the wire.
     case 'Average':
@@ -299,12 +320,24 @@ function aggregateAlwaysRunning(
   const { spec, seed, base, phase } = g
   const perBucket = periodSec / SAMPLE_SECONDS
   const mFirst = Math.max(Math.ceil(startSec / SAMPLE_SECONDS), Math.ceil(created / SAMPLE_SECONDS))
-  const mLast = Math.min(Math.ceil(endSec / SAMPLE_SECONDS) - 1, Math.floor((nowSec - INGEST_DELAY_SECONDS) / SAMPLE_SECONDS) - 1)
+  const mLast = Math.min(
+    Math.ceil(endSec / SAMPLE_SECONDS) - 1,
+    Math.floor((nowSec - INGEST_DELAY_SECONDS) / SAMPLE_SECONDS) - 1,
+  )
   // Minutes as int32 (V8 then keeps the loop counters and hash inputs in integer registers).
   if (!(mFirst >= 0 && mLast < INT32_LIMIT)) return -1
   // Clamped samples are then in [0, 2^52), where Math.round is roundNonNegative (cheaper still).
   if (!(spec.min >= 0 && spec.max < 2 ** 52)) return -1
-  const kind = stat === 'Average' ? AVERAGE : stat === 'Sum' ? SUM : stat === 'Minimum' || stat === 'Maximum' ? EXTREME : stat === 'SampleCount' ? COUNT : PERCENTILE
+  const kind =
+    stat === 'Average'
+      ? AVERAGE
+      : stat === 'Sum'
+        ? SUM
+        : stat === 'Minimum' || stat === 'Maximum'
+          ? EXTREME
+          : stat === 'SampleCount'
+            ? COUNT
+            : PERCENTILE
   // Locals, not (polymorphic) spec fields, in the inner loops.
   const amp = spec.amp
   const noiseAmp = spec.noise
@@ -341,7 +374,15 @@ function aggregateAlwaysRunning(
       // 100, Average × 1e6 is exactly (100/n)·Σu. The float path's rounding errors stay far below 0.5
       // here (≤ 1000 samples ≤ 100 each: < 0.02 for Sum, < 1e-5 for Average), so its roundHalfUp lands on
       // that same integer: same value, without a division and a float add chain per sample.
-      exactFactor = !decimal4 ? 0 : kind === SUM ? (n <= 1000 ? 100 : 0) : kind === AVERAGE && 100 % n === 0 ? 100 / n : 0
+      exactFactor = !decimal4
+        ? 0
+        : kind === SUM
+          ? n <= 1000
+            ? 100
+            : 0
+          : kind === AVERAGE && 100 % n === 0
+            ? 100 / n
+            : 0
       exactFor = n
     }
     if (exactFactor > 0) {

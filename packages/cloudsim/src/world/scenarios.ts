@@ -21,7 +21,16 @@ export interface ScenarioOptions {
 
 const TEAMS = ['결제팀', '플랫폼팀', 'data-platform', '검색팀', 'growth']
 const ENVS = ['prod', 'staging', 'dev']
-const KOREAN_NAMES = ['결제-서버', '주문-api', '검색-색인기', '정산-배치', 'web-frontend', 'auth-서비스', '추천-엔진', 'log-수집기']
+const KOREAN_NAMES = [
+  '결제-서버',
+  '주문-api',
+  '검색-색인기',
+  '정산-배치',
+  'web-frontend',
+  'auth-서비스',
+  '추천-엔진',
+  'log-수집기',
+]
 
 export async function buildWorld(opts: ScenarioOptions = {}): Promise<World> {
   const world = new World(opts.seed ?? 42)
@@ -57,9 +66,22 @@ interface Base {
 }
 
 async function baseAccounts(world: World): Promise<Base> {
-  const aws = world.addAwsAccount({ name: 'acme-prod', regions: ['us-east-1', 'ap-northeast-2'], disabledRegions: ['ap-east-1', 'me-south-1', 'af-south-1', 'eu-south-1', 'ap-southeast-3'] }).account
-  const azure = world.addAzurePrincipal({ name: 'acme-azure', subscriptions: [{ regions: ['koreacentral', 'eastus'] }] }).account
-  const gcp = (await world.addGcpServiceAccount({ name: 'acme-gcp', projects: [`acme-prod-${world.rng.digits(6)}`], regions: ['asia-northeast3', 'us-central1'] })).account
+  const aws = world.addAwsAccount({
+    name: 'acme-prod',
+    regions: ['us-east-1', 'ap-northeast-2'],
+    disabledRegions: ['ap-east-1', 'me-south-1', 'af-south-1', 'eu-south-1', 'ap-southeast-3'],
+  }).account
+  const azure = world.addAzurePrincipal({
+    name: 'acme-azure',
+    subscriptions: [{ regions: ['koreacentral', 'eastus'] }],
+  }).account
+  const gcp = (
+    await world.addGcpServiceAccount({
+      name: 'acme-gcp',
+      projects: [`acme-prod-${world.rng.digits(6)}`],
+      regions: ['asia-northeast3', 'us-central1'],
+    })
+  ).account
   return { aws, azure, gcp }
 }
 
@@ -68,38 +90,131 @@ function tags(world: World, name: string): Record<string, string> {
   return { Name: name, team: r.pick(TEAMS), env: r.pick(ENVS) }
 }
 
-function add(world: World, spec: Omit<NewResource, 'tags'> & { tags?: Record<string, string> | false }): ReturnType<World['addResource']> {
+function add(
+  world: World,
+  spec: Omit<NewResource, 'tags'> & { tags?: Record<string, string> | false },
+): ReturnType<World['addResource']> {
   const { tags: t, ...rest } = spec
-  return world.addResource({ ...rest, ...(t === false ? { tags: {} } : { tags: t ?? tags(world, spec.name) }) })
+  return world.addResource({
+    ...rest,
+    ...(t === false ? { tags: {} } : { tags: t ?? tags(world, spec.name) }),
+  })
 }
 
 /** One estate per cloud account: networks, a few instances, a database. */
-function estate(world: World, acct: SimAccount, region: string, instances: number, t0: number, prefix: string): void {
+function estate(
+  world: World,
+  acct: SimAccount,
+  region: string,
+  instances: number,
+  t0: number,
+  prefix: string,
+): void {
   const r = world.rng
   const at = () => t0 + r.int(0, 20) * DAY + r.int(0, 86400)
   const pickName = (i: number) => `${r.pick(KOREAN_NAMES)}-${prefix}${i}`
   if (acct.cloud === 'aws') {
     const vpc = add(world, { account: acct.id, region, type: 'vpc', name: `${prefix}-vpc`, createdAt: t0 })
-    const subnets = [0, 1].map((i) => add(world, { account: acct.id, region, type: 'subnet', name: `${prefix}-subnet-${i}`, createdAt: t0, attrs: { vpcId: vpc.id } }))
-    add(world, { account: acct.id, region, type: 'nat_gateway', name: `${prefix}-nat`, createdAt: t0, attrs: { vpcId: vpc.id, subnetId: subnets[0]?.id ?? '' } })
+    const subnets = [0, 1].map((i) =>
+      add(world, {
+        account: acct.id,
+        region,
+        type: 'subnet',
+        name: `${prefix}-subnet-${i}`,
+        createdAt: t0,
+        attrs: { vpcId: vpc.id },
+      }),
+    )
+    add(world, {
+      account: acct.id,
+      region,
+      type: 'nat_gateway',
+      name: `${prefix}-nat`,
+      createdAt: t0,
+      attrs: { vpcId: vpc.id, subnetId: subnets[0]?.id ?? '' },
+    })
     for (let i = 0; i < instances; i++) {
       const sn = subnets[i % 2]
       // Every fifth instance (the 3rd, 8th, …) is untagged: the Tagging API must not see it (like AWS).
-      add(world, { account: acct.id, region, type: 'ec2.instance', name: pickName(i), createdAt: at(), ...(i % 5 === 2 ? { tags: false } : {}), attrs: { vpcId: vpc.id, subnetId: sn?.id ?? '' }, ...(sn?.zone ? { zone: sn.zone } : {}) })
+      add(world, {
+        account: acct.id,
+        region,
+        type: 'ec2.instance',
+        name: pickName(i),
+        createdAt: at(),
+        ...(i % 5 === 2 ? { tags: false } : {}),
+        attrs: { vpcId: vpc.id, subnetId: sn?.id ?? '' },
+        ...(sn?.zone ? { zone: sn.zone } : {}),
+      })
     }
-    add(world, { account: acct.id, region, type: 'rds.cluster', name: `${prefix}-aurora-${acct.id.slice(-4)}`, createdAt: t0 })
-    add(world, { account: acct.id, region, type: 'rds.instance', name: `${prefix}-orders-db-${acct.id.slice(-4)}`, createdAt: at() })
+    add(world, {
+      account: acct.id,
+      region,
+      type: 'rds.cluster',
+      name: `${prefix}-aurora-${acct.id.slice(-4)}`,
+      createdAt: t0,
+    })
+    add(world, {
+      account: acct.id,
+      region,
+      type: 'rds.instance',
+      name: `${prefix}-orders-db-${acct.id.slice(-4)}`,
+      createdAt: at(),
+    })
   } else if (acct.cloud === 'azure') {
     const sub = acct.nativeIds[0] ?? acct.id
     add(world, { account: sub, region, type: 'azure.vnet', name: `${prefix}-vnet`, createdAt: t0 })
-    for (let i = 0; i < instances; i++) add(world, { account: sub, region, type: 'azure.vm', name: `vm-${prefix}-${i}`, createdAt: at(), tags: { ...tags(world, `vm-${prefix}-${i}`), 서비스: r.pick(KOREAN_NAMES) } })
-    add(world, { account: sub, region, type: 'azure.sql_server', name: `sql-${prefix}-${sub.slice(0, 4)}`, createdAt: t0 })
-    add(world, { account: sub, region, type: 'azure.sql_database', name: `orders-${prefix}`, createdAt: at(), attrs: { server: `sql-${prefix}-${sub.slice(0, 4)}` } })
+    for (let i = 0; i < instances; i++)
+      add(world, {
+        account: sub,
+        region,
+        type: 'azure.vm',
+        name: `vm-${prefix}-${i}`,
+        createdAt: at(),
+        tags: { ...tags(world, `vm-${prefix}-${i}`), 서비스: r.pick(KOREAN_NAMES) },
+      })
+    add(world, {
+      account: sub,
+      region,
+      type: 'azure.sql_server',
+      name: `sql-${prefix}-${sub.slice(0, 4)}`,
+      createdAt: t0,
+    })
+    add(world, {
+      account: sub,
+      region,
+      type: 'azure.sql_database',
+      name: `orders-${prefix}`,
+      createdAt: at(),
+      attrs: { server: `sql-${prefix}-${sub.slice(0, 4)}` },
+    })
   } else {
     const project = acct.nativeIds[0] ?? acct.id
-    add(world, { account: project, region, type: 'gcp.network', name: `${prefix}-net`, createdAt: t0, tags: {} })
-    for (let i = 0; i < instances; i++) add(world, { account: project, region, type: 'gcp.instance', name: `gce-${prefix}-${i}`, createdAt: at(), tags: { team: r.pick(TEAMS), env: r.pick(ENVS) } })
-    add(world, { account: project, region, type: 'gcp.sql_instance', name: `pg-${prefix}`, createdAt: at(), tags: {} })
+    add(world, {
+      account: project,
+      region,
+      type: 'gcp.network',
+      name: `${prefix}-net`,
+      createdAt: t0,
+      tags: {},
+    })
+    for (let i = 0; i < instances; i++)
+      add(world, {
+        account: project,
+        region,
+        type: 'gcp.instance',
+        name: `gce-${prefix}-${i}`,
+        createdAt: at(),
+        tags: { team: r.pick(TEAMS), env: r.pick(ENVS) },
+      })
+    add(world, {
+      account: project,
+      region,
+      type: 'gcp.sql_instance',
+      name: `pg-${prefix}`,
+      createdAt: at(),
+      tags: {},
+    })
   }
 }
 
@@ -113,8 +228,18 @@ async function minimal(world: World): Promise<void> {
 
 async function demo(world: World): Promise<void> {
   const b = await baseAccounts(world)
-  const aws2 = world.addAwsAccount({ name: 'acme-staging', regions: ['ap-northeast-2', 'eu-west-1'], disabledRegions: ['ap-east-1'] }).account
-  const gcp2 = (await world.addGcpServiceAccount({ name: 'globex-gcp', projects: [`globex-data-${world.rng.digits(6)}`], regions: ['us-central1'] })).account
+  const aws2 = world.addAwsAccount({
+    name: 'acme-staging',
+    regions: ['ap-northeast-2', 'eu-west-1'],
+    disabledRegions: ['ap-east-1'],
+  }).account
+  const gcp2 = (
+    await world.addGcpServiceAccount({
+      name: 'globex-gcp',
+      projects: [`globex-data-${world.rng.digits(6)}`],
+      regions: ['us-central1'],
+    })
+  ).account
   const t0 = anchor(world)
   estate(world, b.aws, 'us-east-1', 6, t0, 'use1')
   estate(world, b.aws, 'ap-northeast-2', 5, t0, 'apne2')
@@ -138,7 +263,11 @@ function installChurn(world: World, accts: SimAccount[], everySec: number): void
   const start = Math.floor(world.nowSeconds() / everySec) * everySec
   let done = 0
   const created: string[] = []
-  const typeOf: Record<SimAccount['cloud'], ResourceType> = { aws: 'ec2.instance', azure: 'azure.vm', gcp: 'gcp.instance' }
+  const typeOf: Record<SimAccount['cloud'], ResourceType> = {
+    aws: 'ec2.instance',
+    azure: 'azure.vm',
+    gcp: 'gcp.instance',
+  }
   world.onAdvance = (w, now) => {
     const due = Math.floor((now - start) / everySec)
     while (done < due) {
@@ -149,7 +278,14 @@ function installChurn(world: World, accts: SimAccount[], everySec: number): void
       const account = acct.nativeIds[0] ?? acct.id
       const region = acct.regions[0] ?? 'us-east-1'
       const name = acct.cloud === 'aws' ? `신규-인스턴스-${done}` : `churn-${done}`
-      const r = w.addResource({ account, region, type: typeOf[acct.cloud], name, createdAt: t, tags: { Name: name, env: 'dev', team: '플랫폼팀' } })
+      const r = w.addResource({
+        account,
+        region,
+        type: typeOf[acct.cloud],
+        name,
+        createdAt: t,
+        tags: { Name: name, env: 'dev', team: '플랫폼팀' },
+      })
       created.push(r.id)
       const old = created.length > 3 ? created.shift() : undefined
       const victim = old ? w.resource(old) : undefined
@@ -161,9 +297,25 @@ function installChurn(world: World, accts: SimAccount[], everySec: number): void
 /** N resources spread over 3 AWS accounts, 2 Azure subscriptions and 2 GCP projects (60/20/20). */
 async function scale(world: World, n: number): Promise<void> {
   const b = await baseAccounts(world)
-  const aws = [b.aws, world.addAwsAccount({ name: 'scale-aws-2', regions: ['us-east-1', 'eu-west-1'] }).account, world.addAwsAccount({ name: 'scale-aws-3', regions: ['us-west-2'] }).account]
-  const az = world.addAzurePrincipal({ name: 'scale-azure', subscriptions: [{ regions: ['koreacentral', 'westeurope'] }, { regions: ['eastus'] }] }).account
-  const gcp = [b.gcp, (await world.addGcpServiceAccount({ name: 'scale-gcp-2', projects: [`scale-proj-${world.rng.digits(6)}`], regions: ['us-central1'] })).account]
+  const aws = [
+    b.aws,
+    world.addAwsAccount({ name: 'scale-aws-2', regions: ['us-east-1', 'eu-west-1'] }).account,
+    world.addAwsAccount({ name: 'scale-aws-3', regions: ['us-west-2'] }).account,
+  ]
+  const az = world.addAzurePrincipal({
+    name: 'scale-azure',
+    subscriptions: [{ regions: ['koreacentral', 'westeurope'] }, { regions: ['eastus'] }],
+  }).account
+  const gcp = [
+    b.gcp,
+    (
+      await world.addGcpServiceAccount({
+        name: 'scale-gcp-2',
+        projects: [`scale-proj-${world.rng.digits(6)}`],
+        regions: ['us-central1'],
+      })
+    ).account,
+  ]
   const t0 = anchor(world)
   const r = world.rng
   const nAws = Math.round(n * 0.6)
@@ -174,16 +326,34 @@ async function scale(world: World, n: number): Promise<void> {
     if (!acct) continue
     const region = acct.regions[i % acct.regions.length] ?? 'us-east-1'
     const type: ResourceType = i % 20 === 0 ? 'rds.instance' : 'ec2.instance'
-    add(world, { account: acct.id, region, type, name: type === 'rds.instance' ? `db-${i}` : `${r.pick(KOREAN_NAMES)}-${i}`, createdAt: t0 + r.int(0, 25 * 24) * 3600 })
+    add(world, {
+      account: acct.id,
+      region,
+      type,
+      name: type === 'rds.instance' ? `db-${i}` : `${r.pick(KOREAN_NAMES)}-${i}`,
+      createdAt: t0 + r.int(0, 25 * 24) * 3600,
+    })
   }
   for (let i = 0; i < nAz; i++) {
     const sub = az.nativeIds[i % az.nativeIds.length] ?? az.id
     const region = sub === az.nativeIds[0] ? (i % 2 ? 'koreacentral' : 'westeurope') : 'eastus'
-    add(world, { account: sub, region, type: 'azure.vm', name: `vm-${i}`, createdAt: t0 + r.int(0, 25 * 24) * 3600 })
+    add(world, {
+      account: sub,
+      region,
+      type: 'azure.vm',
+      name: `vm-${i}`,
+      createdAt: t0 + r.int(0, 25 * 24) * 3600,
+    })
   }
   for (let i = 0; i < nGcp; i++) {
     const acct = gcp[i % gcp.length]
     if (!acct) continue
-    add(world, { account: acct.id, region: acct.regions[i % acct.regions.length] ?? 'us-central1', type: 'gcp.instance', name: `gce-${i}`, createdAt: t0 + r.int(0, 25 * 24) * 3600 })
+    add(world, {
+      account: acct.id,
+      region: acct.regions[i % acct.regions.length] ?? 'us-central1',
+      type: 'gcp.instance',
+      name: `gce-${i}`,
+      createdAt: t0 + r.int(0, 25 * 24) * 3600,
+    })
   }
 }

@@ -9,7 +9,18 @@ import { join } from 'node:path'
 import { hashString, Rng } from './hash'
 import { stateAt } from './metrics'
 import { awsZone, gcpZone } from './regions'
-import { CLOUD_OF_TYPE, type AwsKey, type AwsRole, type AzurePrincipal, type CloudKind, type GcpServiceAccount, type ResourceType, type SimAccount, type SimResource, type SimState } from './types'
+import {
+  CLOUD_OF_TYPE,
+  type AwsKey,
+  type AwsRole,
+  type AzurePrincipal,
+  type CloudKind,
+  type GcpServiceAccount,
+  type ResourceType,
+  type SimAccount,
+  type SimResource,
+  type SimState,
+} from './types'
 
 export interface NewResource {
   cloud?: CloudKind
@@ -80,7 +91,9 @@ export class World {
   }
 
   account(cloud: CloudKind, nativeId: string): SimAccount | undefined {
-    return this.accounts.find((a) => a.cloud === cloud && (a.id === nativeId || a.nativeIds.includes(nativeId)))
+    return this.accounts.find(
+      (a) => a.cloud === cloud && (a.id === nativeId || a.nativeIds.includes(nativeId)),
+    )
   }
 
   /** Resources of an account visible at `t` (created, not yet terminated). */
@@ -97,12 +110,28 @@ export class World {
 
   // ---- accounts and credentials -------------------------------------------------------------
 
-  addAwsAccount(opts: { id?: string; name: string; regions: string[]; disabledRegions?: string[] }): { account: SimAccount; key: AwsKey; role: AwsRole } {
+  addAwsAccount(opts: { id?: string; name: string; regions: string[]; disabledRegions?: string[] }): {
+    account: SimAccount
+    key: AwsKey
+    role: AwsRole
+  } {
     const id = opts.id ?? this.rng.digits(12)
-    const account: SimAccount = { cloud: 'aws', id, name: opts.name, nativeIds: [id], regions: opts.regions, disabledRegions: opts.disabledRegions ?? [] }
+    const account: SimAccount = {
+      cloud: 'aws',
+      id,
+      name: opts.name,
+      nativeIds: [id],
+      regions: opts.regions,
+      disabledRegions: opts.disabledRegions ?? [],
+    }
     this.accounts.push(account)
     const key = this.newAwsUserKey(id, 'cms-readonly')
-    const role: AwsRole = { roleArn: `arn:aws:iam::${id}:role/CmsReadOnly`, account: id, externalId: `cms-${this.rng.hex(16)}`, trustedAccounts: [POLLER_ACCOUNT] }
+    const role: AwsRole = {
+      roleArn: `arn:aws:iam::${id}:role/CmsReadOnly`,
+      account: id,
+      externalId: `cms-${this.rng.hex(16)}`,
+      trustedAccounts: [POLLER_ACCOUNT],
+    }
     this.awsRoles.set(role.roleArn, role)
     return { account, key, role }
   }
@@ -138,12 +167,26 @@ export class World {
     return key
   }
 
-  addAzurePrincipal(opts: { name: string; subscriptions: { id?: string; regions: string[] }[] }): { account: SimAccount; principal: AzurePrincipal } {
+  addAzurePrincipal(opts: { name: string; subscriptions: { id?: string; regions: string[] }[] }): {
+    account: SimAccount
+    principal: AzurePrincipal
+  } {
     const subs = opts.subscriptions.map((s) => s.id ?? this.rng.guid())
-    const principal: AzurePrincipal = { tenantId: this.rng.guid(), clientId: this.rng.guid(), clientSecret: `sim~${this.rng.hex(36)}`, subscriptionIds: subs }
+    const principal: AzurePrincipal = {
+      tenantId: this.rng.guid(),
+      clientId: this.rng.guid(),
+      clientSecret: `sim~${this.rng.hex(36)}`,
+      subscriptionIds: subs,
+    }
     this.azurePrincipals.set(principal.clientId, principal)
     const regions = [...new Set(opts.subscriptions.flatMap((s) => s.regions))]
-    const account: SimAccount = { cloud: 'azure', id: subs[0] ?? principal.tenantId, name: opts.name, nativeIds: subs, regions }
+    const account: SimAccount = {
+      cloud: 'azure',
+      id: subs[0] ?? principal.tenantId,
+      name: opts.name,
+      nativeIds: subs,
+      regions,
+    }
     this.accounts.push(account)
     return { account, principal }
   }
@@ -170,7 +213,13 @@ export class World {
     }
     this.gcpServiceAccounts.set(sa.privateKeyId, sa)
     if (rotate) return { account: rotate.existingAccount, sa }
-    const account: SimAccount = { cloud: 'gcp', id: first, name: opts.name, nativeIds: opts.projects, regions: opts.regions }
+    const account: SimAccount = {
+      cloud: 'gcp',
+      id: first,
+      name: opts.name,
+      nativeIds: opts.projects,
+      regions: opts.regions,
+    }
     this.accounts.push(account)
     return { account, sa }
   }
@@ -180,7 +229,8 @@ export class World {
   /** Create a resource with cloud-shaped ids and attributes. */
   addResource(spec: NewResource): SimResource {
     const cloud = CLOUD_OF_TYPE[spec.type]
-    if (spec.cloud && spec.cloud !== cloud) throw new Error(`type ${spec.type} belongs to ${cloud}, not ${spec.cloud}`)
+    if (spec.cloud && spec.cloud !== cloud)
+      throw new Error(`type ${spec.type} belongs to ${cloud}, not ${spec.cloud}`)
     const t = spec.createdAt ?? this.nowSeconds()
     const rng = this.rng
     const zoneIdx = rng.int(0, 3)
@@ -191,12 +241,23 @@ export class World {
       case 'ec2.instance':
         id = `i-${rng.hex(17)}`
         zone ??= awsZone(spec.region, zoneIdx)
-        Object.assign(attrs, { instanceType: rng.pick(['t3.micro', 't3.medium', 'm5.large', 'm5.xlarge', 'c5.2xlarge']), imageId: `ami-${rng.hex(17)}`, privateIp: `10.${rng.int(0, 255)}.${rng.int(0, 255)}.${rng.int(1, 254)}`, platform: 'Linux/UNIX' })
+        Object.assign(attrs, {
+          instanceType: rng.pick(['t3.micro', 't3.medium', 'm5.large', 'm5.xlarge', 'c5.2xlarge']),
+          imageId: `ami-${rng.hex(17)}`,
+          privateIp: `10.${rng.int(0, 255)}.${rng.int(0, 255)}.${rng.int(1, 254)}`,
+          platform: 'Linux/UNIX',
+        })
         break
       case 'rds.instance':
         id = spec.name
         zone ??= awsZone(spec.region, zoneIdx)
-        Object.assign(attrs, { instanceClass: rng.pick(['db.t3.medium', 'db.r6g.large', 'db.r6g.xlarge']), engine: rng.pick(['postgres', 'mysql', 'aurora-postgresql']), engineVersion: '16.3', allocatedStorage: rng.pick([20, 100, 500]), multiAz: rng.next() < 0.3 })
+        Object.assign(attrs, {
+          instanceClass: rng.pick(['db.t3.medium', 'db.r6g.large', 'db.r6g.xlarge']),
+          engine: rng.pick(['postgres', 'mysql', 'aurora-postgresql']),
+          engineVersion: '16.3',
+          allocatedStorage: rng.pick([20, 100, 500]),
+          multiAz: rng.next() < 0.3,
+        })
         break
       case 'rds.cluster':
         id = spec.name
@@ -209,46 +270,79 @@ export class World {
       case 'subnet':
         id = `subnet-${rng.hex(17)}`
         zone ??= awsZone(spec.region, zoneIdx)
-        Object.assign(attrs, { cidr: `10.${rng.int(0, 255)}.${rng.int(0, 255)}.0/24`, availableIpAddressCount: rng.int(10, 250) })
+        Object.assign(attrs, {
+          cidr: `10.${rng.int(0, 255)}.${rng.int(0, 255)}.0/24`,
+          availableIpAddressCount: rng.int(10, 250),
+        })
         break
       case 'nat_gateway':
         id = `nat-${rng.hex(17)}`
-        Object.assign(attrs, { publicIp: `54.${rng.int(0, 255)}.${rng.int(0, 255)}.${rng.int(1, 254)}`, privateIp: `10.0.${rng.int(0, 255)}.${rng.int(1, 254)}`, connectivityType: 'public' })
+        Object.assign(attrs, {
+          publicIp: `54.${rng.int(0, 255)}.${rng.int(0, 255)}.${rng.int(1, 254)}`,
+          privateIp: `10.0.${rng.int(0, 255)}.${rng.int(1, 254)}`,
+          connectivityType: 'public',
+        })
         break
       case 'azure.vm': {
         const rg = String(spec.attrs?.resourceGroup ?? rng.pick(['rg-prod', 'rg-dev', 'rg-data']))
         id = `/subscriptions/${spec.account}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachines/${spec.name}`
-        Object.assign(attrs, { resourceGroup: rg, vmSize: rng.pick(['Standard_B2s', 'Standard_D2s_v5', 'Standard_D4s_v5', 'Standard_E4s_v5']), vmId: rng.guid(), osType: rng.pick(['Linux', 'Windows']) })
+        Object.assign(attrs, {
+          resourceGroup: rg,
+          vmSize: rng.pick(['Standard_B2s', 'Standard_D2s_v5', 'Standard_D4s_v5', 'Standard_E4s_v5']),
+          vmId: rng.guid(),
+          osType: rng.pick(['Linux', 'Windows']),
+        })
         break
       }
       case 'azure.sql_server': {
         const rg = String(spec.attrs?.resourceGroup ?? 'rg-data')
         id = `/subscriptions/${spec.account}/resourceGroups/${rg}/providers/Microsoft.Sql/servers/${spec.name}`
-        Object.assign(attrs, { resourceGroup: rg, fqdn: `${spec.name}.database.windows.net`, version: '12.0' })
+        Object.assign(attrs, {
+          resourceGroup: rg,
+          fqdn: `${spec.name}.database.windows.net`,
+          version: '12.0',
+        })
         break
       }
       case 'azure.sql_database': {
         const server = String(spec.attrs?.server ?? 'sql-main')
         const rg = String(spec.attrs?.resourceGroup ?? 'rg-data')
         id = `/subscriptions/${spec.account}/resourceGroups/${rg}/providers/Microsoft.Sql/servers/${server}/databases/${spec.name}`
-        Object.assign(attrs, { resourceGroup: rg, server, sku: rng.pick(['GP_Gen5_2', 'S1']), databaseId: rng.guid(), maxSizeBytes: 34359738368 })
+        Object.assign(attrs, {
+          resourceGroup: rg,
+          server,
+          sku: rng.pick(['GP_Gen5_2', 'S1']),
+          databaseId: rng.guid(),
+          maxSizeBytes: 34359738368,
+        })
         break
       }
       case 'azure.vnet': {
         const rg = String(spec.attrs?.resourceGroup ?? 'rg-network')
         id = `/subscriptions/${spec.account}/resourceGroups/${rg}/providers/Microsoft.Network/virtualNetworks/${spec.name}`
-        Object.assign(attrs, { resourceGroup: rg, addressPrefix: `10.${rng.int(0, 255)}.0.0/16`, resourceGuid: rng.guid() })
+        Object.assign(attrs, {
+          resourceGroup: rg,
+          addressPrefix: `10.${rng.int(0, 255)}.0.0/16`,
+          resourceGuid: rng.guid(),
+        })
         break
       }
       case 'gcp.instance':
         id = rng.digits(19)
         zone ??= gcpZone(spec.region, zoneIdx)
-        Object.assign(attrs, { machineType: rng.pick(['e2-small', 'e2-medium', 'n2-standard-2', 'n2-standard-4']), networkIP: `10.128.${rng.int(0, 255)}.${rng.int(1, 254)}`, network: 'default' })
+        Object.assign(attrs, {
+          machineType: rng.pick(['e2-small', 'e2-medium', 'n2-standard-2', 'n2-standard-4']),
+          networkIP: `10.128.${rng.int(0, 255)}.${rng.int(1, 254)}`,
+          network: 'default',
+        })
         break
       case 'gcp.sql_instance':
         id = `${spec.account}:${spec.name}`
         zone ??= gcpZone(spec.region, zoneIdx)
-        Object.assign(attrs, { tier: rng.pick(['db-custom-2-7680', 'db-f1-micro']), databaseVersion: rng.pick(['POSTGRES_16', 'MYSQL_8_0']) })
+        Object.assign(attrs, {
+          tier: rng.pick(['db-custom-2-7680', 'db-f1-micro']),
+          databaseVersion: rng.pick(['POSTGRES_16', 'MYSQL_8_0']),
+        })
         break
       case 'gcp.network':
         id = rng.digits(19)
@@ -317,8 +411,14 @@ async function loadOrCreate(name: string): Promise<RsaKeyPem> {
     // not cached yet
   }
   const pair = await new Promise<RsaKeyPem>((resolve, reject) =>
-    generateKeyPair('rsa', { modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs8', format: 'pem' } }, (err, pub, priv) =>
-      err ? reject(err) : resolve({ privateKeyPem: priv, publicKeyPem: pub }),
+    generateKeyPair(
+      'rsa',
+      {
+        modulusLength: 2048,
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      },
+      (err, pub, priv) => (err ? reject(err) : resolve({ privateKeyPem: priv, publicKeyPem: pub })),
     ),
   )
   try {
