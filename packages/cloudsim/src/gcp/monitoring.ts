@@ -247,15 +247,13 @@ export function listTimeSeries(req: GcpRequest): unknown {
         { startSec, endSec: end, periodSec: p, stat: ALIGNER_STAT[aligner] ?? 'Average' },
         now,
       )
-      points = buckets
-        .reverse()
-        .map((b) => ({
-          interval:
-            header.metricKind === 'DELTA'
-              ? { startTime: ts(b.t), endTime: ts(b.t + p) }
-              : { startTime: ts(b.t + p), endTime: ts(b.t + p) },
-          value: value(aligner === 2 ? b.value / p : b.value),
-        }))
+      points = buckets.reverse().map((b) => ({
+        interval:
+          header.metricKind === 'DELTA'
+            ? { startTime: ts(b.t), endTime: ts(b.t + p) }
+            : { startTime: ts(b.t + p), endTime: ts(b.t + p) },
+        value: value(aligner === 2 ? b.value / p : b.value),
+      }))
     }
     return { ...header, points }
   })
