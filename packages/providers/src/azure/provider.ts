@@ -22,6 +22,7 @@ import type {
 import { CallRunner } from '../shared/call'
 import { CallMeter } from '../shared/calls'
 import { asCloudError, check } from '../shared/verify'
+import { throwIfAccountWideFailure } from '../shared/inventory'
 import { addDays, sumCostRows, groupBy, isoDay, mapLimit } from '../shared/windows'
 import { AzureClients, azureCredential, azureEnv } from './clients'
 import { fetchAzureDailyCosts } from './costs/query'
@@ -175,16 +176,7 @@ export const azureProvider: Provider<'azure'> = {
               })
         })
       })
-      const codes = new Set(errors.map((e) => e.code))
-      if (
-        !resources.length &&
-        errors.length &&
-        codes.size === 1 &&
-        (codes.has('credentials_invalid') || codes.has('access_denied'))
-      ) {
-        const e = errors[0] as RegionError
-        throw new AppError(e.code, e.message, { calls: meter.snapshot() })
-      }
+      throwIfAccountWideFailure(resources, errors, { calls: meter.snapshot() })
       return { resources, errors, calls: meter.snapshot() }
     },
   },

@@ -3,7 +3,7 @@
  * across zones), metrics one timeSeries.list per metric type per project, costs from the BigQuery
  * billing export.
  */
-import { AppError, type GcpCredentials } from '@cms/core'
+import type { GcpCredentials } from '@cms/core'
 import type {
   InventoryResult,
   MetricDefinition,
@@ -19,6 +19,7 @@ import type {
 import { CallRunner } from '../shared/call'
 import { CallMeter } from '../shared/calls'
 import { asCloudError, check } from '../shared/verify'
+import { throwIfAccountWideFailure } from '../shared/inventory'
 import { addDays, sumCostRows, isoDay, mapLimit } from '../shared/windows'
 import { fetchGcpDailyCosts } from './billing/bigquery-export'
 import { GcpClients, withDeadline } from './clients'
@@ -164,16 +165,7 @@ export const gcpProvider: Provider<'gcp'> = {
           }
         })
       })
-      const codes = new Set(errors.map((e) => e.code))
-      if (
-        !resources.length &&
-        errors.length &&
-        codes.size === 1 &&
-        (codes.has('credentials_invalid') || codes.has('access_denied'))
-      ) {
-        const e = errors[0] as RegionError
-        throw new AppError(e.code, e.message, { calls: meter.snapshot() })
-      }
+      throwIfAccountWideFailure(resources, errors, { calls: meter.snapshot() })
       return { resources, errors, calls: meter.snapshot() }
     },
   },
