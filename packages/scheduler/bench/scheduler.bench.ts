@@ -32,7 +32,10 @@ const say = (s: string) => console.log(`[bench] ${s}`)
 // BENCH_WORKER_HEAP_MB caps the workers' old-space (NODE_OPTIONS=--max-old-space-size=… in production)
 // to see how much of the RSS is live data vs lazy GC; 0 = no cap.
 const HEAP_MB = Number(process.env.BENCH_WORKER_HEAP_MB ?? 0)
-const nodeArgs = HEAP_MB > 0 ? [`--max-old-space-size=${HEAP_MB}`] : []
+const nodeArgs = [
+  ...(HEAP_MB > 0 ? [`--max-old-space-size=${HEAP_MB}`] : []),
+  ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+]
 const RUNTIME = process.env.BENCH_WORKER_RUNTIME === 'bundle' ? 'bundle' : 'tsx'
 const CYCLES = Math.max(2, Number(process.env.BENCH_CYCLES ?? 4))
 
@@ -61,6 +64,11 @@ let lastRss = 0
 const sample = async (child: ChildProcess, label: string): Promise<string> => {
   lastRss = rssMb(child.pid!).rss
   const m = await workerMem(child)
+  if (process.env.BENCH_SNAPSHOT_DIR && process.env.BENCH_SNAPSHOT_PHASES?.split(',').includes(label))
+    await new Promise<void>((resolve) => {
+      child.once('message', () => resolve())
+      child.send({ snapshot: `${process.env.BENCH_SNAPSHOT_DIR}/worker-${label}.heapsnapshot` })
+    })
   return `${label} ${lastRss} (heap ${mb(m.heapUsed)}/${mb(m.heapTotal)}, ext ${mb(m.external)})`
 }
 

@@ -145,25 +145,27 @@ export async function runMetricsFetch(
   if (!Number.isFinite(periodMs) || periodMs <= 0)
     throw new AppError('bad_request', `Bad metric group ${p.group}`)
   const earliestPossible = p.windowStart + periodMs - rt.tuning.maxBackfillMs
-  const resources = await rt.prisma.resource.findMany({
-    where: {
-      tenantId: p.tenantId,
-      accountId: p.accountId,
-      region: p.region,
-      // Resources terminated inside the window still have points to collect before they went away.
-      OR: [{ terminatedAt: null }, { terminatedAt: { gt: new Date(earliestPossible) } }],
-    },
-    select: {
-      id: true,
-      type: true,
-      nativeId: true,
-      region: true,
-      attributes: true,
-      createdAtCloud: true,
-      firstSeenAt: true,
-      terminatedAt: true,
-    },
-  })
+  // Plain pg, not the ORM: a region may hold thousands of resources and this runs every minute.
+  // Resources terminated inside the window still have points to collect before they went away.
+  const resources = (
+    await rt.pool.query<{
+      id: string
+      type: string
+      nativeId: string
+      region: string
+      attributes: unknown
+      createdAtCloud: Date | null
+      firstSeenAt: Date
+      terminatedAt: Date | null
+    }>(
+      `SELECT id::text, type, native_id AS "nativeId", region, attributes, created_at_cloud AS "createdAtCloud",
+              first_seen_at AS "firstSeenAt", terminated_at AS "terminatedAt"
+         FROM resource
+        WHERE tenant_id = $1::uuid AND account_id = $2::uuid AND region = $3
+          AND (terminated_at IS NULL OR terminated_at > $4)`,
+      [p.tenantId, p.accountId, p.region, new Date(earliestPossible)],
+    )
+  ).rows
   // Per type, the definitions of this group, passed as `metricsByType` so every type is fetched in
   // one batched call (the provider packs them at the physical minimum of API calls).
   const defsByType = new Map<string, MetricDefinition[]>()
@@ -233,94 +235,110 @@ export async function runMetricsFetch(
   const extra = wNew && (!w || wNew.from < w.from) ? { from: wNew.from, to: w ? w.from : wNew.to } : null
   if (!w && !extra) return { targets: targets.length, notMonitored, fetched: 0, written: 0 }
 
-  const creds = await loadAccountCredentials(rt.prisma, rt.vault, p.tenantId, p.accountId)
-  const ctx = providerContext(rt, signal)
-  const toTarget = (r: (typeof targets)[number]): MetricTarget => ({
-    type: r.type,
-    nativeId: r.nativeId,
-    region: r.region,
-    attributes: (r.attributes ?? {}) as Record<string, unknown>,
-  })
-  const metricsByType = Object.fromEntries(defsByType)
-  const calls: ApiCallCount[] = []
-  const points: Array<{ pt: MetricPoint; from: number; to: number }> = []
-  const fetchRange = async (ts: typeof targets, range: { from: number; to: number }) => {
-    const res = await metricsApi.fetch(
-      creds.credentials as never,
-      {
-        region: p.region,
-        targets: ts.map(toTarget),
-        window: { from: new Date(range.from), to: new Date(range.to) },
-        metricsByType,
-      },
-      ctx,
-    )
-    calls.push(...res.calls)
-    for (const pt of res.points) points.push({ pt, ...range })
-  }
+  // Hold this job's points in the process-wide budget until they are written (bounded peak memory).
+  const seriesOf = (rs: typeof targets) => rs.reduce((n, r) => n + (defsByType.get(r.type)?.length ?? 0), 0)
+  const periodsIn = (r: { from: number; to: number }) => Math.max(1, Math.ceil((r.to - r.from) / periodMs))
+  const estimate =
+    (w ? seriesOf(targets) * periodsIn(w) : 0) +
+    (extra ? seriesOf(targets.filter((r) => fresh.has(r.id))) * periodsIn(extra) : 0)
+  const cloud = account.cloud
+  const release = await rt.pointBudget.acquire(estimate, signal)
   try {
-    if (w) await fetchRange(targets, w)
-    if (extra)
-      await fetchRange(
-        targets.filter((r) => fresh.has(r.id)),
-        extra,
-      )
+    return await fetchAndStore()
   } finally {
-    countCalls(rt, account.cloud, calls)
-    await recordCalls(rt.pool, p.tenantId, p.accountId, calls, rt.now()).catch((e: unknown) =>
-      rt.log.warn({ err: e }, 'ledger write failed'),
-    )
+    release()
   }
-  rt.telemetry.pointsFetched.inc(points.length)
-  const newMark = w ? w.to : extra!.to
 
-  const idByNative = new Map(targets.map((r) => [r.nativeId, r.id]))
-  const client = await rt.pool.connect()
-  let written: number
-  try {
-    await client.query('BEGIN')
-    const keys = []
-    for (const { pt } of points) {
-      const rid = idByNative.get(pt.nativeId)
-      if (rid) keys.push({ resourceId: rid, metric: pt.metric, stat: pt.stat, unit: pt.unit ?? null })
+  async function fetchAndStore(): Promise<FetchOutcome> {
+    const creds = await loadAccountCredentials(rt.prisma, rt.vault, p.tenantId, p.accountId)
+    const ctx = providerContext(rt, signal)
+    const toTarget = (r: (typeof targets)[number]): MetricTarget => ({
+      type: r.type,
+      nativeId: r.nativeId,
+      region: r.region,
+      attributes: (r.attributes ?? {}) as Record<string, unknown>,
+    })
+    const metricsByType = Object.fromEntries(defsByType)
+    const calls: ApiCallCount[] = []
+    const points: Array<{ pt: MetricPoint; from: number; to: number }> = []
+    const fetchRange = async (ts: typeof targets, range: { from: number; to: number }) => {
+      const res = await metricsApi.fetch(
+        creds.credentials as never,
+        {
+          region: p.region,
+          targets: ts.map(toTarget),
+          window: { from: new Date(range.from), to: new Date(range.to) },
+          metricsByType,
+        },
+        ctx,
+      )
+      calls.push(...res.calls)
+      for (const pt of res.points) points.push({ pt, ...range })
     }
-    const ids = await rt.series.resolve(client, p.tenantId, keys)
-    const rows: PointRow[] = []
-    for (const { pt, from, to } of points) {
-      const ts = pt.ts.getTime()
-      // Only the window asked for: a point beyond `to` may not have converged yet.
-      if (ts < from || ts >= to) continue
-      const rid = idByNative.get(pt.nativeId)
-      const sid = rid && ids.get(`${rid}|${pt.metric}|${pt.stat}`)
-      if (sid) rows.push({ seriesId: sid, ts, value: pt.value })
+    try {
+      if (w) await fetchRange(targets, w)
+      if (extra)
+        await fetchRange(
+          targets.filter((r) => fresh.has(r.id)),
+          extra,
+        )
+    } finally {
+      countCalls(rt, cloud, calls)
+      await recordCalls(rt.pool, p.tenantId, p.accountId, calls, rt.now()).catch((e: unknown) =>
+        rt.log.warn({ err: e }, 'ledger write failed'),
+      )
     }
-    written = await upsertPoints(client, p.tenantId, p.accountId, rows)
-    await client.query(
-      `INSERT INTO metric_watermark (tenant_id, account_id, region, metric_group, high_water, updated_at)
+    rt.telemetry.pointsFetched.inc(points.length)
+    const newMark = w ? w.to : extra!.to
+
+    const idByNative = new Map(targets.map((r) => [r.nativeId, r.id]))
+    const client = await rt.pool.connect()
+    let written: number
+    try {
+      await client.query('BEGIN')
+      const keys = []
+      for (const { pt } of points) {
+        const rid = idByNative.get(pt.nativeId)
+        if (rid) keys.push({ resourceId: rid, metric: pt.metric, stat: pt.stat, unit: pt.unit ?? null })
+      }
+      const ids = await rt.series.resolve(client, p.tenantId, keys)
+      const rows: PointRow[] = []
+      for (const { pt, from, to } of points) {
+        const ts = pt.ts.getTime()
+        // Only the window asked for: a point beyond `to` may not have converged yet.
+        if (ts < from || ts >= to) continue
+        const rid = idByNative.get(pt.nativeId)
+        const sid = rid && ids.get(`${rid}|${pt.metric}|${pt.stat}`)
+        if (sid) rows.push({ seriesId: sid, ts, value: pt.value })
+      }
+      written = await upsertPoints(client, p.tenantId, p.accountId, rows)
+      await client.query(
+        `INSERT INTO metric_watermark (tenant_id, account_id, region, metric_group, high_water, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (tenant_id, account_id, region, metric_group)
        DO UPDATE SET high_water = GREATEST(metric_watermark.high_water, EXCLUDED.high_water), updated_at = GREATEST(metric_watermark.updated_at, EXCLUDED.updated_at)`,
-      [p.tenantId, p.accountId, p.region, p.group, new Date(newMark), rt.now()],
+        [p.tenantId, p.accountId, p.region, p.group, new Date(newMark), rt.now()],
+      )
+      await client.query('COMMIT')
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => {})
+      throw e
+    } finally {
+      client.release()
+    }
+    rt.telemetry.pointsWritten.inc(written)
+    rt.telemetry.lag.set(
+      { tenant: p.tenantId, account: p.accountId },
+      Math.max(0, (rt.now().getTime() - newMark) / 1000),
     )
-    await client.query('COMMIT')
-  } catch (e) {
-    await client.query('ROLLBACK').catch(() => {})
-    throw e
-  } finally {
-    client.release()
-  }
-  rt.telemetry.pointsWritten.inc(written)
-  rt.telemetry.lag.set(
-    { tenant: p.tenantId, account: p.accountId },
-    Math.max(0, (rt.now().getTime() - newMark) / 1000),
-  )
-  return {
-    from: new Date(extra?.from ?? w!.from),
-    to: new Date(newMark),
-    targets: targets.length,
-    notMonitored,
-    fresh: fresh.size,
-    fetched: points.length,
-    written,
+    return {
+      from: new Date(extra?.from ?? w!.from),
+      to: new Date(newMark),
+      targets: targets.length,
+      notMonitored,
+      fresh: fresh.size,
+      fetched: points.length,
+      written,
+    }
   }
 }

@@ -13,6 +13,7 @@ import type { Logger, Vault } from '@cms/core'
 import type { PrismaClient } from '@cms/db'
 import type { Endpoints, ProviderRegistry, ApiBudget } from '@cms/providers'
 import type { ActiveQueue } from './catalog'
+import type { PointBudget } from './point-budget'
 import type { SeriesCache } from './storage/series'
 import type { Telemetry } from './telemetry'
 
@@ -22,6 +23,8 @@ export interface MetricsTuning {
   initialLookbackMs: number
   /** Targets per priority step: an account with more resources gets a lower BullMQ priority. */
   prioritySlice: number
+  /** Metric points one worker process may hold in flight across its metrics.fetch jobs (see PointBudget). */
+  maxPointsInFlight: number
 }
 
 export const DEFAULT_METRICS_TUNING: MetricsTuning = {
@@ -29,6 +32,7 @@ export const DEFAULT_METRICS_TUNING: MetricsTuning = {
   maxBackfillMs: 3 * 3600_000,
   initialLookbackMs: 15 * 60_000,
   prioritySlice: 200,
+  maxPointsInFlight: 100_000,
 }
 
 export interface Runtime {
@@ -45,6 +49,8 @@ export interface Runtime {
   telemetry: Telemetry
   series: SeriesCache
   tuning: MetricsTuning
+  /** Bounds the points held in memory by this process's concurrent metrics jobs. */
+  pointBudget: PointBudget
   now: () => Date
   /** Re-reconcile one account's schedules (after its status changed). */
   reconcileAccount(accountId: string): Promise<void>

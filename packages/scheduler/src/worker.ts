@@ -59,6 +59,7 @@ import {
 } from './schedules'
 import { drainRollups } from './storage/rollups'
 import { applyRetention, ensurePartitions } from './storage/partitions'
+import { PointBudget } from './point-budget'
 import { SeriesCache } from './storage/series'
 import { Telemetry } from './telemetry'
 
@@ -258,6 +259,7 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
       : null
   const metering = options.metering === undefined ? ownMetering : options.metering
 
+  const tuning = { ...DEFAULT_METRICS_TUNING, ...options.tuning }
   const rt: Runtime = {
     prisma,
     pool,
@@ -270,7 +272,8 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
     log,
     telemetry,
     series: new SeriesCache(),
-    tuning: { ...DEFAULT_METRICS_TUNING, ...options.tuning },
+    tuning,
+    pointBudget: new PointBudget(tuning.maxPointsInFlight),
     now,
     reconcileAccount: async (accountId) => {
       await reconcileSchedules(prisma, queues, { accountId })
@@ -370,7 +373,16 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
           end({ outcome: 'error' })
           const f = describeFailure(e)
           const final = job.attemptsMade + 1 >= (job.opts.attempts ?? 1)
-          jlog.warn({ code: f.code, attempt: job.attemptsMade + 1, final }, `job failed: ${f.message}`)
+          // An unexpected error (a bug, a broken statement) keeps its own message and stack for the operator.
+          jlog.warn(
+            {
+              code: f.code,
+              attempt: job.attemptsMade + 1,
+              final,
+              ...(f.code === 'internal' ? { err: e } : {}),
+            },
+            `job failed: ${f.message}`,
+          )
           if (ids.tenantId && ids.accountId && ACCOUNT_JOBS.has(job.name)) {
             const accountLevel = ACCOUNT_FAILURE_CODES.has(f.code)
             if (accountLevel || final) {
