@@ -67,6 +67,11 @@ export interface EstateOptions {
   rawHours?: number
   /** Fraction of resources first seen in the last 24 h (marked "new"). */
   newFraction?: number
+  /**
+   * Write the synthetic raw points and 5 m / 1 h rollups (default true). false creates the metric
+   * series only, for a caller that writes its own points (apps/web/bench/web.bench.ts).
+   */
+  metricPoints?: boolean
 }
 
 const REGIONS = ['us-east-1', 'eu-west-1', 'ap-northeast-2', 'us-west-2']
@@ -145,33 +150,35 @@ export async function seedEstate(
      ON CONFLICT DO NOTHING`,
     tenantId,
   )
-  // A smooth daily wave with per-series phase: plausible CPU% / bytes shapes.
-  const wave = (ts: string) =>
-    `(50 + 35 * sin(extract(epoch FROM ${ts}) / 13751.0 + s.id) + 10 * sin(extract(epoch FROM ${ts}) / 600.0 + s.id * 3))`
-  const scale = `CASE s.metric WHEN 'NetworkIn' THEN 10000 ELSE 1 END`
-  await worker.$executeRawUnsafe(
-    `INSERT INTO ts.metric_points (tenant_id, series_id, ts, value)
+  if (o.metricPoints !== false) {
+    // A smooth daily wave with per-series phase: plausible CPU% / bytes shapes.
+    const wave = (ts: string) =>
+      `(50 + 35 * sin(extract(epoch FROM ${ts}) / 13751.0 + s.id) + 10 * sin(extract(epoch FROM ${ts}) / 600.0 + s.id * 3))`
+    const scale = `CASE s.metric WHEN 'NetworkIn' THEN 10000 ELSE 1 END`
+    await worker.$executeRawUnsafe(
+      `INSERT INTO ts.metric_points (tenant_id, series_id, ts, value)
      SELECT s.tenant_id, s.id, g, ${wave('g')} * ${scale}
      FROM metric_series s, generate_series(date_trunc('minute', now()) - make_interval(hours => $2), date_trunc('minute', now()), interval '1 minute') g
      WHERE s.tenant_id = $1::uuid ON CONFLICT DO NOTHING`,
-    tenantId,
-    rawHours,
-  )
-  for (const [table, step] of [
-    ['ts.metric_points_5m', '5 minutes'],
-    ['ts.metric_points_1h', '1 hour'],
-  ] as const) {
-    await worker.$executeRawUnsafe(
-      `INSERT INTO ts.metric_points_${table.endsWith('5m') ? '5m' : '1h'} (tenant_id, series_id, ts, min, max, sum, count)
+      tenantId,
+      rawHours,
+    )
+    for (const [table, step] of [
+      ['ts.metric_points_5m', '5 minutes'],
+      ['ts.metric_points_1h', '1 hour'],
+    ] as const) {
+      await worker.$executeRawUnsafe(
+        `INSERT INTO ts.metric_points_${table.endsWith('5m') ? '5m' : '1h'} (tenant_id, series_id, ts, min, max, sum, count)
        SELECT s.tenant_id, s.id, g, ${wave('g')} * ${scale} * 0.8, ${wave('g')} * ${scale} * 1.2,
               ${wave('g')} * ${scale} * n.c, n.c
        FROM metric_series s
        CROSS JOIN (SELECT extract(epoch FROM interval '${step}')::int / 60 AS c) n
        CROSS JOIN generate_series(date_trunc('hour', now()) - make_interval(days => $2), now(), interval '${step}') g
        WHERE s.tenant_id = $1::uuid ON CONFLICT DO NOTHING`,
-      tenantId,
-      days,
-    )
+        tenantId,
+        days,
+      )
+    }
   }
   const costDays = Math.max(days, 45)
   await worker.$executeRawUnsafe(
