@@ -21,9 +21,19 @@ interface ChildOptions {
   concurrency?: number
   logLevel?: string
   tuning?: Record<string, number>
+  /**
+   * This process's wall clock runs this many ms ahead (negative: behind) of the machine's: Date.now(),
+   * so BullMQ's own timestamps (delays, job schedulers) are skewed, and through it the worker's now().
+   */
+  clockSkewMs?: number
 }
 
 const o = JSON.parse(processEnv().CMS_TEST_WORKER ?? '{}') as ChildOptions
+if (o.clockSkewMs) {
+  const skew = o.clockSkewMs
+  const realNow = Date.now.bind(Date)
+  Date.now = () => realNow() + skew
+}
 let offset = 0
 const refresh = async () => {
   if (!o.controlUrl) return
