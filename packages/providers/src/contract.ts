@@ -119,6 +119,11 @@ export interface MetricTarget {
 export interface MetricWindow {
   from: Date
   to: Date
+  /**
+   * Also ask for the newest periods that have not converged yet (up to `to`, the period in progress
+   * included). Their values may still change: the caller must re-read them once converged.
+   */
+  provisional?: boolean
 }
 
 export interface MetricPoint {

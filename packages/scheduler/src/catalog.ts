@@ -43,7 +43,7 @@ export const CATALOG = {
         region: z.string().min(1),
         group: z.string().min(1),
         windowStart: z.number().int(),
-        /** Newest first_seen_at in the region when enqueued: a resource discovered after this period's job ran gets a new job. */
+        /** Newest first_seen_at in the region when enqueued (a resource discovered after this period's job ran gets a new job), or the current minute while that resource may still lack its first points. */
         generation: z.number().int().optional(),
       }),
       attempts: 8,

@@ -73,7 +73,14 @@ export async function runMetricsTick(
         region,
         group: g.key,
         windowStart: latestWindowStart(now, g.periodMs, g.delayMs),
-        generation,
+        // A new resource gets a job at once (its first_seen_at as generation); while it is younger than a
+        // period plus the convergence delay, every minute gets one more (the minute as generation). Such a
+        // job fetches the fresh resources' newest, provisional periods until they have a first point, then
+        // finds nothing to do (no API call).
+        generation:
+          now < generation + g.periodMs + g.delayMs
+            ? Math.max(generation, Math.floor(now / 60_000) * 60_000)
+            : generation,
       }
       // Fairness: small accounts get a better (lower) priority than big ones, so one tenant's 5,000
       // resources never queue ahead of another's 5.
@@ -177,6 +184,10 @@ export async function runMetricsFetch(
     )
   }
   const withMetrics = resources.filter((r) => (defsByType.get(r.type)?.length ?? 0) > 0)
+  // End the window where this worker's clock lets the provider ask (it clamps to now − delay): a job
+  // ticked by a worker whose clock runs ahead must not move the watermark past what was fetched.
+  const delayMs = Math.max(0, ...[...defsByType.values()].flat().map((d) => d.delaySeconds * 1000))
+  const windowStart = Math.min(p.windowStart, latestWindowStart(rt.now().getTime(), periodMs, delayMs))
   // Plan limit: only the tenant's first N resources by (first_seen_at, id) are polled — the same rule
   // the web uses to label "not monitored" (@cms/marketplace). Terminated ones keep their last points.
   const limit = withMetrics.length > 0 ? await monitoredResourceLimit(rt.prisma, p.tenantId) : null
@@ -223,7 +234,7 @@ export async function runMetricsFetch(
   }
   const tuning = {
     periodMs,
-    windowStart: p.windowStart,
+    windowStart,
     mark,
     rereadPeriods: rt.tuning.rereadPeriods,
     maxBackfillMs: rt.tuning.maxBackfillMs,
@@ -231,8 +242,13 @@ export async function runMetricsFetch(
   }
   const w = computeWindow(tuning)
   const wNew = earliestNew === null ? null : computeWindow({ ...tuning, earliestNew })
-  // The fresh resources' extra range: from their creation to where the main window starts.
-  const extra = wNew && (!w || wNew.from < w.from) ? { from: wNew.from, to: w ? w.from : wNew.to } : null
+  // The fresh resources' extra range: from their creation up to now, including the newest periods that
+  // have not converged yet (provisional), so a new resource has points one metrics run after discovery
+  // instead of a period plus the convergence delay (10–15 minutes) later. Later runs re-read from the
+  // watermark, which only ever moves over converged periods, so provisional values are replaced.
+  const extra = wNew
+    ? { from: wNew.from, to: Math.max(rt.now().getTime(), wNew.to), provisional: true }
+    : null
   if (!w && !extra) return { targets: targets.length, notMonitored, fetched: 0, written: 0 }
 
   // Hold this job's points in the process-wide budget until they are written (bounded peak memory).
@@ -261,13 +277,20 @@ export async function runMetricsFetch(
     const metricsByType = Object.fromEntries(defsByType)
     const calls: ApiCallCount[] = []
     const points: Array<{ pt: MetricPoint; from: number; to: number }> = []
-    const fetchRange = async (ts: typeof targets, range: { from: number; to: number }) => {
+    const fetchRange = async (
+      ts: typeof targets,
+      range: { from: number; to: number; provisional?: boolean },
+    ) => {
       const res = await metricsApi.fetch(
         creds.credentials as never,
         {
           region: p.region,
           targets: ts.map(toTarget),
-          window: { from: new Date(range.from), to: new Date(range.to) },
+          window: {
+            from: new Date(range.from),
+            to: new Date(range.to),
+            ...(range.provisional ? { provisional: true } : {}),
+          },
           metricsByType,
         },
         ctx,
@@ -289,7 +312,8 @@ export async function runMetricsFetch(
       )
     }
     rt.telemetry.pointsFetched.inc(points.length)
-    const newMark = w ? w.to : extra!.to
+    // Never past the newest converged period (a provisional range is no proof of completeness).
+    const newMark = w ? w.to : windowStart + periodMs
 
     const idByNative = new Map(targets.map((r) => [r.nativeId, r.id]))
     const client = await rt.pool.connect()

@@ -12,6 +12,7 @@ export interface AlignedWindow {
  * start = floor(from) − reread periods (the last periods of the previous poll had not converged);
  * end = floor(min(to, now − delay)). Both on period boundaries so every poll asks for the same buckets
  * (YACE / cloudwatch_exporter do the same). Null when nothing in the window has converged yet.
+ * A provisional window ends at min(to, now) rounded up: the period in progress is asked for too.
  */
 export function alignWindow(
   w: MetricWindow,
@@ -21,8 +22,11 @@ export function alignWindow(
   rereadPeriods = 2,
 ): AlignedWindow | null {
   const p = periodSeconds * 1000
-  const endLimit = Math.min(w.to.getTime(), now.getTime() - delaySeconds * 1000)
-  const end = Math.floor(endLimit / p) * p
+  // Provisional: up to `to` (and the period in progress), not held back by the convergence delay.
+  const endLimit = w.provisional
+    ? Math.min(w.to.getTime(), now.getTime())
+    : Math.min(w.to.getTime(), now.getTime() - delaySeconds * 1000)
+  const end = w.provisional ? Math.ceil(endLimit / p) * p : Math.floor(endLimit / p) * p
   const start = Math.floor(w.from.getTime() / p) * p - rereadPeriods * p
   if (end <= start) return null
   return { start: new Date(start), end: new Date(end), periods: (end - start) / p }
