@@ -7,11 +7,14 @@
  *
  * RSS is read from /proc/<pid>/status of the worker child process (never this process, which also runs
  * the simulator and the seeding): VmRSS after each phase and VmHWM, the peak over the worker's life.
- * BENCH_WORKER_RUNTIME=bundle runs the worker from an esbuild bundle on plain node instead of tsx;
+ * The worker runs as production runs it (src/bin/build.ts): the esbuild bundle on plain node with
+ * WORKER_RUNTIME's heap flags and malloc setting. BENCH_WORKER_RUNTIME=tsx runs the TypeScript sources
+ * under tsx with no flags instead, for comparison; BENCH_WORKER_NODE_ARGS adds node flags;
  * BENCH_CYCLES (default 4) sets how many one-worker cycles run (growth shows across them).
  */
 import type { ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { randomUUID } from 'node:crypto'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
@@ -23,20 +26,18 @@ import { upsertPoints, type PointRow } from '../src/storage/points'
 import { spawnWorker } from '../src/testing/fault-harness'
 import { until } from '../src/testing/harness'
 import { recordBench } from '../../../bench/lib'
-import { bundleWorker } from './worker-bundle'
+import { buildWorkerBundle, WORKER_RUNTIME } from '../src/bin/build'
 
 const RESOURCES = Number(process.argv[2] ?? 10_000)
 const REDIS_URL = 'redis://127.0.0.1:6379'
 const PERIOD = 300_000
 const say = (s: string) => console.log(`[bench] ${s}`)
-// BENCH_WORKER_HEAP_MB caps the workers' old-space (NODE_OPTIONS=--max-old-space-size=… in production)
-// to see how much of the RSS is live data vs lazy GC; 0 = no cap.
-const HEAP_MB = Number(process.env.BENCH_WORKER_HEAP_MB ?? 0)
+const RUNTIME = process.env.BENCH_WORKER_RUNTIME === 'tsx' ? 'tsx' : 'bundle'
 const nodeArgs = [
-  ...(HEAP_MB > 0 ? [`--max-old-space-size=${HEAP_MB}`] : []),
+  ...(RUNTIME === 'bundle' ? WORKER_RUNTIME.nodeArgs : []),
   ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
 ]
-const RUNTIME = process.env.BENCH_WORKER_RUNTIME === 'bundle' ? 'bundle' : 'tsx'
+const workerEnv: Record<string, string> = RUNTIME === 'bundle' ? WORKER_RUNTIME.env : {}
 const CYCLES = Math.max(2, Number(process.env.BENCH_CYCLES ?? 4))
 
 const rssMb = (pid: number) => {
@@ -63,6 +64,24 @@ const mb = (n: number) => Math.round(n / 1048576)
 let lastRss = 0
 const sample = async (child: ChildProcess, label: string): Promise<string> => {
   lastRss = rssMb(child.pid!).rss
+  if (process.env.BENCH_SMAPS) {
+    // Where the RSS lives: mappings grouped by kind, largest first (diagnostics only).
+    const groups = new Map<string, number>()
+    let cur = ''
+    for (const line of readFileSync(`/proc/${child.pid}/smaps`, 'utf8').split('\n')) {
+      const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(line)
+      if (head) cur = head[1] || '[anon]'
+      const rss = /^Rss:\s+(\d+) kB/.exec(line)
+      if (rss) groups.set(cur, (groups.get(cur) ?? 0) + Number(rss[1]))
+    }
+    say(
+      `smaps ${label}: ${[...groups]
+        .sort((a, b) => b[1] - a[1])
+        .slice(0, 6)
+        .map(([k, v]) => `${k.split('/').pop()} ${Math.round(v / 1024)}`)
+        .join(', ')}`,
+    )
+  }
   const m = await workerMem(child)
   if (process.env.BENCH_SNAPSHOT_DIR && process.env.BENCH_SNAPSHOT_PHASES?.split(',').includes(label))
     await new Promise<void>((resolve) => {
@@ -124,10 +143,19 @@ try {
     controlUrl: sim.urls.control,
     concurrency: Number(process.env.BENCH_CONCURRENCY ?? 8),
     logLevel: process.env.BENCH_LOG ?? 'error',
+    ...(process.env.BENCH_POINT_BUDGET
+      ? { tuning: { maxPointsInFlight: Number(process.env.BENCH_POINT_BUDGET) } }
+      : {}),
   }
-  const script = RUNTIME === 'bundle' ? bundleWorker() : undefined
+  const script =
+    RUNTIME === 'bundle'
+      ? buildWorkerBundle(
+          join(import.meta.dirname, '../src/testing/worker-child.ts'),
+          join(import.meta.dirname, '../dist/worker-child.cjs'),
+        )
+      : undefined
   const t0 = Date.now()
-  const w1 = await spawnWorker(childOpts, nodeArgs, script)
+  const w1 = await spawnWorker(childOpts, nodeArgs, script, workerEnv)
   children.push(w1)
   const phases: string[] = [await sample(w1, 'ready')]
   // Discovery of every account, then the first metrics pass.
@@ -217,7 +245,7 @@ try {
   )
   const mem = rssMb(w1.pid!)
   say(
-    `worker RSS (${RUNTIME}): ${lastRss} MB after the last cycle, ${mem.peak} MB peak (target ≤ 300 MB; old-space cap ${HEAP_MB || 'none'} MB)`,
+    `worker RSS (${RUNTIME}): ${lastRss} MB after the last cycle, ${mem.peak} MB peak (target ≤ 300 MB; node ${nodeArgs.join(' ') || 'defaults'})`,
   )
   const slowest = Math.max(...cycles.map((c) => c.ms))
   recordBench([
@@ -255,7 +283,7 @@ try {
   say(`worker RSS by phase (MB; heap used/total and external after a forced GC): ${phases.join(', ')}`)
 
   // Two processes: the same cycle, split by BullMQ between them.
-  const w2 = await spawnWorker(childOpts, nodeArgs, script)
+  const w2 = await spawnWorker(childOpts, nodeArgs, script, workerEnv)
   children.push(w2)
   const since = Date.now()
   const c3 = await cycle('two-workers')

@@ -22,45 +22,56 @@ const registry = providersPkg as unknown as {
 const providers = registry.providers ?? registry.registry ?? registry.ProviderRegistry
 if (!providers) throw new AppError('internal', '@cms/providers exports no provider registry')
 
-const worker = await startWorker({
-  databaseUrl: cfg.core.DATABASE_URL,
-  redisUrl: cfg.core.REDIS_URL,
-  queuePrefix: cfg.core.CMS_QUEUE_PREFIX,
-  vault: new Vault(LocalKeyring.fromString(cfg.core.CMS_MASTER_KEYS)),
-  providers,
-  endpoints: {
-    aws: cfg.core.CMS_AWS_ENDPOINT,
-    azure: cfg.core.CMS_AZURE_ENDPOINT,
-    gcp: cfg.core.CMS_GCP_ENDPOINT,
-    caPem: cfg.core.CMS_CLOUD_CA_FILE ? readFileSync(cfg.core.CMS_CLOUD_CA_FILE, 'utf8') : undefined,
-  },
-  ...(cfg.core.CMS_AWS_ACCESS_KEY_ID && cfg.core.CMS_AWS_SECRET_ACCESS_KEY
-    ? {
-        awsPoller: {
-          accessKeyId: cfg.core.CMS_AWS_ACCESS_KEY_ID,
-          secretAccessKey: cfg.core.CMS_AWS_SECRET_ACCESS_KEY,
-        },
-      }
-    : {}),
-  concurrency: cfg.env.CMS_WORKER_CONCURRENCY,
-  httpPort: cfg.env.CMS_WORKER_HTTP_PORT,
-  reconcileIntervalMs: cfg.env.CMS_RECONCILE_INTERVAL_MS,
-  shutdownGraceMs: cfg.env.CMS_SHUTDOWN_GRACE_MS,
-  logger: log,
-})
+const databaseUrl = cfg.core.DATABASE_URL
+const providerRegistry: ProviderRegistry = providers
 
-let stopping = false
-const shutdown = (signal: string) => {
-  if (stopping) return
-  stopping = true
-  log.info({ signal }, 'shutting down')
-  worker.stop().then(
-    () => process.exit(0),
-    (e: unknown) => {
-      log.error({ err: (e as Error).message }, 'shutdown failed')
-      process.exit(1)
+// No top-level await: the production bundle is CommonJS (see build.ts).
+async function main() {
+  const worker = await startWorker({
+    databaseUrl,
+    redisUrl: cfg.core.REDIS_URL,
+    queuePrefix: cfg.core.CMS_QUEUE_PREFIX,
+    vault: new Vault(LocalKeyring.fromString(cfg.core.CMS_MASTER_KEYS)),
+    providers: providerRegistry,
+    endpoints: {
+      aws: cfg.core.CMS_AWS_ENDPOINT,
+      azure: cfg.core.CMS_AZURE_ENDPOINT,
+      gcp: cfg.core.CMS_GCP_ENDPOINT,
+      caPem: cfg.core.CMS_CLOUD_CA_FILE ? readFileSync(cfg.core.CMS_CLOUD_CA_FILE, 'utf8') : undefined,
     },
-  )
+    ...(cfg.core.CMS_AWS_ACCESS_KEY_ID && cfg.core.CMS_AWS_SECRET_ACCESS_KEY
+      ? {
+          awsPoller: {
+            accessKeyId: cfg.core.CMS_AWS_ACCESS_KEY_ID,
+            secretAccessKey: cfg.core.CMS_AWS_SECRET_ACCESS_KEY,
+          },
+        }
+      : {}),
+    concurrency: cfg.env.CMS_WORKER_CONCURRENCY,
+    httpPort: cfg.env.CMS_WORKER_HTTP_PORT,
+    reconcileIntervalMs: cfg.env.CMS_RECONCILE_INTERVAL_MS,
+    shutdownGraceMs: cfg.env.CMS_SHUTDOWN_GRACE_MS,
+    logger: log,
+  })
+
+  let stopping = false
+  const shutdown = (signal: string) => {
+    if (stopping) return
+    stopping = true
+    log.info({ signal }, 'shutting down')
+    worker.stop().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        log.error({ err: (e as Error).message }, 'shutdown failed')
+        process.exit(1)
+      },
+    )
+  }
+  process.on('SIGINT', () => shutdown('SIGINT'))
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
 }
-process.on('SIGINT', () => shutdown('SIGINT'))
-process.on('SIGTERM', () => shutdown('SIGTERM'))
+
+main().catch((e: unknown) => {
+  log.error({ err: e }, 'worker failed to start')
+  process.exit(1)
+})

@@ -98,6 +98,7 @@ export async function spawnWorker(
   options: Record<string, unknown>,
   nodeArgs: string[] = [],
   script?: string,
+  env: Record<string, string> = {},
 ): Promise<ChildProcess> {
   const root = repoRoot()
   // node itself with tsx as a loader (not the tsx CLI, which forks a grandchild a SIGKILL would miss).
@@ -106,7 +107,7 @@ export async function spawnWorker(
     : ['--import', 'tsx', join(root, 'packages/scheduler/src/testing/worker-child.ts')]
   const child = spawn(process.execPath, [...nodeArgs, ...entry], {
     cwd: root,
-    env: { ...process.env, CMS_TEST_WORKER: JSON.stringify(options) },
+    env: { ...process.env, ...env, CMS_TEST_WORKER: JSON.stringify(options) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   await new Promise<void>((resolve, reject) => {
