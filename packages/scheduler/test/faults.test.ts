@@ -362,13 +362,10 @@ describe('fault tolerance: 0 lost, 0 duplicate points', () => {
       watching = false
       await watch
     }
-    // Known issue (issue #10): a job ticked by the worker whose clock runs ahead and run by the one behind
-    // moves the watermark to the ticker's window end, past the last period the runner's clock let the
-    // provider ask for (it clamps to its now − delay): for about a period the mark claims points not
-    // stored yet, until the next fetch's re-read stores them. Once metrics-job ends the window at the
-    // running worker's clock, this becomes expect(transient).toBe(0). Holes that outlive the re-read
-    // fail the exact comparison below.
-    console.log(`[faults] clock skew: worst transient hole below the live watermark ${transient} points`)
+    // A job ticked by the worker whose clock runs ahead and run by the one behind ends its window at the
+    // running worker's clock (metrics-job), so the watermark never claims points that are not stored yet.
+    console.log(`[faults] clock skew: worst hole below the live watermark ${transient} points`)
+    expect(transient).toBe(0)
     await expectExact(w, start, end)
     // Both took part (the split is whatever BullMQ hands out).
     const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null })
