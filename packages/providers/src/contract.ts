@@ -124,6 +124,11 @@ export interface MetricWindow {
    * included). Their values may still change: the caller must re-read them once converged.
    */
   provisional?: boolean
+  /**
+   * The caller already re-reads the periods that may have changed (the scheduler's watermark window):
+   * ask for exactly [from, to), without the provider's own re-read of the last periods.
+   */
+  exact?: boolean
 }
 
 export interface MetricPoint {

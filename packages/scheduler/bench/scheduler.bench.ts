@@ -151,7 +151,7 @@ try {
     RUNTIME === 'bundle'
       ? buildWorkerBundle(
           join(import.meta.dirname, '../src/testing/worker-child.ts'),
-          join(import.meta.dirname, '../dist/worker-child.cjs'),
+          join(import.meta.dirname, '../dist/worker-child.mjs'),
         )
       : undefined
   const t0 = Date.now()

@@ -14,6 +14,7 @@ import { countCalls, providerContext } from './discovery'
 import { recordCalls } from './ledger'
 import type { Runtime } from './runtime'
 import { upsertPoints, type PointRow } from './storage/points'
+import type { SeriesKey } from './storage/series'
 import { computeWindow, groupKey, latestWindowStart } from './windows'
 
 interface Group {
@@ -276,7 +277,8 @@ export async function runMetricsFetch(
     })
     const metricsByType = Object.fromEntries(defsByType)
     const calls: ApiCallCount[] = []
-    const points: Array<{ pt: MetricPoint; from: number; to: number }> = []
+    // Points per fetched range (no wrapper object per point: a job may hold hundreds of thousands).
+    const fetched: Array<{ from: number; to: number; points: MetricPoint[] }> = []
     const fetchRange = async (
       ts: typeof targets,
       range: { from: number; to: number; provisional?: boolean },
@@ -289,6 +291,8 @@ export async function runMetricsFetch(
           window: {
             from: new Date(range.from),
             to: new Date(range.to),
+            // computeWindow already re-reads the last periods from the watermark.
+            exact: true,
             ...(range.provisional ? { provisional: true } : {}),
           },
           metricsByType,
@@ -296,7 +300,7 @@ export async function runMetricsFetch(
         ctx,
       )
       calls.push(...res.calls)
-      for (const pt of res.points) points.push({ pt, ...range })
+      fetched.push({ from: range.from, to: range.to, points: res.points })
     }
     try {
       if (w) await fetchRange(targets, w)
@@ -311,7 +315,8 @@ export async function runMetricsFetch(
         rt.log.warn({ err: e }, 'ledger write failed'),
       )
     }
-    rt.telemetry.pointsFetched.inc(points.length)
+    const fetchedCount = fetched.reduce((n, f) => n + f.points.length, 0)
+    rt.telemetry.pointsFetched.inc(fetchedCount)
     // Never past the newest converged period (a provisional range is no proof of completeness).
     const newMark = w ? w.to : windowStart + periodMs
 
@@ -320,21 +325,48 @@ export async function runMetricsFetch(
     let written: number
     try {
       await client.query('BEGIN')
-      const keys = []
-      for (const { pt } of points) {
-        const rid = idByNative.get(pt.nativeId)
-        if (rid) keys.push({ resourceId: rid, metric: pt.metric, stat: pt.stat, unit: pt.unit ?? null })
-      }
+      // One series key per (resource, metric, stat), looked up without building a string per point.
+      const sidOf = new Map<string, Map<string, Map<string, string>>>()
+      const keys: Array<SeriesKey & { nativeId: string }> = []
+      const seen = new Map<string, Map<string, Set<string>>>()
+      for (const f of fetched)
+        for (const pt of f.points) {
+          const rid = idByNative.get(pt.nativeId)
+          if (!rid) continue
+          let byMetric = seen.get(pt.nativeId)
+          if (!byMetric) seen.set(pt.nativeId, (byMetric = new Map()))
+          let stats = byMetric.get(pt.metric)
+          if (!stats) byMetric.set(pt.metric, (stats = new Set()))
+          if (stats.has(pt.stat)) continue
+          stats.add(pt.stat)
+          keys.push({
+            nativeId: pt.nativeId,
+            resourceId: rid,
+            metric: pt.metric,
+            stat: pt.stat,
+            unit: pt.unit ?? null,
+          })
+        }
       const ids = await rt.series.resolve(client, p.tenantId, keys)
-      const rows: PointRow[] = []
-      for (const { pt, from, to } of points) {
-        const ts = pt.ts.getTime()
-        // Only the window asked for: a point beyond `to` may not have converged yet.
-        if (ts < from || ts >= to) continue
-        const rid = idByNative.get(pt.nativeId)
-        const sid = rid && ids.get(`${rid}|${pt.metric}|${pt.stat}`)
-        if (sid) rows.push({ seriesId: sid, ts, value: pt.value })
+      for (const k of keys) {
+        const sid = ids.get(`${k.resourceId}|${k.metric}|${k.stat}`)
+        if (!sid) continue
+        let byMetric = sidOf.get(k.nativeId)
+        if (!byMetric) sidOf.set(k.nativeId, (byMetric = new Map()))
+        let stats = byMetric.get(k.metric)
+        if (!stats) byMetric.set(k.metric, (stats = new Map()))
+        stats.set(k.stat, sid)
       }
+      const rows: PointRow[] = []
+      for (const { from, to, points } of fetched)
+        for (const pt of points) {
+          const ts = pt.ts.getTime()
+          // Only the window asked for: a point beyond `to` may not have converged yet.
+          if (ts < from || ts >= to) continue
+          const sid = sidOf.get(pt.nativeId)?.get(pt.metric)?.get(pt.stat)
+          if (sid) rows.push({ seriesId: sid, ts, value: pt.value })
+        }
+      fetched.length = 0 // the provider's objects can go before the write
       written = await upsertPoints(client, p.tenantId, p.accountId, rows)
       await client.query(
         `INSERT INTO metric_watermark (tenant_id, account_id, region, metric_group, high_water, updated_at)
@@ -361,7 +393,7 @@ export async function runMetricsFetch(
       targets: targets.length,
       notMonitored,
       fresh: fresh.size,
-      fetched: points.length,
+      fetched: fetchedCount,
       written,
     }
   }

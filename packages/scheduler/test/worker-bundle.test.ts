@@ -1,5 +1,5 @@
 /**
- * The production worker artifact (src/bin/build.ts → dist/worker.cjs, started with WORKER_RUNTIME's
+ * The production worker artifact (src/bin/build.ts → dist/worker.mjs, started with WORKER_RUNTIME's
  * flags, as `npm run worker` does): it boots from the bundle alone, discovers and polls an AWS, an Azure
  * and a GCP account through the official SDKs inside the bundle (cloudsim), serves /healthz and
  * /metrics, and exits 0 on SIGTERM. The root package.json's worker script uses the same flags.
@@ -47,8 +47,10 @@ it('npm run worker starts the bundle with the flags the benchmark measures', () 
   }
   const script = pkg.scripts.worker!
   expect(script).toContain('packages/scheduler/src/bin/build.ts')
-  expect(script).toContain('packages/scheduler/dist/worker.cjs')
-  for (const flag of WORKER_RUNTIME.nodeArgs) expect(script).toContain(flag)
+  expect(script).toContain('packages/scheduler/dist/worker.mjs')
+  // The heap cap is overridable (CMS_WORKER_HEAP_MB); its default is the one measured.
+  for (const flag of WORKER_RUNTIME.nodeArgs)
+    expect(script.replace('${CMS_WORKER_HEAP_MB:-192}', '192')).toContain(flag)
   for (const [k, v] of Object.entries(WORKER_RUNTIME.env)) expect(script).toContain(`${k}=${v}`)
 })
 

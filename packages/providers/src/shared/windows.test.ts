@@ -25,4 +25,10 @@ describe('alignWindow', () => {
     const capped = alignWindow({ from: at(0), to: at(12), provisional: true }, 300, 600, at(31), 0)!
     expect(capped.end).toEqual(at(15))
   })
+
+  it("an exact window skips the provider's own re-read (the caller already re-reads)", () => {
+    const w = alignWindow({ from: at(15), to: at(31), exact: true }, 300, 600, at(31), 2)!
+    expect(w.start).toEqual(at(15))
+    expect(w.end).toEqual(at(20))
+  })
 })

@@ -13,6 +13,7 @@ export interface AlignedWindow {
  * end = floor(min(to, now − delay)). Both on period boundaries so every poll asks for the same buckets
  * (YACE / cloudwatch_exporter do the same). Null when nothing in the window has converged yet.
  * A provisional window ends at min(to, now) rounded up: the period in progress is asked for too.
+ * An exact window (the caller re-reads itself) starts at floor(from).
  */
 export function alignWindow(
   w: MetricWindow,
@@ -27,7 +28,7 @@ export function alignWindow(
     ? Math.min(w.to.getTime(), now.getTime())
     : Math.min(w.to.getTime(), now.getTime() - delaySeconds * 1000)
   const end = w.provisional ? Math.ceil(endLimit / p) * p : Math.floor(endLimit / p) * p
-  const start = Math.floor(w.from.getTime() / p) * p - rereadPeriods * p
+  const start = Math.floor(w.from.getTime() / p) * p - (w.exact ? 0 : rereadPeriods) * p
   if (end <= start) return null
   return { start: new Date(start), end: new Date(end), periods: (end - start) / p }
 }

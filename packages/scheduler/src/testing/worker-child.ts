@@ -44,7 +44,7 @@ const refresh = async () => {
     /* keep the last offset */
   }
 }
-// No top-level await: the benchmark runs this file as a CommonJS bundle (see bin/build.ts).
+// The benchmark runs this file as a bundle (see bin/build.ts).
 async function main() {
   await refresh()
   setInterval(() => void refresh(), 100).unref()
