@@ -7,6 +7,8 @@
  * containing them from the 5-minute rows, all in one transaction. Recomputing (rather than adding) makes
  * it idempotent. Race: a writer that commits after our DELETE either finds our marker row locked (and
  * re-inserts it once we commit) or inserts a new one — either way the bucket is recomputed next run.
+ * Two rollup jobs on one account serialize on an advisory lock (see below), so an hour is never
+ * rewritten from a snapshot missing the other job's 5-minute rows.
  */
 import type pg from 'pg'
 import { FIVE_MIN_MS } from './points'
@@ -24,6 +26,9 @@ export async function runRollups(
   let rows1h = 0
   try {
     await client.query('BEGIN')
+    // Short, index-driven statements: PostgreSQL's JIT (triggered by large row estimates on partitions
+    // without statistics yet) costs more than the whole statement.
+    await client.query('SET LOCAL jit = off')
     const d = await client.query<{ tenant_id: string; account_id: string; bucket: Date }>(
       `DELETE FROM ts.rollup_dirty WHERE (tenant_id, account_id, bucket) IN (
          SELECT tenant_id, account_id, bucket FROM ts.rollup_dirty ORDER BY bucket LIMIT $1 FOR UPDATE SKIP LOCKED)
@@ -39,7 +44,13 @@ export async function runRollups(
       if (!e) byAccount.set(k, (e = { tenantId: r.tenant_id, accountId: r.account_id, buckets: [] }))
       e.buckets.push(r.bucket.getTime())
     }
-    for (const { tenantId, accountId, buckets: bs } of byAccount.values()) {
+    // Two workers may hold different buckets of the same hour. One account at a time per transaction
+    // (an advisory lock, taken in key order so two workers never deadlock): the second waits, then its
+    // statements see the first's committed 5-minute rows, so neither writes an hour from half of them.
+    for (const [key, { tenantId, accountId, buckets: bs }] of [...byAccount].sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    )) {
+      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 7))', [`rollup|${key}`])
       const series = await client.query<{ id: string }>(
         `SELECT s.id::text AS id FROM metric_series s JOIN resource r ON r.id = s.resource_id
          WHERE s.tenant_id = $1 AND r.tenant_id = $1 AND r.account_id = $2`,

@@ -4,7 +4,7 @@ import { createTestDatabase, testVault, type TestDatabase } from '@cms/db/testin
 import { createResources, createTenantWithAccount } from '../testing/factories'
 import { upsertPoints, type PointRow } from './points'
 import { SeriesCache } from './series'
-import { drainRollups } from './rollups'
+import { drainRollups, runRollups } from './rollups'
 import { applyRetention, ensurePartitions } from './partitions'
 import { pickResolution, readSeries } from './read'
 
@@ -34,6 +34,35 @@ async function tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
 }
 
 describe('storage', () => {
+  it('two rollup jobs holding different buckets of one hour still write the whole hour', async () => {
+    const { tenant, account } = await createTenantWithAccount(db.worker, vault)
+    const [r] = await createResources(db.worker, tenant.id, account.id, 1)
+    const ids = await tx((c) =>
+      new SeriesCache().resolve(c, tenant.id, [{ resourceId: r!.id, metric: 'NetworkIn', stat: 'Sum' }]),
+    )
+    const sid = ids.get(`${r!.id}|NetworkIn|Sum`)!
+    const hour = Date.UTC(2026, 10, 27, 14, 0, 0)
+    // Twelve 5-minute buckets of one hour, one point per minute, value 1: the hour's count is 60.
+    await tx((c) =>
+      upsertPoints(
+        c,
+        tenant.id,
+        account.id,
+        Array.from({ length: 60 }, (_, i) => ({ seriesId: sid, ts: hour + i * 60_000, value: 1 })),
+      ),
+    )
+    // Several jobs at once, each taking a few buckets (SKIP LOCKED hands them different ones).
+    for (let round = 0; round < 10; round++) {
+      const r = await Promise.all([1, 2, 3, 4].map(() => runRollups(pool, { batch: 3 })))
+      if (r.every((x) => x.buckets === 0)) break
+    }
+    const h = await pool.query<{ count: string; sum: number }>(
+      'SELECT count::text, sum FROM ts.metric_points_1h WHERE tenant_id = $1 AND series_id = $2',
+      [tenant.id, sid],
+    )
+    expect(h.rows).toEqual([{ count: '60', sum: 60 }])
+  })
+
   it('upserts points idempotently, keeps revised values, and maintains rollups', async () => {
     const { tenant, account } = await createTenantWithAccount(db.worker, vault)
     const [r1, r2] = await createResources(db.worker, tenant.id, account.id, 2)
