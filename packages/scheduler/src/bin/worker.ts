@@ -9,9 +9,20 @@ import type { ProviderRegistry } from '@cms/providers'
 import { loadSchedulerConfig } from '../config'
 import { startWorker } from '../worker'
 
-const cfg = loadSchedulerConfig()
+// Configuration errors end the process with their message alone (an uncaught error from the minified
+// bundle would print a line of the bundle's source).
+function fail(message: string): never {
+  process.stderr.write(`worker: ${message}\n`)
+  process.exit(1)
+}
+let cfg: ReturnType<typeof loadSchedulerConfig>
+try {
+  cfg = loadSchedulerConfig()
+} catch (e) {
+  fail((e as Error).message)
+}
 const log = createLogger({ name: 'worker', level: cfg.core.LOG_LEVEL })
-if (!cfg.core.DATABASE_URL) throw new AppError('bad_request', 'DATABASE_URL is required for the worker')
+if (!cfg.core.DATABASE_URL) fail('DATABASE_URL is required for the worker (postgres://…)')
 
 // The providers package exports its registry as a value next to the ProviderRegistry type.
 const registry = providersPkg as unknown as {
@@ -73,5 +84,5 @@ async function main() {
 
 main().catch((e: unknown) => {
   log.error({ err: e }, 'worker failed to start')
-  process.exit(1)
+  fail(`failed to start: ${(e as Error).message}`)
 })
