@@ -13,6 +13,7 @@ import { loadAccountCredentials } from '@cms/db'
 import type { NormalizedResource, Provider, ProviderContext } from '@cms/providers'
 import type { Runtime } from './runtime'
 import { recordCalls } from './ledger'
+import { inTransaction } from './storage/tx'
 
 export interface DiscoveryOutcome {
   regions: string[]
@@ -141,9 +142,7 @@ export async function applyInventory(
   now: Date,
 ): Promise<DiscoveryOutcome> {
   const okRegions = regions.filter((r) => !failedRegions.has(r))
-  const client = await rt.pool.connect()
-  try {
-    await client.query('BEGIN')
+  return inTransaction(rt.pool, async (client) => {
     // A stuck transaction must not hold the account lock forever (Prisma's interactive timeout was 120 s).
     await client.query(`SET LOCAL statement_timeout = '120s'`)
     // Lock the account row: two discoveries of one account (a retry racing a scheduled run) serialize.
@@ -287,7 +286,6 @@ export async function applyInventory(
            FROM json_to_recordset($1::json) AS x(resource_id uuid, type text, data jsonb)`,
         [JSON.stringify(events), p.tenantId, p.accountId],
       )
-    await client.query('COMMIT')
     return {
       regions,
       failedRegions: [...failedRegions],
@@ -296,10 +294,5 @@ export async function applyInventory(
       terminated: events.filter((e) => e.type === 'resource.terminated').length,
       seen: seenNative.size,
     }
-  } catch (e) {
-    await client.query('ROLLBACK').catch(() => {})
-    throw e
-  } finally {
-    client.release()
-  }
+  })
 }

@@ -15,6 +15,7 @@ import { recordCalls } from './ledger'
 import type { Runtime } from './runtime'
 import { upsertPoints, type PointRow } from './storage/points'
 import type { SeriesKey } from './storage/series'
+import { inTransaction } from './storage/tx'
 import { computeWindow, groupKey, latestWindowStart } from './windows'
 
 interface Group {
@@ -255,9 +256,9 @@ export async function runMetricsFetch(
   // Hold this job's points in the process-wide budget until they are written (bounded peak memory).
   const seriesOf = (rs: typeof targets) => rs.reduce((n, r) => n + (defsByType.get(r.type)?.length ?? 0), 0)
   const periodsIn = (r: { from: number; to: number }) => Math.max(1, Math.ceil((r.to - r.from) / periodMs))
+  const freshTargets = targets.filter((r) => fresh.has(r.id))
   const estimate =
-    (w ? seriesOf(targets) * periodsIn(w) : 0) +
-    (extra ? seriesOf(targets.filter((r) => fresh.has(r.id))) * periodsIn(extra) : 0)
+    (w ? seriesOf(targets) * periodsIn(w) : 0) + (extra ? seriesOf(freshTargets) * periodsIn(extra) : 0)
   const cloud = account.cloud
   const release = await rt.pointBudget.acquire(estimate, signal)
   try {
@@ -304,11 +305,7 @@ export async function runMetricsFetch(
     }
     try {
       if (w) await fetchRange(targets, w)
-      if (extra)
-        await fetchRange(
-          targets.filter((r) => fresh.has(r.id)),
-          extra,
-        )
+      if (extra) await fetchRange(freshTargets, extra)
     } finally {
       countCalls(rt, cloud, calls)
       await recordCalls(rt.pool, p.tenantId, p.accountId, calls, rt.now()).catch((e: unknown) =>
@@ -321,24 +318,21 @@ export async function runMetricsFetch(
     const newMark = w ? w.to : windowStart + periodMs
 
     const idByNative = new Map(targets.map((r) => [r.nativeId, r.id]))
-    const client = await rt.pool.connect()
-    let written: number
-    try {
-      await client.query('BEGIN')
-      // One series key per (resource, metric, stat), looked up without building a string per point.
-      const sidOf = new Map<string, Map<string, Map<string, string>>>()
+    const written = await inTransaction(rt.pool, async (client) => {
+      // One series key per (resource, metric, stat), looked up without building a string per point:
+      // first every series seen (id unknown), then their ids.
+      const sidOf = new Map<string, Map<string, Map<string, string | undefined>>>()
       const keys: Array<SeriesKey & { nativeId: string }> = []
-      const seen = new Map<string, Map<string, Set<string>>>()
       for (const f of fetched)
         for (const pt of f.points) {
           const rid = idByNative.get(pt.nativeId)
           if (!rid) continue
-          let byMetric = seen.get(pt.nativeId)
-          if (!byMetric) seen.set(pt.nativeId, (byMetric = new Map()))
+          let byMetric = sidOf.get(pt.nativeId)
+          if (!byMetric) sidOf.set(pt.nativeId, (byMetric = new Map()))
           let stats = byMetric.get(pt.metric)
-          if (!stats) byMetric.set(pt.metric, (stats = new Set()))
+          if (!stats) byMetric.set(pt.metric, (stats = new Map()))
           if (stats.has(pt.stat)) continue
-          stats.add(pt.stat)
+          stats.set(pt.stat, undefined)
           keys.push({
             nativeId: pt.nativeId,
             resourceId: rid,
@@ -348,15 +342,11 @@ export async function runMetricsFetch(
           })
         }
       const ids = await rt.series.resolve(client, p.tenantId, keys)
-      for (const k of keys) {
-        const sid = ids.get(`${k.resourceId}|${k.metric}|${k.stat}`)
-        if (!sid) continue
-        let byMetric = sidOf.get(k.nativeId)
-        if (!byMetric) sidOf.set(k.nativeId, (byMetric = new Map()))
-        let stats = byMetric.get(k.metric)
-        if (!stats) byMetric.set(k.metric, (stats = new Map()))
-        stats.set(k.stat, sid)
-      }
+      for (const k of keys)
+        sidOf
+          .get(k.nativeId)!
+          .get(k.metric)!
+          .set(k.stat, ids.get(`${k.resourceId}|${k.metric}|${k.stat}`))
       const rows: PointRow[] = []
       for (const { from, to, points } of fetched)
         for (const pt of points) {
@@ -367,7 +357,7 @@ export async function runMetricsFetch(
           if (sid) rows.push({ seriesId: sid, ts, value: pt.value })
         }
       fetched.length = 0 // the provider's objects can go before the write
-      written = await upsertPoints(client, p.tenantId, p.accountId, rows)
+      const n = await upsertPoints(client, p.tenantId, p.accountId, rows)
       await client.query(
         `INSERT INTO metric_watermark (tenant_id, account_id, region, metric_group, high_water, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6)
@@ -375,13 +365,8 @@ export async function runMetricsFetch(
        DO UPDATE SET high_water = GREATEST(metric_watermark.high_water, EXCLUDED.high_water), updated_at = GREATEST(metric_watermark.updated_at, EXCLUDED.updated_at)`,
         [p.tenantId, p.accountId, p.region, p.group, new Date(newMark), rt.now()],
       )
-      await client.query('COMMIT')
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => {})
-      throw e
-    } finally {
-      client.release()
-    }
+      return n
+    })
     rt.telemetry.pointsWritten.inc(written)
     rt.telemetry.lag.set(
       { tenant: p.tenantId, account: p.accountId },

@@ -24,10 +24,8 @@ export function alignWindow(
 ): AlignedWindow | null {
   const p = periodSeconds * 1000
   // Provisional: up to `to` (and the period in progress), not held back by the convergence delay.
-  const endLimit = w.provisional
-    ? Math.min(w.to.getTime(), now.getTime())
-    : Math.min(w.to.getTime(), now.getTime() - delaySeconds * 1000)
-  const end = w.provisional ? Math.ceil(endLimit / p) * p : Math.floor(endLimit / p) * p
+  const endLimit = Math.min(w.to.getTime(), now.getTime() - (w.provisional ? 0 : delaySeconds * 1000))
+  const end = (w.provisional ? Math.ceil : Math.floor)(endLimit / p) * p
   const start = Math.floor(w.from.getTime() / p) * p - (w.exact ? 0 : rereadPeriods) * p
   if (end <= start) return null
   return { start: new Date(start), end: new Date(end), periods: (end - start) / p }

@@ -12,6 +12,7 @@
  */
 import type pg from 'pg'
 import { FIVE_MIN_MS } from './points'
+import { inTransaction } from './tx'
 
 const HOUR_MS = 3600_000
 
@@ -20,12 +21,9 @@ export async function runRollups(
   opts: { batch?: number } = {},
 ): Promise<{ buckets: number; rows5m: number; rows1h: number }> {
   const batch = opts.batch ?? 2000
-  const client = await pool.connect()
-  let buckets: number
-  let rows5m = 0
-  let rows1h = 0
-  try {
-    await client.query('BEGIN')
+  return inTransaction(pool, async (client) => {
+    let rows5m = 0
+    let rows1h = 0
     // Short, index-driven statements: PostgreSQL's JIT (triggered by large row estimates on partitions
     // without statistics yet) costs more than the whole statement.
     await client.query('SET LOCAL jit = off')
@@ -35,7 +33,7 @@ export async function runRollups(
        RETURNING tenant_id, account_id, bucket`,
       [batch],
     )
-    buckets = d.rows.length
+    const buckets = d.rows.length
     // Group per account into contiguous spans; recompute each span in one statement.
     const byAccount = new Map<string, { tenantId: string; accountId: string; buckets: number[] }>()
     for (const r of d.rows) {
@@ -86,14 +84,8 @@ export async function runRollups(
       )
       rows1h += r1.rowCount ?? 0
     }
-    await client.query('COMMIT')
-  } catch (e) {
-    await client.query('ROLLBACK').catch(() => {})
-    throw e
-  } finally {
-    client.release()
-  }
-  return { buckets, rows5m, rows1h }
+    return { buckets, rows5m, rows1h }
+  })
 }
 
 /** Drains the dirty queue (bounded by `maxRounds` so one job never runs forever). */

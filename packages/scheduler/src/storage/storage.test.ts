@@ -6,6 +6,7 @@ import { upsertPoints, type PointRow } from './points'
 import { SeriesCache } from './series'
 import { drainRollups, runRollups } from './rollups'
 import { applyRetention, ensurePartitions } from './partitions'
+import { inTransaction } from './tx'
 import { pickResolution, readSeries } from './read'
 
 let db: TestDatabase
@@ -18,20 +19,7 @@ beforeAll(async () => {
 })
 afterAll(async () => db?.drop())
 
-async function tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const c = await pool.connect()
-  try {
-    await c.query('BEGIN')
-    const r = await fn(c)
-    await c.query('COMMIT')
-    return r
-  } catch (e) {
-    await c.query('ROLLBACK')
-    throw e
-  } finally {
-    c.release()
-  }
-}
+const tx = <T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> => inTransaction(pool, fn)
 
 describe('storage', () => {
   it('two rollup jobs holding different buckets of one hour still write the whole hour', async () => {
