@@ -7,9 +7,9 @@ import { AppError, createLogger, LocalKeyring, Vault } from '@cms/core'
 import * as providersPkg from '@cms/providers'
 import type { ProviderRegistry } from '@cms/providers'
 import { loadSchedulerConfig } from '../config'
-import { startWorker } from '../worker'
+import { startWorker, type StartedWorker } from '../worker'
 
-// Configuration errors end the process with their message alone (an uncaught error from the minified
+// Configuration and start-up errors end the process with their message alone (an uncaught error from the minified
 // bundle would print a line of the bundle's source).
 function fail(message: string): never {
   process.stderr.write(`worker: ${message}\n`)
@@ -33,17 +33,14 @@ const registry = providersPkg as unknown as {
 const providers = registry.providers ?? registry.registry ?? registry.ProviderRegistry
 if (!providers) throw new AppError('internal', '@cms/providers exports no provider registry')
 
-const databaseUrl = cfg.core.DATABASE_URL
-const providerRegistry: ProviderRegistry = providers
-
-// Started from src/bin/build.ts's bundle by `npm run worker`.
-async function main() {
-  const worker = await startWorker({
-    databaseUrl,
+let worker: StartedWorker
+try {
+  worker = await startWorker({
+    databaseUrl: cfg.core.DATABASE_URL,
     redisUrl: cfg.core.REDIS_URL,
     queuePrefix: cfg.core.CMS_QUEUE_PREFIX,
     vault: new Vault(LocalKeyring.fromString(cfg.core.CMS_MASTER_KEYS)),
-    providers: providerRegistry,
+    providers,
     endpoints: {
       aws: cfg.core.CMS_AWS_ENDPOINT,
       azure: cfg.core.CMS_AZURE_ENDPOINT,
@@ -64,25 +61,23 @@ async function main() {
     shutdownGraceMs: cfg.env.CMS_SHUTDOWN_GRACE_MS,
     logger: log,
   })
-
-  let stopping = false
-  const shutdown = (signal: string) => {
-    if (stopping) return
-    stopping = true
-    log.info({ signal }, 'shutting down')
-    worker.stop().then(
-      () => process.exit(0),
-      (e: unknown) => {
-        log.error({ err: (e as Error).message }, 'shutdown failed')
-        process.exit(1)
-      },
-    )
-  }
-  process.on('SIGINT', () => shutdown('SIGINT'))
-  process.on('SIGTERM', () => shutdown('SIGTERM'))
-}
-
-main().catch((e: unknown) => {
+} catch (e) {
   log.error({ err: e }, 'worker failed to start')
   fail(`failed to start: ${(e as Error).message}`)
-})
+}
+
+let stopping = false
+const shutdown = (signal: string) => {
+  if (stopping) return
+  stopping = true
+  log.info({ signal }, 'shutting down')
+  worker.stop().then(
+    () => process.exit(0),
+    (e: unknown) => {
+      log.error({ err: (e as Error).message }, 'shutdown failed')
+      process.exit(1)
+    },
+  )
+}
+process.on('SIGINT', () => shutdown('SIGINT'))
+process.on('SIGTERM', () => shutdown('SIGTERM'))

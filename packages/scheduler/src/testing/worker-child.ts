@@ -44,42 +44,37 @@ const refresh = async () => {
     /* keep the last offset */
   }
 }
-// The benchmark runs this file as a bundle (see bin/build.ts).
-async function main() {
-  await refresh()
-  setInterval(() => void refresh(), 100).unref()
+await refresh()
+setInterval(() => void refresh(), 100).unref()
 
-  const worker = await startWorker({
-    databaseUrl: o.databaseUrl,
-    redisUrl: o.redisUrl,
-    queuePrefix: o.queuePrefix,
-    vault: testVault(o.keySpec),
-    providers: await realProviders(),
-    endpoints: o.endpoints,
-    logger: createLogger({ name: `worker-${process.pid}`, level: o.logLevel ?? 'warn' }),
-    lockDurationMs: o.lockDurationMs ?? 30_000,
-    concurrency: o.concurrency ?? 8,
-    reconcileIntervalMs: 5000,
-    shutdownGraceMs: 5000,
-    dbPoolMax: 4,
-    tuning: o.tuning,
-    now: () => new Date(Date.now() + offset),
-  })
-  process.send?.({ ready: true, pid: process.pid })
+const worker = await startWorker({
+  databaseUrl: o.databaseUrl,
+  redisUrl: o.redisUrl,
+  queuePrefix: o.queuePrefix,
+  vault: testVault(o.keySpec),
+  providers: await realProviders(),
+  endpoints: o.endpoints,
+  logger: createLogger({ name: `worker-${process.pid}`, level: o.logLevel ?? 'warn' }),
+  lockDurationMs: o.lockDurationMs ?? 30_000,
+  concurrency: o.concurrency ?? 8,
+  reconcileIntervalMs: 5000,
+  shutdownGraceMs: 5000,
+  dbPoolMax: 4,
+  tuning: o.tuning,
+  now: () => new Date(Date.now() + offset),
+})
+process.send?.({ ready: true, pid: process.pid })
 
-  // Memory introspection for the bench and probes, over IPC: {mem, gc?} → process.memoryUsage() (after a
-  // full GC when asked, so live data can be told from garbage); {snapshot: path} → a heap snapshot.
-  setFlagsFromString('--expose-gc')
-  const gc = runInNewContext('gc') as () => void
-  process.on('message', (m: { mem?: boolean; gc?: boolean; snapshot?: string }) => {
-    if (m.mem) {
-      if (m.gc) gc()
-      process.send?.({ mem: process.memoryUsage() })
-    } else if (m.snapshot) process.send?.({ snapshot: writeHeapSnapshot(m.snapshot) })
-  })
-  const stop = () => void worker.stop().then(() => process.exit(0))
-  process.on('SIGTERM', stop)
-  process.on('SIGINT', stop)
-}
-
-void main()
+// Memory introspection for the bench and probes, over IPC: {mem, gc?} → process.memoryUsage() (after a
+// full GC when asked, so live data can be told from garbage); {snapshot: path} → a heap snapshot.
+setFlagsFromString('--expose-gc')
+const gc = runInNewContext('gc') as () => void
+process.on('message', (m: { mem?: boolean; gc?: boolean; snapshot?: string }) => {
+  if (m.mem) {
+    if (m.gc) gc()
+    process.send?.({ mem: process.memoryUsage() })
+  } else if (m.snapshot) process.send?.({ snapshot: writeHeapSnapshot(m.snapshot) })
+})
+const stop = () => void worker.stop().then(() => process.exit(0))
+process.on('SIGTERM', stop)
+process.on('SIGINT', stop)
