@@ -32,6 +32,7 @@ import { spawnWorker, verifyAgainstTruth } from '@cms/scheduler/testing/fault-ha
 import { ensureTestPlan } from '@cms/scheduler/testing/factories'
 import {
   compareWithTruth,
+  dropQueuePrefix,
   REDIS_URL,
   storedPoints,
   testPool,
@@ -135,11 +136,8 @@ afterAll(async () => {
   await new Promise((r) => setTimeout(r, 1500))
   for (const c of children) c.kill('SIGKILL')
   for (const q of Object.values(queues)) await q.close().catch(() => {})
-  if (redis) {
-    const keys = await redis.keys(`{${prefix}}:*`)
-    for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500))
-    await redis.quit()
-  }
+  await redis?.quit()
+  await dropQueuePrefix(prefix)
   await pool?.end()
   await sim?.stop()
   await db?.drop()

@@ -24,20 +24,18 @@
  */
 import type { ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { Redis } from 'ioredis'
 import { INGEST_DELAY_SECONDS, SAMPLE_SECONDS, startCloudSim } from '@cms/cloudsim'
 import { LocalKeyring } from '@cms/core'
-import { createCloudAccount, createPool, forTenant } from '@cms/db'
+import { createPool } from '@cms/db'
 import { createTenant, createTestDatabase, testVault } from '@cms/db/testing'
 import { DEFAULT_SCHEDULE } from '../src/plans'
 import { ensureTestPlan } from '../src/testing/factories'
 import { runClock, spawnWorker } from '../src/testing/fault-harness'
-import { until } from '../src/testing/harness'
+import { connectSimAccount, dropQueuePrefix, REDIS_URL, until } from '../src/testing/harness'
 import { recordBench } from '../../../bench/lib'
 
 const SPEED = Math.max(1, Number(process.env.BENCH_FRESHNESS_SPEED ?? 10))
 const TARGET_S = 120
-const REDIS_URL = 'redis://127.0.0.1:6379'
 /** New instances, in creation order, GAP_S cloud seconds apart (6 × 50 s spans one 5-minute period). */
 const NEW: Array<{ cloud: 'aws' | 'azure' | 'gcp'; type: string }> = [
   { cloud: 'aws', type: 'ec2.instance' },
@@ -84,13 +82,7 @@ try {
       : { planId: 'team' },
   })
   const accounts = sim.control.accounts()
-  for (const a of accounts)
-    await createCloudAccount(forTenant(db.worker, tenant.id), vault, tenant.id, {
-      cloud: a.cloud,
-      name: a.name,
-      credentials: a.cloud === 'aws' ? a.credentials.accessKeys : a.credentials,
-      regions: a.regions,
-    })
+  for (const a of accounts) await connectSimAccount(db.worker, vault, tenant.id, a)
   say(
     `clock ${SPEED}× (${compressed ? 'compressed: figures in cloud time' : 'real time'}); intervals discovery ${DEFAULT_SCHEDULE.discoveryIntervalMs / 1000} s, metrics ${DEFAULT_SCHEDULE.metricsIntervalMs / 1000} s (cloud time); ${accounts.length} accounts, ${sim.control.summary().total} resources before`,
   )
@@ -253,10 +245,7 @@ try {
   worker?.kill('SIGTERM')
   await new Promise((r) => setTimeout(r, 1500))
   worker?.kill('SIGKILL')
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null })
-  const keys = await redis.keys(`{${prefix}}:*`)
-  for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500))
-  await redis.quit()
+  await dropQueuePrefix(prefix)
   await pool.end()
   await sim.stop()
   await db.drop()

@@ -23,7 +23,14 @@ import {
   spawnWorker,
   verifyAgainstTruth,
 } from '../src/testing/fault-harness'
-import { connectSimAwsAccount, REDIS_URL, testPool, uniquePrefix, until } from '../src/testing/harness'
+import {
+  connectSimAwsAccount,
+  dropQueuePrefix,
+  REDIS_URL,
+  testPool,
+  uniquePrefix,
+  until,
+} from '../src/testing/harness'
 import { realProviders } from '../src/testing/registry'
 import { startWorker, type StartedWorker } from '../src/worker'
 
@@ -124,25 +131,10 @@ async function accountRow(w: Awaited<ReturnType<typeof world>>): Promise<Account
   return r.rows[0]!
 }
 
-/** Deletes every key under a queue prefix from the shared Redis (queues, schedulers, budgets, locks). */
-async function dropRedisKeys(prefix: string) {
-  const redis = new Redis(REDIS_URL)
-  try {
-    let cursor = '0'
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `{${prefix}}*`, 'COUNT', 1000)
-      cursor = next
-      if (keys.length) await redis.del(...keys)
-    } while (cursor !== '0')
-  } finally {
-    await redis.quit()
-  }
-}
-
 /** A fresh queue prefix whose Redis keys are removed when the test ends. */
 function withKeysDropped(prefix: string) {
   // Cleanups run last-in first-out: registered before the worker, this runs after the worker stopped.
-  cleanups.push(() => dropRedisKeys(prefix))
+  cleanups.push(() => dropQueuePrefix(prefix))
   return prefix
 }
 

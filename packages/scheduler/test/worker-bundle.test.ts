@@ -10,14 +10,20 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type pg from 'pg'
-import { Redis } from 'ioredis'
 import { startCloudSim, type CloudSim } from '@cms/cloudsim'
 import { LocalKeyring } from '@cms/core'
-import { createCloudAccount, forTenant, repoRoot } from '@cms/db'
+import { repoRoot } from '@cms/db'
 import { createTenant, createTestDatabase, testVault, type TestDatabase } from '@cms/db/testing'
 import { buildWorkerBundle, WORKER_RUNTIME } from '../src/bin/build'
 import { ensureTestPlan } from '../src/testing/factories'
-import { REDIS_URL, testPool, uniquePrefix, until } from '../src/testing/harness'
+import {
+  connectSimAccount,
+  dropQueuePrefix,
+  REDIS_URL,
+  testPool,
+  uniquePrefix,
+  until,
+} from '../src/testing/harness'
 
 let sim: CloudSim
 let db: TestDatabase
@@ -35,10 +41,7 @@ afterAll(async () => {
   await pool?.end()
   await db?.drop()
   await sim?.stop()
-  const redis = new Redis(REDIS_URL)
-  const keys = await redis.keys(`{${prefix}}:*`)
-  if (keys.length) await redis.del(...keys)
-  await redis.quit()
+  await dropQueuePrefix(prefix)
 })
 
 it('npm run worker starts the bundle with the flags the benchmark measures', () => {
@@ -65,13 +68,7 @@ it('the bundled worker discovers and polls all three clouds, reports health, and
       settings: { schedule: { discoveryIntervalMs: 2000, metricsIntervalMs: 1000 } },
     },
   })
-  for (const a of sim.control.accounts())
-    await createCloudAccount(forTenant(db.worker, tenant.id), vault, tenant.id, {
-      cloud: a.cloud,
-      name: a.name,
-      credentials: a.cloud === 'aws' ? a.credentials.accessKeys : a.credentials,
-      regions: a.regions,
-    })
+  for (const a of sim.control.accounts()) await connectSimAccount(db.worker, vault, tenant.id, a)
   const dir = mkdtempSync(join(tmpdir(), 'cms-bundle-'))
   writeFileSync(join(dir, 'ca.pem'), sim.caCertPem)
 

@@ -5,6 +5,7 @@ import type { Vault } from '@cms/core'
 import { createCloudAccount, forTenant, type PrismaClient } from '@cms/db'
 import { createTenant } from '@cms/db/testing'
 import type pg from 'pg'
+import { Redis } from 'ioredis'
 import { createPool } from '@cms/db'
 import { ensureTestPlan } from './factories'
 
@@ -61,6 +62,33 @@ export async function connectSimAwsAccount(
     nativeAccountId: acct.nativeIds[0],
   })
   return { tenant, account, sim: acct }
+}
+
+type SimAccount = ReturnType<CloudSim['control']['accounts']>[number]
+
+/** Connects one simulated account of any cloud to `tenantId` (AWS through its access keys). */
+export function connectSimAccount(worker: PrismaClient, vault: Vault, tenantId: string, a: SimAccount) {
+  return createCloudAccount(forTenant(worker, tenantId), vault, tenantId, {
+    cloud: a.cloud,
+    name: a.name,
+    credentials: a.cloud === 'aws' ? a.credentials.accessKeys : a.credentials,
+    regions: a.regions,
+  })
+}
+
+/** Deletes every key under a queue prefix (queues, schedulers, budgets, locks) from a Redis. */
+export async function dropQueuePrefix(prefix: string, redisUrl = REDIS_URL): Promise<void> {
+  const redis = new Redis(redisUrl)
+  try {
+    let cursor = '0'
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `{${prefix}}*`, 'COUNT', 1000)
+      cursor = next
+      if (keys.length) await redis.del(...keys)
+    } while (cursor !== '0')
+  } finally {
+    await redis.quit()
+  }
 }
 
 export interface StoredPoint {

@@ -10,11 +10,10 @@ import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { startCloudSim } from '@cms/cloudsim'
 import { createLogger } from '@cms/core'
-import { createCloudAccount, forTenant } from '@cms/db'
 import { createTenant, createTestDatabase, testVault } from '@cms/db/testing'
 import { startWorker } from '../worker'
 import { realProviders } from './registry'
-import { until } from './harness'
+import { connectSimAccount, dropQueuePrefix, until } from './harness'
 
 const mb = (n: number) => Math.round(n / 1048576)
 const gcHeap = () => {
@@ -48,12 +47,7 @@ for (const a of sim.control.accounts()) {
       },
     },
   })
-  const acc = await createCloudAccount(forTenant(db.worker, t.id), vault, t.id, {
-    cloud: a.cloud,
-    name: a.name,
-    credentials: a.cloud === 'aws' ? a.credentials.accessKeys : a.credentials,
-    regions: a.regions,
-  })
+  const acc = await connectSimAccount(db.worker, vault, t.id, a)
   accounts.push({ tenantId: t.id, accountId: acc.id })
 }
 console.log('heap before worker', gcHeap())
@@ -95,9 +89,8 @@ for (let i = 0; i < 8; i++) {
 }
 await w.stop()
 await q.close()
-const keys = await redis.keys(`{${prefix}}:*`)
-for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500))
 await redis.quit()
+await dropQueuePrefix(prefix)
 await sim.stop()
 await db.drop()
 process.exit(0)
