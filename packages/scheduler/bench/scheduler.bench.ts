@@ -11,6 +11,9 @@
  * WORKER_RUNTIME's heap flags and malloc setting. BENCH_WORKER_RUNTIME=tsx runs the TypeScript sources
  * under tsx with no flags instead, for comparison; BENCH_WORKER_NODE_ARGS adds node flags;
  * BENCH_CYCLES (default 4) sets how many one-worker cycles run (growth shows across them).
+ * Diagnostics: BENCH_SMAPS=1 prints where the RSS lives per phase; BENCH_SNAPSHOT_DIR writes worker heap
+ * snapshots at BENCH_SNAPSHOT_PHASES (default c2 and the last cycle; also ready, discovered, first pass);
+ * BENCH_POINT_BUDGET overrides tuning.maxPointsInFlight.
  */
 import type { ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
@@ -20,16 +23,15 @@ import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
 import { startCloudSim } from '@cms/cloudsim'
 import { LocalKeyring } from '@cms/core'
-import { createCloudAccount, createPool, forTenant } from '@cms/db'
+import { createPool } from '@cms/db'
 import { createTenant, createTestDatabase, testVault } from '@cms/db/testing'
 import { upsertPoints, type PointRow } from '../src/storage/points'
 import { spawnWorker } from '../src/testing/fault-harness'
-import { until } from '../src/testing/harness'
+import { connectSimAccount, dropQueuePrefix, REDIS_URL, until } from '../src/testing/harness'
 import { recordBench } from '../../../bench/lib'
 import { buildWorkerBundle, WORKER_RUNTIME } from '../src/bin/build'
 
 const RESOURCES = Number(process.argv[2] ?? 10_000)
-const REDIS_URL = 'redis://127.0.0.1:6379'
 const PERIOD = 300_000
 const say = (s: string) => console.log(`[bench] ${s}`)
 const RUNTIME = process.env.BENCH_WORKER_RUNTIME === 'tsx' ? 'tsx' : 'bundle'
@@ -39,6 +41,7 @@ const nodeArgs = [
 ]
 const workerEnv: Record<string, string> = RUNTIME === 'bundle' ? WORKER_RUNTIME.env : {}
 const CYCLES = Math.max(2, Number(process.env.BENCH_CYCLES ?? 4))
+const SNAPSHOT_PHASES = (process.env.BENCH_SNAPSHOT_PHASES ?? `c2,c${CYCLES}`).split(',')
 
 const rssMb = (pid: number) => {
   const s = readFileSync(`/proc/${pid}/status`, 'utf8')
@@ -83,7 +86,7 @@ const sample = async (child: ChildProcess, label: string): Promise<string> => {
     )
   }
   const m = await workerMem(child)
-  if (process.env.BENCH_SNAPSHOT_DIR && process.env.BENCH_SNAPSHOT_PHASES?.split(',').includes(label))
+  if (process.env.BENCH_SNAPSHOT_DIR && SNAPSHOT_PHASES.includes(label))
     await new Promise<void>((resolve) => {
       child.once('message', () => resolve())
       child.send({ snapshot: `${process.env.BENCH_SNAPSHOT_DIR}/worker-${label}.heapsnapshot` })
@@ -115,13 +118,7 @@ try {
   for (const a of sim.control.accounts()) {
     const t = await createTenant(db.worker)
     await db.worker.organization.update({ where: { id: t.id }, data: { settings, planId: 'enterprise' } })
-    const credentials = a.cloud === 'aws' ? a.credentials.accessKeys : a.credentials
-    const acc = await createCloudAccount(forTenant(db.worker, t.id), vault, t.id, {
-      cloud: a.cloud,
-      name: a.name,
-      credentials,
-      regions: a.regions,
-    })
+    const acc = await connectSimAccount(db.worker, vault, t.id, a)
     accounts.push({ tenantId: t.id, accountId: acc.id })
   }
   const simTotal = sim.control.summary().total
@@ -231,13 +228,6 @@ try {
   for (let i = 1; i <= CYCLES; i++) {
     cycles.push(await cycle(`c${i}`))
     phases.push(await sample(w1, `c${i}`))
-    if (process.env.BENCH_SNAPSHOT_DIR && (i === 2 || i === CYCLES)) {
-      const path = `${process.env.BENCH_SNAPSHOT_DIR}/worker-c${i}.heapsnapshot`
-      await new Promise<void>((resolve) => {
-        w1.once('message', () => resolve())
-        w1.send({ snapshot: path })
-      })
-    }
   }
   const last = cycles[cycles.length - 1]!
   say(
@@ -346,9 +336,8 @@ try {
   await new Promise((r) => setTimeout(r, 1500))
   for (const c of children) c.kill('SIGKILL')
   await metricsQ.close()
-  const keys = await redis.keys(`{${prefix}}:*`)
-  for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500))
   await redis.quit()
+  await dropQueuePrefix(prefix)
   await pool.end()
   await sim.stop()
   await db.drop()
