@@ -101,6 +101,16 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     },
     async drop() {
       await Promise.all([worker.$disconnect(), app.$disconnect(), ...pools.map((p) => p.end())])
+      // Clients that are still saying goodbye would get FORCE's termination as an unhandled error:
+      // wait (briefly) until they are gone.
+      for (let i = 0; i < 40; i++) {
+        const r = await adminQuery<{ n: number }>(
+          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1',
+          [name],
+        )
+        if (r.rows[0]!.n === 0) break
+        await new Promise((res) => setTimeout(res, 50))
+      }
       await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)
     },
   }
