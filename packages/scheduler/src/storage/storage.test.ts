@@ -151,6 +151,37 @@ describe('storage', () => {
     expect(pickResolution(ago(24 * 100), ago(24 * 100 - 2), { now })).toBe('1h')
   })
 
+  it('series ids: cached per tenant, bounded, and the same ids after the cache starts over', async () => {
+    const a = await createTenantWithAccount(db.worker, vault)
+    const b = await createTenantWithAccount(db.worker, vault)
+    const [r1, r2] = await createResources(db.worker, a.tenant.id, a.account.id, 2)
+    const keys = ['CPUUtilization', 'NetworkIn', 'NetworkOut'].flatMap((metric) =>
+      [r1!, r2!].map((r) => ({ resourceId: r.id, metric, stat: 'Average' })),
+    )
+    const cache = new SeriesCache(4)
+    const first = await tx((c) => cache.resolve(c, a.tenant.id, keys))
+    expect(first.size).toBe(6)
+    expect(new Set(first.values()).size).toBe(6)
+    expect(cache.size).toBeLessThanOrEqual(4)
+    // Hits, misses after the reset, and a fresh cache all give the ids stored in the database.
+    const again = await tx((c) => cache.resolve(c, a.tenant.id, keys))
+    const fresh = await tx((c) => new SeriesCache().resolve(c, a.tenant.id, keys))
+    expect(again).toEqual(first)
+    expect(fresh).toEqual(first)
+    const stored = await pool.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM metric_series WHERE tenant_id = $1',
+      [a.tenant.id],
+    )
+    expect(stored.rows[0]!.n).toBe(6)
+    // The same resource id under another tenant is not served from tenant a's entries.
+    const other = await tx((c) =>
+      cache.resolve(c, b.tenant.id, [{ resourceId: r1!.id, metric: 'CPUUtilization', stat: 'Average' }]),
+    )
+    expect(other.get(`${r1!.id}|CPUUtilization|Average`)).not.toBe(
+      first.get(`${r1!.id}|CPUUtilization|Average`),
+    )
+  })
+
   it('creates a partition over rows already in the DEFAULT partition, and applies retention', async () => {
     const { tenant, account } = await createTenantWithAccount(db.worker, vault)
     const [r] = await createResources(db.worker, tenant.id, account.id, 1)
