@@ -146,7 +146,7 @@ try {
   }
   const script =
     RUNTIME === 'bundle'
-      ? buildWorkerBundle(
+      ? await buildWorkerBundle(
           join(import.meta.dirname, '../src/testing/worker-child.ts'),
           join(import.meta.dirname, '../dist/worker-child.mjs'),
         )
