@@ -3,8 +3,8 @@
  *
  * One statement per chunk: `INSERT … SELECT FROM unnest(arrays) ON CONFLICT (tenant_id, series_id, ts)
  * DO UPDATE` — a replayed job rewrites the same rows (no duplicates), a revised value replaces the old
- * one. The 5-minute buckets touched are marked dirty in ts.rollup_dirty in the same transaction, so the
- * rollup job can never miss a change (see rollups.ts for the race analysis).
+ * one. The 5-minute buckets of the rows inserted or changed are marked dirty in ts.rollup_dirty by the same
+ * statement, so the rollup job can never miss a change (see rollups.ts for the race analysis).
  */
 import type pg from 'pg'
 
@@ -58,7 +58,6 @@ export async function upsertPoints(
 ): Promise<number> {
   const rows = dedupePoints(points)
   let written = 0
-  const buckets = new Set<number>()
   for (let i = 0; i < rows.length; i += CHUNK) {
     const end = Math.min(rows.length, i + CHUNK)
     // Array literals built with join (one string per column) rather than pg's per-element escaping:
@@ -71,24 +70,25 @@ export async function upsertPoints(
       series[j - i] = p.seriesId
       ts[j - i] = p.ts
       values[j - i] = p.value
-      buckets.add(Math.floor(p.ts / FIVE_MIN_MS) * FIVE_MIN_MS)
     }
-    const r = await client.query(
-      `INSERT INTO ts.metric_points (tenant_id, series_id, ts, value)
-       SELECT $1::uuid, s, to_timestamp(t / 1000.0), v FROM unnest($2::bigint[], $3::float8[], $4::float8[]) AS u(s, t, v)
-       ON CONFLICT (tenant_id, series_id, ts) DO UPDATE SET value = EXCLUDED.value
-       WHERE metric_points.value IS DISTINCT FROM EXCLUDED.value`,
-      [tenantId, `{${series.join(',')}}`, `{${ts.join(',')}}`, `{${values.join(',')}}`],
+    // Only rows inserted or changed come back from the upsert, and only their 5-minute buckets are
+    // marked dirty: a re-read window that brings nothing new (the usual case) costs the rollups nothing.
+    const r = await client.query<{ n: number }>(
+      `WITH up AS (
+         INSERT INTO ts.metric_points (tenant_id, series_id, ts, value)
+         SELECT $1::uuid, s, to_timestamp(t / 1000.0), v FROM unnest($2::bigint[], $3::float8[], $4::float8[]) AS u(s, t, v)
+         ON CONFLICT (tenant_id, series_id, ts) DO UPDATE SET value = EXCLUDED.value
+         WHERE metric_points.value IS DISTINCT FROM EXCLUDED.value
+         RETURNING ts
+       ), dirty AS (
+         INSERT INTO ts.rollup_dirty (tenant_id, account_id, bucket)
+         SELECT DISTINCT $1::uuid, $5::uuid, date_bin('5 minutes', ts, timestamptz 'epoch') FROM up
+         ON CONFLICT DO NOTHING
+       )
+       SELECT count(*)::int AS n FROM up`,
+      [tenantId, `{${series.join(',')}}`, `{${ts.join(',')}}`, `{${values.join(',')}}`, accountId],
     )
-    written += r.rowCount ?? 0
-  }
-  if (buckets.size > 0) {
-    await client.query(
-      `INSERT INTO ts.rollup_dirty (tenant_id, account_id, bucket)
-       SELECT $1::uuid, $2::uuid, to_timestamp(b / 1000.0) FROM unnest($3::float8[]) AS u(b)
-       ON CONFLICT DO NOTHING`,
-      [tenantId, accountId, [...buckets]],
-    )
+    written += r.rows[0]!.n
   }
   return written
 }

@@ -102,10 +102,20 @@ describe('storage', () => {
     )
     expect(r1h.rows).toHaveLength(2)
     expect(r1h.rows[1]).toMatchObject({ min: 60, max: 119, count: 60 })
-    // A late point re-dirties its bucket; the next rollup recomputes it (not adds to it).
+    // A replay of unchanged points dirties nothing; a late point dirties exactly its bucket, and the
+    // next rollup recomputes it (not adds to it).
+    const dirty = async () =>
+      (
+        await pool.query<{ bucket: Date }>('SELECT bucket FROM ts.rollup_dirty WHERE tenant_id = $1', [
+          tenant.id,
+        ])
+      ).rows.map((r) => r.bucket.getTime())
+    expect(await tx((c) => upsertPoints(c, tenant.id, account.id, pts.slice(1)))).toBe(0)
+    expect(await dirty()).toEqual([])
     await tx((c) =>
       upsertPoints(c, tenant.id, account.id, [{ seriesId: s1, ts: base + 61 * 60_000, value: -5 }]),
     )
+    expect(await dirty()).toEqual([base + 60 * 60_000])
     await drainRollups(pool)
     const late = await pool.query(
       'SELECT min, count FROM ts.metric_points_5m WHERE series_id = $1 AND ts = $2',
