@@ -6,6 +6,9 @@ const project = (name: string, root: string, extra: Record<string, unknown> = {}
   test: { name, root, include: ['**/*.test.ts'], exclude: ['**/node_modules/**', '**/.next/**'], ...extra },
 })
 
+// Deletes the Redis queue prefixes each test file took (packages/scheduler/src/testing/harness.ts).
+const dropPrefixes = new URL('./packages/scheduler/src/testing/vitest-setup.ts', import.meta.url).pathname
+
 export default defineConfig({
   test: {
     testTimeout: 30_000,
@@ -18,9 +21,9 @@ export default defineConfig({
       project('providers', 'packages/providers'),
       project('alerts', 'packages/alerts'),
       project('marketplace', 'packages/marketplace'),
-      project('scheduler', 'packages/scheduler'),
+      project('scheduler', 'packages/scheduler', { setupFiles: [dropPrefixes] }),
       project('web', 'apps/web'),
-      project('e2e', 'test'),
+      project('e2e', 'test', { setupFiles: [dropPrefixes] }),
     ],
   },
 })

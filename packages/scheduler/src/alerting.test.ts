@@ -27,7 +27,7 @@ import { ACTIVE_QUEUES, deliveryJobOptions } from './catalog'
 import { startWorker, type StartedWorker, type WorkerOptions } from './worker'
 import { addFakeResource, fakeCloud, fakeRegistry, type FakeCloud } from './testing/fake-provider'
 import { createTenantWithAccount } from './testing/factories'
-import { until } from './testing/harness'
+import { uniquePrefix, until } from './testing/harness'
 
 const REDIS = 'redis://127.0.0.1:6379'
 let db: TestDatabase
@@ -63,7 +63,7 @@ async function setup(cloud: FakeCloud) {
     endpointIds: [endpoint.id],
     spec: { kind: 'inventory_event', events: ['resource.created'] },
   })
-  const prefix = `t-${randomBytes(4).toString('hex')}`
+  const prefix = uniquePrefix()
   const start = async (o: Partial<WorkerOptions> = {}) => {
     const w = await startWorker({
       databaseUrl: db.url,

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto'
 import { afterAll, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
 import { RedisBudget } from './budget'
+import { uniquePrefix } from './testing/harness'
 
 const a = new Redis('redis://127.0.0.1:6379')
 const b = new Redis('redis://127.0.0.1:6379')
@@ -11,7 +11,7 @@ afterAll(async () => {
 })
 
 it('shares one token bucket across processes (two clients, one key)', async () => {
-  const prefix = `{t-${randomBytes(4).toString('hex')}}`
+  const prefix = `{${uniquePrefix()}}`
   const limit = () => ({ capacity: 5, refillPerSecond: 10 })
   const one = new RedisBudget(a, prefix, limit)
   const two = new RedisBudget(b, prefix, limit)

@@ -1,5 +1,4 @@
 /** Fairness: a small account's metrics jobs get a better BullMQ priority than a big account's. */
-import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
@@ -12,10 +11,11 @@ import { SeriesCache } from './storage/series'
 import { Telemetry } from './telemetry'
 import { fakeCloud, fakeRegistry } from './testing/fake-provider'
 import { createResources, createTenantWithAccount } from './testing/factories'
+import { uniquePrefix } from './testing/harness'
 
 let db: TestDatabase
 const redis = new Redis('redis://127.0.0.1:6379', { maxRetriesPerRequest: null })
-const prefix = `{t-${randomBytes(4).toString('hex')}}`
+const prefix = `{${uniquePrefix()}}`
 const queues = Object.fromEntries(
   ACTIVE_QUEUES.map((q) => [q, new Queue(q, { connection: redis, prefix })]),
 ) as Record<ActiveQueue, Queue>

@@ -16,7 +16,7 @@ import { reconcileSchedules } from './schedules'
 import { startWorker, type StartedWorker } from './worker'
 import { addFakeResource, fakeCloud, fakeRegistry, FAKE_DEFS } from './testing/fake-provider'
 import { createTenantWithAccount, ensureTestPlan } from './testing/factories'
-import { until } from './testing/harness'
+import { uniquePrefix, until } from './testing/harness'
 
 const REDIS = 'redis://127.0.0.1:6379'
 let db: TestDatabase
@@ -37,7 +37,7 @@ const every = async (q: Queue, key: string) =>
 
 describe('plans', () => {
   it('raises intervals to the plan minimum, and follows the marketplace subscription', async () => {
-    const prefix = `t-${randomBytes(4).toString('hex')}`
+    const prefix = uniquePrefix()
     const redis = new Redis(REDIS, { maxRetriesPerRequest: null })
     const queues = Object.fromEntries(
       ACTIVE_QUEUES.map((q) => [q, new Queue(q, { connection: redis, prefix: `{${prefix}}` })]),
@@ -93,7 +93,7 @@ describe('plans', () => {
   })
 
   it('a running worker applies a subscription change on notifyTenantChanged', async () => {
-    const prefix = `t-${randomBytes(4).toString('hex')}`
+    const prefix = uniquePrefix()
     const { tenant, account } = await createTenantWithAccount(db.worker, vault, {
       settings: { schedule: { discoveryIntervalMs: 60_000 } },
     })
@@ -140,7 +140,7 @@ describe('plans', () => {
       planId: capped,
       settings: { schedule: { discoveryIntervalMs: 1000, metricsIntervalMs: 1000 } },
     })
-    const prefix = `t-${randomBytes(4).toString('hex')}`
+    const prefix = uniquePrefix()
     worker = await startWorker({
       databaseUrl: db.url,
       redisUrl: REDIS,

@@ -2,7 +2,6 @@
  * Scheduling logic on real PostgreSQL and Redis with a tiny in-test provider (fake-provider.ts). The
  * end-to-end proofs against the real providers and cloudsim live in test/*.test.ts of this package.
  */
-import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Queue } from 'bullmq'
 import { Redis } from 'ioredis'
@@ -13,6 +12,7 @@ import { reconcileSchedules } from './schedules'
 import { startWorker, type StartedWorker } from './worker'
 import { addFakeResource, fakeCloud, fakeRegistry, fakeValue, FAKE_DEFS } from './testing/fake-provider'
 import { createTenantWithAccount } from './testing/factories'
+import { uniquePrefix } from './testing/harness'
 
 const REDIS = 'redis://127.0.0.1:6379'
 let db: TestDatabase
@@ -54,7 +54,7 @@ async function until<T>(
 
 describe('schedule reconciliation', () => {
   it('creates schedulers from the database, follows settings and pause, and heals a flushed Redis', async () => {
-    const prefix = `t-${randomBytes(4).toString('hex')}`
+    const prefix = uniquePrefix()
     const redis = new Redis(REDIS, { maxRetriesPerRequest: null })
     const queues = queuesFor(prefix, redis)
     try {
@@ -135,7 +135,7 @@ describe('worker with an in-test provider', () => {
       settings: fast,
       regions: ['us-east-1', 'us-west-2'],
     })
-    const prefix = `t-${randomBytes(4).toString('hex')}`
+    const prefix = uniquePrefix()
     worker = await startWorker({
       databaseUrl: db.url,
       redisUrl: REDIS,

@@ -17,7 +17,22 @@ export function testPool(url: string): pg.Pool {
 }
 
 export const REDIS_URL = 'redis://127.0.0.1:6379'
-export const uniquePrefix = () => `t-${randomBytes(4).toString('hex')}`
+
+/** Queue prefixes handed out in this test file; the scheduler's vitest setup drops them after it. */
+const handedOut = new Set<string>()
+
+/** A fresh queue prefix (without braces), deleted from Redis after the test file (see vitest-setup.ts). */
+export function uniquePrefix(): string {
+  const p = `t-${randomBytes(4).toString('hex')}`
+  handedOut.add(p)
+  return p
+}
+
+/** Drops every prefix uniquePrefix() handed out in this process. */
+export async function dropHandedOutPrefixes(redisUrl = REDIS_URL): Promise<void> {
+  for (const p of handedOut) await dropQueuePrefix(p, redisUrl)
+  handedOut.clear()
+}
 
 export async function until<T>(
   fn: () => Promise<T | undefined | null | false>,
