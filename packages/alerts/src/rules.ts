@@ -56,6 +56,30 @@ async function assertEndpointsOwned(tdb: TenantDb, tenantId: string, ids: string
     throw new AppError('validation_failed', 'Unknown webhook endpoint', { field: 'endpointIds' })
 }
 
+/**
+ * Ids a spec names (resources of a metric rule's scope, accounts of any rule) must be the tenant's own:
+ * a foreign or unknown id would only ever match nothing — a rule that silently never fires.
+ */
+async function assertSpecIdsOwned(tdb: TenantDb, tenantId: string, spec: RuleSpec): Promise<void> {
+  if (spec.kind === 'metric_threshold' && spec.scope.type === 'resource') {
+    const ids = [...new Set(spec.scope.resourceIds)]
+    const n = await tdb.resource.count({ where: { tenantId, id: { in: ids } } })
+    if (n !== ids.length)
+      throw new AppError('validation_failed', 'Unknown resource in the rule scope', {
+        field: 'spec.scope.resourceIds',
+      })
+  }
+  const accountIds = spec.kind === 'metric_threshold' ? undefined : spec.accountIds
+  if (accountIds?.length) {
+    const ids = [...new Set(accountIds)]
+    const n = await tdb.cloudAccount.count({ where: { tenantId, id: { in: ids } } })
+    if (n !== ids.length)
+      throw new AppError('validation_failed', 'Unknown cloud account in the rule', {
+        field: 'spec.accountIds',
+      })
+  }
+}
+
 export async function createAlertRule(
   tdb: TenantDb,
   tenantId: string,
@@ -64,6 +88,7 @@ export async function createAlertRule(
 ): Promise<AlertRuleView> {
   const r = createAlertRuleSchema.parse(input)
   await assertEndpointsOwned(tdb, tenantId, r.endpointIds)
+  await assertSpecIdsOwned(tdb, tenantId, r.spec)
   const row = await tdb.alertRule.create({
     data: {
       tenantId,
@@ -118,11 +143,13 @@ export async function updateAlertRule(
   if (p.spec !== undefined) {
     if (p.spec.kind !== existing.kind)
       throw new AppError('validation_failed', 'A rule cannot change kind', { field: 'spec.kind' })
+    await assertSpecIdsOwned(tdb, tenantId, p.spec)
     data.spec = p.spec as unknown as Prisma.InputJsonValue
   }
+  // Everything is checked before anything is written: a rejected PATCH leaves the rule as it was.
+  if (p.endpointIds !== undefined) await assertEndpointsOwned(tdb, tenantId, p.endpointIds)
   await tdb.alertRule.updateMany({ where: { id, tenantId }, data })
   if (p.endpointIds !== undefined) {
-    await assertEndpointsOwned(tdb, tenantId, p.endpointIds)
     await tdb.alertRuleEndpoint.deleteMany({ where: { tenantId, ruleId: id } })
     await tdb.alertRuleEndpoint.createMany({
       data: [...new Set(p.endpointIds)].map((endpointId) => ({ tenantId, ruleId: id, endpointId })),
