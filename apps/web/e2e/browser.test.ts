@@ -12,7 +12,7 @@
  * schedule overrides, so the walk does not wait a minute per poll.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
@@ -349,6 +349,42 @@ it.skipIf(!existsSync(CHROMIUM))(
     await expect.poll(() => page.locator('[data-testid=accounts-table]').textContent()).toContain('prod')
     await shot('12-accounts-korean')
     mark('korean')
+
+    // ---- long cloud ids (an Azure VM's resource id, a long name) wrap instead of widening the pages.
+    const acct = await db.worker.cloudAccount.findFirstOrThrow({ where: { tenantId: org.id } })
+    const rg = `rg-${'platform-shared-services-'.repeat(2)}weu`
+    const longId = `/subscriptions/${randomUUID()}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachines/vm-${'x'.repeat(60)}`
+    const long = await db.worker.resource.create({
+      data: {
+        tenantId: org.id,
+        accountId: acct.id,
+        cloud: 'azure',
+        region: 'westeurope',
+        type: 'azure.vm',
+        nativeId: longId,
+        name: `vm-${'payments-gateway-blue-'.repeat(3)}01`,
+        state: 'running',
+        tags: { team: 'payments-platform-engineering', 'cost-center': 'cc-1234567890-shared' },
+      },
+    })
+    // Nothing between the id's own element and the page may be wider than its box (clipped or scrolled).
+    const overflow = () =>
+      page.evaluate((id) => {
+        const holders = [...document.querySelectorAll('main *')].filter(
+          (e) => e.textContent?.includes(id) && ![...e.children].some((c) => c.textContent?.includes(id)),
+        )
+        let worst = holders.length ? -Infinity : Infinity
+        for (let e: Element | null = holders[0] ?? null; e; e = e.parentElement)
+          worst = Math.max(worst, e.scrollWidth - e.clientWidth)
+        return worst
+      }, longId)
+    await page.goto(`${URL_}/inventory?type=azure.vm`)
+    await expect.poll(() => page.locator('[data-testid=inventory-table]').textContent()).toContain(longId)
+    expect(await overflow()).toBeLessThanOrEqual(0)
+    await page.goto(`${URL_}/resources/${long.id}`)
+    await expect.poll(() => page.locator('main').textContent()).toContain(longId)
+    expect(await overflow()).toBeLessThanOrEqual(0)
+    await shot('13-long-azure-id')
   },
   240_000,
 )

@@ -128,7 +128,7 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
         <tbody>
           {page.items.map((r) => (
             <tr key={r.id}>
-              <td>
+              <td className="wrap">
                 <Link href={`/resources/${r.id}`}>{r.name ?? r.nativeId}</Link>
                 {r.isNew ? (
                   <>
@@ -153,7 +153,7 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
               <td>{r.cloud}</td>
               <td>{r.accountName}</td>
               <td>{r.region}</td>
-              <td className="small muted">
+              <td className="small muted wrap">
                 {Object.entries(r.tags)
                   .slice(0, 3)
                   .map(([k, v]) => `${k}=${v}`)
