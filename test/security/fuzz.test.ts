@@ -97,6 +97,9 @@ beforeAll(async () => {
     CMS_MP_GCP_AUDIENCE: 'cms.example',
     CMS_MP_GCP_CERTS_URL: c.gcp.certsUrl,
     CMS_MP_GCP_SERVICE_ACCOUNT: JSON.stringify(gcpSa),
+    CMS_MP_GCP_PUSH_AUDIENCE: 'https://cms.example/api/marketplace/gcp/events',
+    CMS_MP_GCP_PUSH_SERVICE_ACCOUNT: c.gcp.pushServiceAccount,
+    CMS_MP_GCP_OIDC_CERTS_URL: c.gcp.oidcCertsUrl,
     CMS_MP_PARTNER_SECRETS: `kt-cloud=${PARTNER_SECRET}`,
     // A notification to the scheduler must not reach a real queue: nobody listens on this prefix.
     CMS_QUEUE_PREFIX: `fuzz-${randomUUID().slice(0, 8)}`,
@@ -751,6 +754,10 @@ describe('fuzz', () => {
       (req) =>
         h(req)
     const azureToken = await sim.marketplace!.azure.webhookToken()
+    // Authenticated pushes, so the bodies reach the event parser.
+    const gcpToken = await sim.marketplace!.gcp.pushToken({
+      audience: 'https://cms.example/api/marketplace/gcp/events',
+    })
     const jobs: (() => Promise<void>)[] = []
     for (const b of bodies) {
       jobs.push(() =>
@@ -765,7 +772,11 @@ describe('fuzz', () => {
         run(
           'gcpEvents',
           b.slice(0, 30),
-          () => callRaw(edge(mp.gcpEvents), jsonPost('/api/marketplace/gcp/events', b)),
+          () =>
+            callRaw(
+              edge(mp.gcpEvents),
+              jsonPost('/api/marketplace/gcp/events', b, { authorization: `Bearer ${gcpToken}` }),
+            ),
           { ownShape: true },
         ),
       )

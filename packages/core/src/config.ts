@@ -59,6 +59,13 @@ export const configSchema = z.object({
   /** Service-account JSON (client_email, private_key, private_key_id) for the Procurement API. */
   CMS_MP_GCP_SERVICE_ACCOUNT: z.string().optional(),
   CMS_MP_GCP_PLAN_MAP: z.string().optional(),
+  /**
+   * Authenticated Pub/Sub push (required for /api/marketplace/gcp/events): the audience and the service
+   * account set on the push subscription; Google's OIDC keys (default https://www.googleapis.com/oauth2/v3/certs).
+   */
+  CMS_MP_GCP_PUSH_AUDIENCE: z.string().optional(),
+  CMS_MP_GCP_PUSH_SERVICE_ACCOUNT: z.string().email().optional(),
+  CMS_MP_GCP_OIDC_CERTS_URL: z.string().url().optional(),
   CMS_MP_GCP_DEFAULT_PLAN: z.string().default('free'),
   /** Partner provisioning API: "partnerId=secret,…" (HMAC secrets). */
   CMS_MP_PARTNER_SECRETS: z.string().optional(),

@@ -49,6 +49,9 @@ beforeAll(async () => {
     CMS_MP_GCP_SERVICE_ACCOUNT: JSON.stringify(gcpSa),
     CMS_MP_GCP_PLAN_MAP: 'team=team,enterprise=enterprise',
     CMS_MP_GCP_DEFAULT_PLAN: 'free',
+    CMS_MP_GCP_PUSH_AUDIENCE: 'https://cms.example/api/marketplace/gcp/events',
+    CMS_MP_GCP_PUSH_SERVICE_ACCOUNT: c.gcp.pushServiceAccount,
+    CMS_MP_GCP_OIDC_CERTS_URL: c.gcp.oidcCertsUrl,
     CMS_MP_PARTNER_SECRETS: `kt-cloud=${PARTNER_SECRET}`,
   })
   ;({ db, teardown } = await setupWebTest())
@@ -303,7 +306,13 @@ describe('Google Cloud Marketplace', () => {
   let tenantId = ''
   let accountId = ''
   let entitlementId = ''
-  const push = (body: unknown) => h.gcpEvents(post('/api/marketplace/gcp/events', body))
+  const PUSH_AUDIENCE = 'https://cms.example/api/marketplace/gcp/events'
+  const push = async (body: unknown, token?: string) =>
+    h.gcpEvents(
+      post('/api/marketplace/gcp/events', body, {
+        authorization: `Bearer ${token ?? (await mp.gcp.pushToken({ audience: PUSH_AUDIENCE }))}`,
+      }),
+    )
 
   it('a sign-up JWT yields an organization and approves the procurement account', async () => {
     accountId = mp.gcp.createAccount()
@@ -366,6 +375,29 @@ describe('Google Cloud Marketplace', () => {
       409,
     )
     expect((await push({ message: { data: 'bm90IGpzb24=' } })).status).toBe(422)
+  })
+
+  it('a push without a valid OIDC token from our push service account is 401 and touches nothing', async () => {
+    const pending = mp.gcp.createEntitlement(accountId, 'team')
+    const body = mp.gcp.pubsubPush('ENTITLEMENT_CREATION_REQUESTED', { entitlementId: pending })
+    const calls = mp.gcp.apiCalls
+    for (const token of [
+      'not-a-jwt',
+      await mp.gcp.pushToken({ audience: PUSH_AUDIENCE, foreignKey: true }),
+      await mp.gcp.pushToken({ audience: 'https://evil.example/hook' }),
+      await mp.gcp.pushToken({ audience: PUSH_AUDIENCE, email: 'someone@evil.iam.gserviceaccount.com' }),
+      await mp.gcp.pushToken({ audience: PUSH_AUDIENCE, emailVerified: false }),
+      await mp.gcp.pushToken({ audience: PUSH_AUDIENCE, expiresInSec: -600 }),
+      await mp.gcp.pushToken({ audience: PUSH_AUDIENCE, issuer: 'https://evil.example' }),
+    ])
+      expect((await push(body, token)).status).toBe(401)
+    const bare = await h.gcpEvents(post('/api/marketplace/gcp/events', body))
+    expect(bare.status).toBe(401)
+    // No Procurement API call was made for any of them, and the entitlement still waits for approval.
+    expect(mp.gcp.apiCalls).toBe(calls)
+    expect(mp.gcp.entitlements.get(pending)?.state).toBe('ENTITLEMENT_ACTIVATION_REQUESTED')
+    expect((await push(body)).status).toBe(200)
+    expect(mp.gcp.entitlements.get(pending)?.state).toBe('ENTITLEMENT_ACTIVE')
   })
 })
 

@@ -22,6 +22,7 @@ import {
   fulfillAwsToken,
   fulfillAzureToken,
   fulfillGcpSignup,
+  gcpPushVerifier,
   handleAwsSnsMessage,
   handleAzureWebhook,
   handleGcpEvent,
@@ -55,7 +56,12 @@ interface Runtime {
   fetch: FetchLike
   aws?: AwsMarketplaceClients
   azure?: { client: AzureSaasClient; verify: ReturnType<typeof azureWebhookVerifier> }
-  gcp?: { client: GcpProcurementClient; defaultPlan: string }
+  gcp?: {
+    client: GcpProcurementClient
+    defaultPlan: string
+    /** Absent when the push subscription's audience / service account are not configured. */
+    verifyPush?: ReturnType<typeof gcpPushVerifier>
+  }
 }
 
 const g = globalThis as unknown as { __cmsMarketplace?: Runtime }
@@ -130,6 +136,16 @@ function runtime(): Runtime {
         fetch,
         planMap: parsePairs(c.CMS_MP_GCP_PLAN_MAP),
       }),
+      ...(c.CMS_MP_GCP_PUSH_AUDIENCE && c.CMS_MP_GCP_PUSH_SERVICE_ACCOUNT
+        ? {
+            verifyPush: gcpPushVerifier({
+              audience: c.CMS_MP_GCP_PUSH_AUDIENCE,
+              serviceAccountEmail: c.CMS_MP_GCP_PUSH_SERVICE_ACCOUNT,
+              fetch,
+              ...(c.CMS_MP_GCP_OIDC_CERTS_URL ? { certsUrl: c.CMS_MP_GCP_OIDC_CERTS_URL } : {}),
+            }),
+          }
+        : {}),
     }
   }
   g.__cmsMarketplace = rt
@@ -285,6 +301,13 @@ export const gcpEvents = edge(async (req) => {
     (() => {
       throw notEnabled('Google Cloud')
     })()
+  // Unauthenticated pushes are refused, also when authentication is not configured (fail closed).
+  if (!gcp.verifyPush)
+    throw new AppError(
+      'unauthenticated',
+      'Pub/Sub push authentication is not configured (CMS_MP_GCP_PUSH_AUDIENCE, CMS_MP_GCP_PUSH_SERVICE_ACCOUNT)',
+    )
+  await gcp.verifyPush(req.headers.get('authorization'))
   const outcome = await handleGcpEvent(services().worker, gcp.client, await readBodyJson(req))
   return json({ outcome }, outcome === 'retry' ? 409 : 200)
 })

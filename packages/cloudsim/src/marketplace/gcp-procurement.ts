@@ -15,6 +15,10 @@ import { signingKey } from './keys'
 export const GCP_COMMERCE_ISSUER =
   'https://www.googleapis.com/robot/v1/metadata/x509/cloud-commerce-partner@system.gserviceaccount.com'
 export const GCP_CERTS_PATH = '/_mp/gcp/x509/cloud-commerce-partner@system.gserviceaccount.com'
+/** Google's OIDC keys (JWKS), which sign authenticated Pub/Sub pushes. */
+export const GCP_OIDC_CERTS_PATH = '/_mp/gcp/oauth2/v3/certs'
+/** The service account the simulated push subscription authenticates as. */
+export const GCP_PUSH_SERVICE_ACCOUNT = 'marketplace-push@cms-sim.iam.gserviceaccount.com'
 
 export type EntitlementState =
   | 'ENTITLEMENT_ACTIVATION_REQUESTED'
@@ -135,6 +139,43 @@ export class GcpProcurementSim {
     return jwt.sign(key.privateKey)
   }
 
+  /**
+   * The OIDC token an authenticated push subscription sends (`Authorization: Bearer …`). Overrides
+   * forge bad ones.
+   */
+  async pushToken(o: {
+    audience: string
+    email?: string
+    emailVerified?: boolean
+    expiresInSec?: number
+    issuer?: string
+    foreignKey?: boolean
+  }): Promise<string> {
+    const key = await signingKey(o.foreignKey ? 'google-oidc-foreign' : 'google-oidc')
+    const now = this.nowSec()
+    return new SignJWT({
+      email: o.email ?? GCP_PUSH_SERVICE_ACCOUNT,
+      email_verified: o.emailVerified ?? true,
+    })
+      .setProtectedHeader({ alg: 'RS256', kid: (await signingKey('google-oidc')).kid, typ: 'JWT' })
+      .setIssuer(o.issuer ?? 'https://accounts.google.com')
+      .setAudience(o.audience)
+      .setSubject('112233445566778899000')
+      .setIssuedAt(now - 5)
+      .setExpirationTime(now + (o.expiresInSec ?? 3600))
+      .sign(key.privateKey)
+  }
+
+  async oidcCerts(): Promise<Reply> {
+    const key = await signingKey('google-oidc')
+    const jwk = key.publicKey.export({ format: 'jwk' })
+    return json(
+      200,
+      { keys: [{ ...jwk, kid: key.kid, alg: 'RS256', use: 'sig' }] },
+      { 'cache-control': 'public, max-age=3600' },
+    )
+  }
+
   async certs(): Promise<Reply> {
     const key = await signingKey('gcp-commerce')
     return json(200, { [key.kid]: key.certPem }, { 'cache-control': 'public, max-age=3600' })
@@ -157,12 +198,16 @@ export class GcpProcurementSim {
     }
   }
 
+  /** Procurement API requests received (tests assert that a refused push cost none). */
+  apiCalls = 0
+
   async api(
     method: string,
     url: URL,
     headers: Record<string, string | string[] | undefined>,
     body: Buffer,
   ): Promise<Reply> {
+    this.apiCalls++
     const auth = typeof headers.authorization === 'string' ? headers.authorization : undefined
     if (!(await this.authenticate(auth)))
       return gcpError(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.')

@@ -25,7 +25,13 @@ import {
   type SnsNotificationInput,
 } from './aws-sns'
 import { AzureSaasSim, type AzureAction, type AzurePublisher } from './azure-saas'
-import { GCP_CERTS_PATH, GcpProcurementSim, type EntitlementState } from './gcp-procurement'
+import {
+  GCP_CERTS_PATH,
+  GCP_OIDC_CERTS_PATH,
+  GCP_PUSH_SERVICE_ACCOUNT,
+  GcpProcurementSim,
+  type EntitlementState,
+} from './gcp-procurement'
 
 export {
   AZURE_MARKETPLACE_APP_ID,
@@ -173,6 +179,11 @@ export class MarketplaceSim {
         pathPrefix: GCP_CERTS_PATH,
         handler: async ({ origin }) => (remember('gcp', origin), this.gcp.certs()),
       },
+      {
+        method: 'GET',
+        pathPrefix: GCP_OIDC_CERTS_PATH,
+        handler: async ({ origin }) => (remember('gcp', origin), this.gcp.oidcCerts()),
+      },
       ...(['GET', 'POST'] as const).map((method) => ({
         method,
         pathPrefix: '/v1/providers/',
@@ -237,7 +248,13 @@ export class MarketplaceSim {
         ...this.azure.publisher,
         issuer: this.azure.issuer(),
       },
-      gcp: { apiBase: `${o.gcp}/v1`, providerId: this.gcp.providerId, certsUrl: `${o.gcp}${GCP_CERTS_PATH}` },
+      gcp: {
+        apiBase: `${o.gcp}/v1`,
+        providerId: this.gcp.providerId,
+        certsUrl: `${o.gcp}${GCP_CERTS_PATH}`,
+        oidcCertsUrl: `${o.gcp}${GCP_OIDC_CERTS_PATH}`,
+        pushServiceAccount: GCP_PUSH_SERVICE_ACCOUNT,
+      },
     }
   }
 
