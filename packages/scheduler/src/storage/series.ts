@@ -14,9 +14,9 @@ export interface SeriesKey {
 /**
  * Cached ids, tenant → resource → `metric|stat` → id. Nested rather than one flat string key: the
  * tenant and resource ids are stored once, not once per series, and the few distinct `metric|stat`
- * strings are shared (interned) — under half the memory of flat keys (~90 B per series against ~200; measured in
- * the scheduler bench's heap snapshots). Bounded by `maxEntries` series; when full it starts over
- * (a miss costs one bulk select per job, never a wrong id).
+ * strings are shared (interned) — ~90 B per series instead of ~200 (the scheduler bench's heap
+ * snapshots: 4.4 MB instead of 10 MB for 50,000 series). Bounded by `maxEntries` series; when full it
+ * starts over (a miss costs one bulk select per job, never a wrong id).
  */
 export class SeriesCache {
   private readonly byTenant = new Map<string, Map<string, Map<string, string>>>()
