@@ -399,6 +399,24 @@ describe('Google Cloud Marketplace', () => {
     expect((await push(body)).status).toBe(200)
     expect(mp.gcp.entitlements.get(pending)?.state).toBe('ENTITLEMENT_ACTIVE')
   })
+
+  it('without push settings every push is refused, even one with a good token (fail closed)', async () => {
+    const { services } = await import('./services')
+    const config = services().config
+    const saved = config.CMS_MP_GCP_PUSH_AUDIENCE
+    config.CMS_MP_GCP_PUSH_AUDIENCE = undefined
+    h.resetMarketplaceRuntime()
+    try {
+      const body = mp.gcp.pubsubPush('ENTITLEMENT_ACTIVE', { entitlementId })
+      const res = await push(body)
+      expect(res.status).toBe(401)
+      // The reason (which settings are missing) is logged, never sent.
+      expect(await res.text()).not.toContain('CMS_MP_GCP')
+    } finally {
+      config.CMS_MP_GCP_PUSH_AUDIENCE = saved
+      h.resetMarketplaceRuntime()
+    }
+  })
 })
 
 describe('partner provisioning API', () => {

@@ -302,11 +302,12 @@ export const gcpEvents = edge(async (req) => {
       throw notEnabled('Google Cloud')
     })()
   // Unauthenticated pushes are refused, also when authentication is not configured (fail closed).
+  // (The reason goes to the log only, like every refusal here.)
   if (!gcp.verifyPush)
-    throw new AppError(
-      'unauthenticated',
-      'Pub/Sub push authentication is not configured (CMS_MP_GCP_PUSH_AUDIENCE, CMS_MP_GCP_PUSH_SERVICE_ACCOUNT)',
-    )
+    throw new AppError('unauthenticated', 'Invalid Pub/Sub push token', {
+      reason:
+        'push authentication is not configured: set CMS_MP_GCP_PUSH_AUDIENCE and CMS_MP_GCP_PUSH_SERVICE_ACCOUNT',
+    })
   await gcp.verifyPush(req.headers.get('authorization'))
   const outcome = await handleGcpEvent(services().worker, gcp.client, await readBodyJson(req))
   return json({ outcome }, outcome === 'retry' ? 409 : 200)
