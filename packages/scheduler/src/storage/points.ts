@@ -15,7 +15,6 @@ export interface PointRow {
   value: number
 }
 
-export const FIVE_MIN_MS = 5 * 60_000
 const CHUNK = 20_000
 
 export type Queryable = Pick<pg.PoolClient, 'query'>

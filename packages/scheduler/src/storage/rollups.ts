@@ -11,7 +11,6 @@
  * rewritten from a snapshot missing the other job's 5-minute rows.
  */
 import type pg from 'pg'
-import { FIVE_MIN_MS } from './points'
 import { inTransaction } from './tx'
 
 const HOUR_MS = 3600_000
@@ -98,5 +97,3 @@ export async function drainRollups(pool: pg.Pool, maxRounds = 50): Promise<{ buc
   }
   return { buckets: total }
 }
-
-export { FIVE_MIN_MS }
