@@ -39,14 +39,24 @@ function productOf(service: string): string {
   return (version > 0 ? parts.slice(0, version) : parts).join('.')
 }
 
-/**
- * The descriptors `services` need, from a gax `protos.json`. Throws when a service is missing or the
- * pruned set does not resolve.
- */
-export function pruneProtos(protosJson: string, services: string[]): string {
-  const protobuf = require('protobufjs') as typeof Protobuf
+const protobuf = require('protobufjs') as typeof Protobuf
+
+/** A gax `protos.json` as a resolved protobufjs Root (about 1 s for Compute's). */
+export function resolvedRoot(protosJson: string): Protobuf.Root {
   const root = protobuf.Root.fromJSON(JSON.parse(protosJson) as Protobuf.INamespace)
   root.resolveAll()
+  return root
+}
+
+/**
+ * The descriptors `services` need, from a gax `protos.json` (`root`: the same file already resolved,
+ * when several clients share it). Throws when a service is missing or the pruned set does not resolve.
+ */
+export function pruneProtos(
+  protosJson: string,
+  services: string[],
+  root: Protobuf.Root = resolvedRoot(protosJson),
+): string {
   const keep = new Set<string>()
   const topLevel = (t: Protobuf.ReflectionObject) => {
     let x = t
@@ -90,8 +100,7 @@ export function pruneProtos(protosJson: string, services: string[]): string {
     prune(node, `.${product}`)
   }
   const out = JSON.stringify(json)
-  const check = protobuf.Root.fromJSON(JSON.parse(out) as Protobuf.INamespace)
-  check.resolveAll()
+  const check = resolvedRoot(out)
   for (const s of services) check.lookupService(s)
   return out
 }
@@ -107,6 +116,8 @@ export function gaxProtosPlugin(): Plugin {
   return {
     name: 'gax-protos',
     setup(build) {
+      // One read and resolve per protos.json: Compute's three clients share one file.
+      const files = new Map<string, { text: string; root: Protobuf.Root }>()
       build.onResolve({ filter: /^\.\.\/\.\.\/protos\/protos\.json$/ }, (args) => {
         if (!CLIENT.test(args.importer)) return undefined
         return { path: args.importer, namespace: 'gax-protos' }
@@ -115,8 +126,13 @@ export function gaxProtosPlugin(): Plugin {
         const client = readFileSync(args.path, 'utf8')
         const services = [...client.matchAll(/lookupService\(['"]([\w.]+)['"]\)/g)].map((m) => m[1]!)
         if (services.length === 0) throw new Error(`${args.path}: no lookupService() to prune protos for`)
-        const protos = readFileSync(join(dirname(args.path), '../../protos/protos.json'), 'utf8')
-        return { contents: pruneProtos(protos, [...new Set(services)]), loader: 'json' }
+        const path = join(dirname(args.path), '../../protos/protos.json')
+        let file = files.get(path)
+        if (!file) {
+          const text = readFileSync(path, 'utf8')
+          files.set(path, (file = { text, root: resolvedRoot(text) }))
+        }
+        return { contents: pruneProtos(file.text, [...new Set(services)], file.root), loader: 'json' }
       })
     },
   }
