@@ -49,11 +49,25 @@ export function toRuleView(row: RuleRow): AlertRuleView {
   }
 }
 
-async function assertEndpointsOwned(tdb: TenantDb, tenantId: string, ids: string[]): Promise<void> {
+/** Every id (duplicates counted once) must be found by `count` among the tenant's rows. */
+async function assertAllOwned(
+  ids: string[],
+  count: (ids: string[]) => Promise<number>,
+  message: string,
+  field: string,
+): Promise<void> {
   if (ids.length === 0) return
-  const n = await tdb.webhookEndpoint.count({ where: { tenantId, id: { in: ids } } })
-  if (n !== new Set(ids).size)
-    throw new AppError('validation_failed', 'Unknown webhook endpoint', { field: 'endpointIds' })
+  const unique = [...new Set(ids)]
+  if ((await count(unique)) !== unique.length) throw new AppError('validation_failed', message, { field })
+}
+
+function assertEndpointsOwned(tdb: TenantDb, tenantId: string, ids: string[]): Promise<void> {
+  return assertAllOwned(
+    ids,
+    (ids) => tdb.webhookEndpoint.count({ where: { tenantId, id: { in: ids } } }),
+    'Unknown webhook endpoint',
+    'endpointIds',
+  )
 }
 
 /**
@@ -61,23 +75,20 @@ async function assertEndpointsOwned(tdb: TenantDb, tenantId: string, ids: string
  * a foreign or unknown id would only ever match nothing — a rule that silently never fires.
  */
 async function assertSpecIdsOwned(tdb: TenantDb, tenantId: string, spec: RuleSpec): Promise<void> {
-  if (spec.kind === 'metric_threshold' && spec.scope.type === 'resource') {
-    const ids = [...new Set(spec.scope.resourceIds)]
-    const n = await tdb.resource.count({ where: { tenantId, id: { in: ids } } })
-    if (n !== ids.length)
-      throw new AppError('validation_failed', 'Unknown resource in the rule scope', {
-        field: 'spec.scope.resourceIds',
-      })
-  }
-  const accountIds = spec.kind === 'metric_threshold' ? undefined : spec.accountIds
-  if (accountIds?.length) {
-    const ids = [...new Set(accountIds)]
-    const n = await tdb.cloudAccount.count({ where: { tenantId, id: { in: ids } } })
-    if (n !== ids.length)
-      throw new AppError('validation_failed', 'Unknown cloud account in the rule', {
-        field: 'spec.accountIds',
-      })
-  }
+  if (spec.kind === 'metric_threshold' && spec.scope.type === 'resource')
+    await assertAllOwned(
+      spec.scope.resourceIds,
+      (ids) => tdb.resource.count({ where: { tenantId, id: { in: ids } } }),
+      'Unknown resource in the rule scope',
+      'spec.scope.resourceIds',
+    )
+  if (spec.kind !== 'metric_threshold')
+    await assertAllOwned(
+      spec.accountIds ?? [],
+      (ids) => tdb.cloudAccount.count({ where: { tenantId, id: { in: ids } } }),
+      'Unknown cloud account in the rule',
+      'spec.accountIds',
+    )
 }
 
 export async function createAlertRule(
