@@ -32,7 +32,6 @@ import { spawnWorker, verifyAgainstTruth } from '@cms/scheduler/testing/fault-ha
 import { ensureTestPlan } from '@cms/scheduler/testing/factories'
 import {
   compareWithTruth,
-  dropQueuePrefix,
   REDIS_URL,
   storedPoints,
   testPool,
@@ -137,7 +136,6 @@ afterAll(async () => {
   for (const c of children) c.kill('SIGKILL')
   for (const q of Object.values(queues)) await q.close().catch(() => {})
   await redis?.quit()
-  await dropQueuePrefix(prefix)
   await pool?.end()
   await sim?.stop()
   await db?.drop()

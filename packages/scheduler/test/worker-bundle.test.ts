@@ -16,14 +16,7 @@ import { repoRoot } from '@cms/db'
 import { createTenant, createTestDatabase, testVault, type TestDatabase } from '@cms/db/testing'
 import { buildWorkerBundle, WORKER_RUNTIME } from '../src/bin/build'
 import { ensureTestPlan } from '../src/testing/factories'
-import {
-  connectSimAccount,
-  dropQueuePrefix,
-  REDIS_URL,
-  testPool,
-  uniquePrefix,
-  until,
-} from '../src/testing/harness'
+import { connectSimAccount, REDIS_URL, testPool, uniquePrefix, until } from '../src/testing/harness'
 
 let sim: CloudSim
 let db: TestDatabase
@@ -41,7 +34,6 @@ afterAll(async () => {
   await pool?.end()
   await db?.drop()
   await sim?.stop()
-  await dropQueuePrefix(prefix)
 })
 
 it('npm run worker starts the bundle with the flags the benchmark measures', () => {
