@@ -31,6 +31,8 @@ export const configSchema = z.object({
   CMS_AWS_ENDPOINT: z.string().url().optional(),
   CMS_AZURE_ENDPOINT: z.string().url().optional(),
   CMS_GCP_ENDPOINT: z.string().url().optional(),
+  /** Naver Cloud: one base URL standing in for every NCP API gateway host (cloudsim); unset → NCP's own hosts. */
+  CMS_NCP_ENDPOINT: z.string().url().optional(),
   CMS_CLOUD_CA_FILE: z.string().optional(),
   /** Allow webhook targets on private networks (self-hosted installs and tests only). */
   CMS_WEBHOOK_ALLOW_PRIVATE: bool,

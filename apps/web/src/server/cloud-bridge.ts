@@ -67,6 +67,7 @@ function providerContext(): ProviderContext {
       aws: c.CMS_AWS_ENDPOINT,
       azure: c.CMS_AZURE_ENDPOINT,
       gcp: c.CMS_GCP_ENDPOINT,
+      ncp: c.CMS_NCP_ENDPOINT,
       ...(caPem ? { caPem } : {}),
     },
     ...(c.CMS_AWS_ACCESS_KEY_ID && c.CMS_AWS_SECRET_ACCESS_KEY
@@ -84,6 +85,8 @@ async function runVerify(registry: ProviderRegistry, c: CloudCredentials): Promi
       return registry.azure.verify(c.credentials, ctx)
     case 'gcp':
       return registry.gcp.verify(c.credentials, ctx)
+    case 'ncp':
+      return registry.ncp.verify(c.credentials, ctx)
   }
 }
 

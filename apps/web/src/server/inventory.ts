@@ -3,7 +3,7 @@
  * so a 1,000+-resource estate pages in a few milliseconds. Terminated resources are hidden unless the
  * state filter asks for them.
  */
-import { AppError } from '@cms/core'
+import { AppError, type CloudKind } from '@cms/core'
 import { isBeyondCutoff, monitoredCutoff, monitoredResourceLimit } from '@cms/marketplace'
 import { planDb } from './plans'
 import type { ResourceQuery } from './api/schemas'
@@ -44,7 +44,7 @@ export interface ResourceRow {
   id: string
   accountId: string
   accountName: string
-  cloud: 'aws' | 'azure' | 'gcp'
+  cloud: CloudKind
   region: string
   type: string
   nativeId: string

@@ -45,6 +45,7 @@ try {
       aws: cfg.core.CMS_AWS_ENDPOINT,
       azure: cfg.core.CMS_AZURE_ENDPOINT,
       gcp: cfg.core.CMS_GCP_ENDPOINT,
+      ncp: cfg.core.CMS_NCP_ENDPOINT,
       caPem: cfg.core.CMS_CLOUD_CA_FILE ? readFileSync(cfg.core.CMS_CLOUD_CA_FILE, 'utf8') : undefined,
     },
     ...(cfg.core.CMS_AWS_ACCESS_KEY_ID && cfg.core.CMS_AWS_SECRET_ACCESS_KEY

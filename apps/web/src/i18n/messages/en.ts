@@ -124,6 +124,8 @@ const en = {
     none: 'No cost data in this period.',
     total: 'Total',
     groupBy: 'Group by',
+    perCurrency:
+      'Amounts are shown per currency ({currencies}): Naver Cloud bills in KRW; AWS, Azure and GCP in USD. CMS has no exchange-rate source, so it neither converts nor adds them.',
   },
   accounts: {
     title: 'Cloud accounts',
@@ -186,6 +188,28 @@ const en = {
     done: 'Account connected',
     goInventory: 'Go to inventory',
     fixAndRetry: 'Fix the problem above and save again.',
+    ncpIntro:
+      'In Naver Cloud, create a sub-account (Sub Account → Sub Accounts) with API Gateway access, attach the system-managed policies below, and create an access key for it. CMS only reads.',
+    ncpPolicies: 'Policies the sub-account needs',
+    ncpCovers: {
+      servers: 'Servers (VPC): list and state',
+      vpc: 'VPCs and NAT gateways',
+      mysql: 'Cloud DB for MySQL instances',
+      metrics: 'Cloud Insight metrics',
+      billing: 'Costs (billing API)',
+    },
+    ncpBillingNote:
+      'Naver Cloud documents no view-only policy for billing: without NCP_FINANCE_MANAGER only costs stay empty.',
+    ncpAccessKey: 'Access key',
+    ncpSecretKey: 'Secret key',
+    ncpSecretOnce:
+      'The secret key is stored encrypted and never shown again; the account shows only the last characters of the access key.',
+    ncpSite: 'Site',
+    ncpSites: {
+      public: 'Public (ncloud.com)',
+      gov: 'Government (gov-ncloud.com)',
+      fin: 'Financial (fin-ncloud.com)',
+    },
   },
   settings: {
     title: 'Settings',
@@ -267,6 +291,13 @@ const en = {
       alertRules: 'Alert rules',
       webhookEndpoints: 'Webhook endpoints',
     },
+  },
+  /** Display names of the clouds (CloudKind → label). */
+  clouds: {
+    aws: 'AWS',
+    azure: 'Azure',
+    gcp: 'GCP',
+    ncp: 'Naver Cloud',
   },
   common: {
     loading: 'Loading…',

@@ -126,6 +126,8 @@ const ko: Messages = {
     none: '이 기간의 비용 데이터가 없습니다.',
     total: '합계',
     groupBy: '그룹 기준',
+    perCurrency:
+      '금액은 통화별로 표시됩니다({currencies}). 네이버 클라우드는 원화(KRW), AWS·Azure·GCP는 달러(USD)로 청구합니다. CMS에는 환율 정보가 없으므로 환산하거나 합산하지 않습니다.',
   },
   accounts: {
     title: '클라우드 계정',
@@ -188,6 +190,28 @@ const ko: Messages = {
     done: '계정이 연결되었습니다',
     goInventory: '인벤토리로 이동',
     fixAndRetry: '위 문제를 해결한 뒤 다시 저장하세요.',
+    ncpIntro:
+      '네이버 클라우드에서 API Gateway 접근이 허용된 서브 계정(Sub Account → 서브 계정)을 만들고, 아래 관리형 정책을 부여한 뒤 그 계정의 인증키(Access Key)를 발급하세요. CMS는 읽기만 합니다.',
+    ncpPolicies: '서브 계정에 필요한 정책',
+    ncpCovers: {
+      servers: '서버(VPC) 목록과 상태',
+      vpc: 'VPC와 NAT Gateway',
+      mysql: 'Cloud DB for MySQL 인스턴스',
+      metrics: 'Cloud Insight 지표',
+      billing: '비용(Billing API)',
+    },
+    ncpBillingNote:
+      '네이버 클라우드에는 비용 조회 전용 정책이 없습니다. NCP_FINANCE_MANAGER가 없으면 비용만 비어 있습니다.',
+    ncpAccessKey: 'Access Key',
+    ncpSecretKey: 'Secret Key',
+    ncpSecretOnce:
+      'Secret Key는 암호화되어 저장되며 다시 표시되지 않습니다. 계정에는 Access Key의 마지막 몇 글자만 표시됩니다.',
+    ncpSite: '사이트',
+    ncpSites: {
+      public: '민간 (ncloud.com)',
+      gov: '공공 (gov-ncloud.com)',
+      fin: '금융 (fin-ncloud.com)',
+    },
   },
   settings: {
     title: '설정',
@@ -268,6 +292,12 @@ const ko: Messages = {
       alertRules: '알림 규칙',
       webhookEndpoints: '웹훅 엔드포인트',
     },
+  },
+  clouds: {
+    aws: 'AWS',
+    azure: 'Azure',
+    gcp: 'GCP',
+    ncp: '네이버 클라우드',
   },
   common: {
     loading: '불러오는 중…',

@@ -8,19 +8,19 @@ import {
   awsCredentialsSchema,
   azureCredentialsSchema,
   gcpCredentialsSchema,
+  NCP_SITES,
+  ncpCredentialsSchema,
 } from '@cms/core'
 import { z } from 'zod'
+import { NCP_POLICY_SUMMARY } from '../ncp-setup'
 
 export const uuidParam = z.object({ id: z.uuid({ message: 'must be a UUID' }) })
 
 const name = z.string().trim().min(1, 'required').max(100, 'at most 100 characters')
+// Region names as each cloud spells them: AWS/Azure/GCP lower-case (eu-west-1), NCP upper-case codes (KR, JPN).
+const REGION = /^[A-Za-z0-9-]{2,40}$/
 const regionList = z
-  .array(
-    z
-      .string()
-      .trim()
-      .regex(/^[a-z0-9-]{2,40}$/, 'must be a region name like eu-west-1'),
-  )
+  .array(z.string().trim().regex(REGION, 'must be a region name like eu-west-1 or KR'))
   .max(64)
 
 export const sanitizedCredentialsSchema = z
@@ -37,6 +37,11 @@ export const sanitizedCredentialsSchema = z
       method: z.literal('serviceAccountKey'),
       clientEmail: z.string(),
       projectIds: z.array(z.string()),
+    }),
+    z.object({
+      method: z.literal('subAccountKey'),
+      accessKeyHint: z.string(),
+      site: z.enum(NCP_SITES),
     }),
   ])
   .meta({ id: 'SanitizedCredentials', description: 'Identifiers only; secrets are write-only.' })
@@ -82,6 +87,19 @@ export const createAccountSchema = z
       regions: regionList.optional(),
       credentials: gcpCredentialsSchema,
     }),
+    z
+      .object({
+        cloud: z.literal('ncp'),
+        name,
+        regions: regionList.optional(),
+        credentials: ncpCredentialsSchema,
+      })
+      .meta({
+        description:
+          'Naver Cloud Platform: the access key and secret key of a sub-account with API Gateway access and ' +
+          `the system-managed policies ${NCP_POLICY_SUMMARY} (the last only for costs). ` +
+          'site picks the API gateway: public (ncloud.com), gov or fin.',
+      }),
   ])
   .meta({ id: 'CreateAccount' })
 
@@ -155,7 +173,7 @@ export const resourceQuerySchema = z.object({
   q: z.string().trim().max(200).optional().describe('search in name and native id'),
   cloud: csv(z.enum(CLOUD_KINDS)),
   accountId: csv(z.uuid({ message: 'must be a UUID' })),
-  region: csv(z.string().regex(/^[a-z0-9-]{2,40}$/, 'bad region')),
+  region: csv(z.string().regex(REGION, 'bad region')),
   type: csv(z.string().regex(/^[a-z0-9_.]{2,60}$/, 'bad type')),
   state: csv(z.enum(RESOURCE_STATES)),
   tag: z
@@ -267,12 +285,23 @@ export const costsResponseSchema = z
     from: z.string(),
     to: z.string(),
     groupBy: z.enum(COST_GROUPS),
-    currency: z.string(),
-    total: z.number(),
-    groups: z.array(z.object({ key: z.string(), label: z.string(), amount: z.number() })),
-    daily: z.array(z.object({ day: z.string(), key: z.string(), amount: z.number() })),
+    currency: z.string().describe('the first entry of totals (kept for older clients)'),
+    total: z.number().describe('the first entry of totals (kept for older clients)'),
+    totals: z
+      .array(z.object({ currency: z.string(), amount: z.number() }))
+      .describe(
+        'one total per currency (ISO 4217; NCP bills in KRW, the other clouds in USD). Amounts in different currencies are never added: no exchange rate is applied.',
+      ),
+    groups: z.array(
+      z.object({ key: z.string(), label: z.string(), currency: z.string(), amount: z.number() }),
+    ),
+    daily: z.array(z.object({ day: z.string(), key: z.string(), currency: z.string(), amount: z.number() })),
   })
-  .meta({ id: 'Costs' })
+  .meta({
+    id: 'Costs',
+    description:
+      'Costs per group and per currency: a group billed in two currencies appears once per currency.',
+  })
 
 export const usageQuerySchema = z.object({
   from: isoDate.optional().describe('default: 30 days ago'),

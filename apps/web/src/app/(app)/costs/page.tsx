@@ -1,3 +1,4 @@
+import { CLOUD_KINDS } from '@cms/core'
 import { getFormatter, getTranslations } from 'next-intl/server'
 import Link from 'next/link'
 import { costsQuerySchema } from '@/server/api/schemas'
@@ -25,52 +26,81 @@ export default async function CostsPage({
     groupBy: 'service',
   })
   const q = parsed.success ? parsed.data : costsQuerySchema.parse({ groupBy: 'service' })
-  const [costs, summary, facets, tr, f] = await Promise.all([
+  const [costs, summary, facets, tr, tc, f] = await Promise.all([
     readCosts(t, q),
     costSummary(t),
     inventoryFacets(t),
     getTranslations('costs'),
+    getTranslations('clouds'),
     getFormatter(),
   ])
-  const money = (n: number) =>
-    f.number(n, { style: 'currency', currency: costs.currency, maximumFractionDigits: 2 })
-  const services = costs.groups.slice(0, PALETTE.length - 1).map((g) => g.key)
-  const colorOf = (k: string) => PALETTE[services.indexOf(k)] ?? PALETTE[PALETTE.length - 1]!
-  const days = [...new Set(costs.daily.map((d) => d.day))].sort()
-  const perDay = new Map<string, Map<string, number>>()
-  for (const d of costs.daily) {
-    const k = services.includes(d.key) ? d.key : 'other'
-    const m = perDay.get(d.day) ?? new Map<string, number>()
-    m.set(k, (m.get(k) ?? 0) + d.amount)
-    perDay.set(d.day, m)
-  }
-  const peak = Math.max(1e-9, ...[...perDay.values()].map((m) => [...m.values()].reduce((a, b) => a + b, 0)))
-  const change =
-    summary.lastMonthSameSpan > 0
-      ? (summary.monthToDate - summary.lastMonthSameSpan) / summary.lastMonthSameSpan
-      : null
+  const money = (n: number, currency: string) =>
+    f.number(n, { style: 'currency', currency, maximumFractionDigits: 2 })
+  // One chart and one table section per currency: amounts in KRW and USD are never added (no rate source).
+  const currencies = [...new Set([...costs.totals.map((x) => x.currency), ...summary.map((x) => x.currency)])]
+  const sections = costs.totals.map(({ currency, amount }) => {
+    const groups = costs.groups.filter((g) => g.currency === currency)
+    const named = groups.slice(0, PALETTE.length - 1).map((g) => g.key)
+    const colorOf = (k: string) => PALETTE[named.indexOf(k)] ?? PALETTE[PALETTE.length - 1]!
+    const perDay = new Map<string, Map<string, number>>()
+    for (const d of costs.daily) {
+      if (d.currency !== currency) continue
+      const k = named.includes(d.key) ? d.key : 'other'
+      const m = perDay.get(d.day) ?? new Map<string, number>()
+      m.set(k, (m.get(k) ?? 0) + d.amount)
+      perDay.set(d.day, m)
+    }
+    const days = [...perDay.keys()].sort()
+    const peak = Math.max(
+      1e-9,
+      ...[...perDay.values()].map((m) => [...m.values()].reduce((a, b) => a + b, 0)),
+    )
+    const legend = [...named, ...(groups.length > named.length ? ['other'] : [])]
+    return { currency, amount, groups, colorOf, perDay, days, peak, legend }
+  })
+  const perCurrency = (pick: (s: (typeof summary)[number]) => number) =>
+    summary.length === 0 ? (
+      <div className="big">—</div>
+    ) : (
+      summary.map((s) => (
+        <div key={s.currency} className="big" data-testid={`cost-${s.currency}`}>
+          {money(pick(s), s.currency)}
+        </div>
+      ))
+    )
   return (
     <>
       <h1>{tr('title')}</h1>
+      {currencies.length > 1 ? (
+        <p className="small muted" data-testid="currency-hint">
+          {tr('perCurrency', { currencies: currencies.join(', ') })}
+        </p>
+      ) : null}
       <div className="grid">
         <div className="card">
           <h2>{tr('mtd')}</h2>
-          <div className="big">{money(summary.monthToDate)}</div>
+          {perCurrency((s) => s.monthToDate)}
           <div className="small muted">{isoDay(monthStart())} →</div>
         </div>
         <div className="card">
           <h2>{tr('lastMonthSame')}</h2>
-          <div className="big">{money(summary.lastMonthSameSpan)}</div>
-          {change !== null ? (
-            <div className="small muted">
-              {tr('change')}:{' '}
-              {f.number(change, { style: 'percent', signDisplay: 'always', maximumFractionDigits: 1 })}
-            </div>
-          ) : null}
+          {perCurrency((s) => s.lastMonthSameSpan)}
+          {summary.map((s) =>
+            s.lastMonthSameSpan > 0 ? (
+              <div key={s.currency} className="small muted">
+                {tr('change')} ({s.currency}):{' '}
+                {f.number((s.monthToDate - s.lastMonthSameSpan) / s.lastMonthSameSpan, {
+                  style: 'percent',
+                  signDisplay: 'always',
+                  maximumFractionDigits: 1,
+                })}
+              </div>
+            ) : null,
+          )}
         </div>
         <div className="card">
           <h2>{tr('lastMonth')}</h2>
-          <div className="big">{money(summary.lastMonth)}</div>
+          {perCurrency((s) => s.lastMonth)}
         </div>
       </div>
       <form className="filters" method="get">
@@ -86,8 +116,10 @@ export default async function CostsPage({
           cloud
           <select name="cloud" defaultValue={raw.cloud ?? ''}>
             <option value="" />
-            {['aws', 'azure', 'gcp'].map((c) => (
-              <option key={c}>{c}</option>
+            {CLOUD_KINDS.map((c) => (
+              <option key={c} value={c}>
+                {tc(c)}
+              </option>
             ))}
           </select>
         </label>
@@ -116,33 +148,45 @@ export default async function CostsPage({
           {parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}
         </div>
       ) : null}
-      <div className="chart">
-        <h2>{tr('dailyByService')}</h2>
-        {days.length === 0 ? (
+      {sections.length === 0 ? (
+        <div className="chart">
+          <h2>{tr('dailyByService')}</h2>
           <div className="muted">{tr('none')}</div>
-        ) : (
+        </div>
+      ) : null}
+      {sections.map((sec) => (
+        <div className="chart" key={sec.currency} data-testid={`cost-section-${sec.currency}`}>
+          <h2>
+            {tr('dailyByService')} ({sec.currency})
+          </h2>
           <div className="stack-bar" data-testid="cost-chart">
-            {days.map((d) => (
+            {sec.days.map((d) => (
               <div
                 key={d}
                 className="col"
-                title={`${d}: ${money([...(perDay.get(d)?.values() ?? [])].reduce((a, b) => a + b, 0))}`}
+                title={`${d}: ${money(
+                  [...(sec.perDay.get(d)?.values() ?? [])].reduce((a, b) => a + b, 0),
+                  sec.currency,
+                )}`}
               >
-                {[...(perDay.get(d) ?? new Map<string, number>())].map(([k, v]) => (
-                  <div key={k} style={{ height: `${(110 * v) / peak}px`, background: colorOf(k) }} />
+                {[...(sec.perDay.get(d) ?? new Map<string, number>())].map(([k, v]) => (
+                  <div key={k} style={{ height: `${(110 * v) / sec.peak}px`, background: sec.colorOf(k) }} />
                 ))}
               </div>
             ))}
           </div>
-        )}
-        <div className="row small" style={{ marginTop: 6 }}>
-          {[...services, ...(costs.groups.length > services.length ? ['other'] : [])].map((s) => (
-            <span key={s}>
-              <span style={{ display: 'inline-block', width: 10, height: 10, background: colorOf(s) }} /> {s}
-            </span>
-          ))}
+          <div className="row small" style={{ marginTop: 6 }}>
+            {sec.legend.map((s) => (
+              <span key={s}>
+                <span
+                  style={{ display: 'inline-block', width: 10, height: 10, background: sec.colorOf(s) }}
+                />{' '}
+                {s}
+              </span>
+            ))}
+          </div>
         </div>
-      </div>
+      ))}
       <table>
         <thead>
           <tr>
@@ -151,20 +195,24 @@ export default async function CostsPage({
           </tr>
         </thead>
         <tbody>
-          {costs.groups.map((g) => (
-            <tr key={g.key}>
-              <td>{g.label}</td>
-              <td>{money(g.amount)}</td>
-            </tr>
-          ))}
-          <tr>
-            <td>
-              <b>{tr('total')}</b>
-            </td>
-            <td>
-              <b>{money(costs.total)}</b>
-            </td>
-          </tr>
+          {sections.map((sec) => [
+            ...sec.groups.map((g) => (
+              <tr key={`${sec.currency}:${g.key}`}>
+                <td>{g.label}</td>
+                <td>{money(g.amount, sec.currency)}</td>
+              </tr>
+            )),
+            <tr key={`${sec.currency}:total`} data-testid={`cost-total-${sec.currency}`}>
+              <td>
+                <b>
+                  {tr('total')} ({sec.currency})
+                </b>
+              </td>
+              <td>
+                <b>{money(sec.amount, sec.currency)}</b>
+              </td>
+            </tr>,
+          ])}
         </tbody>
       </table>
     </>

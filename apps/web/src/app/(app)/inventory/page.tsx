@@ -1,3 +1,4 @@
+import { CLOUD_KINDS, RESOURCE_STATES } from '@cms/core'
 import { getFormatter, getTranslations } from 'next-intl/server'
 import Link from 'next/link'
 import { AutoRefresh } from '@/components/shell-controls'
@@ -19,12 +20,13 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
   // A bad filter in the URL shows the unfiltered list and the messages rather than an error page.
   const q: ResourceQuery = parsed.success ? parsed.data : resourceQuerySchema.parse({ limit: '50' })
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`)
-  const [page, facets, tr, f, ta] = await Promise.all([
+  const [page, facets, tr, f, ta, tc] = await Promise.all([
     listResources(t, q),
     inventoryFacets(t),
     getTranslations('inventory'),
     getFormatter(),
     getTranslations('alerts'),
+    getTranslations('clouds'),
   ])
   const offset = q.offset ?? 0
   const href = (over: Record<string, string | undefined>) => {
@@ -70,7 +72,7 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
         {sel(
           'cloud',
           tr('cloud'),
-          ['aws', 'azure', 'gcp'].map((v) => ({ v, l: v })),
+          CLOUD_KINDS.map((v) => ({ v, l: tc(v) })),
         )}
         {sel(
           'accountId',
@@ -90,7 +92,7 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
         {sel(
           'state',
           tr('state'),
-          ['running', 'stopped', 'pending', 'available', 'terminated', 'unknown'].map((v) => ({ v, l: v })),
+          RESOURCE_STATES.map((v) => ({ v, l: v })),
         )}
         <label>
           {tr('tag')}
@@ -150,7 +152,7 @@ export default async function InventoryPage({ searchParams }: { searchParams: Pr
               <td>
                 <span className={`pill s-${r.state}`}>{r.state}</span>
               </td>
-              <td>{r.cloud}</td>
+              <td>{tc(r.cloud)}</td>
               <td>{r.accountName}</td>
               <td>{r.region}</td>
               <td className="small muted wrap">

@@ -17,7 +17,7 @@ export default async function OverviewPage() {
     getTranslations('alerts'),
   ])
   const now = new Date()
-  const money = (n: number, c = o.cost.currency) =>
+  const money = (n: number, c: string) =>
     f.number(n, { style: 'currency', currency: c, maximumFractionDigits: 2 })
   const num = (n: number) => f.number(n)
   return (
@@ -37,16 +37,28 @@ export default async function OverviewPage() {
           </div>
           <div className="small muted">{tr('newResources', { count: o.newResources })}</div>
         </div>
+        {/* One line per currency billed (NCP in KRW, the others in USD): amounts are never added across currencies. */}
         <div className="card">
           <h2>{tr('mtd')}</h2>
-          <div className="big">{money(o.cost.monthToDate)}</div>
-          <div className="small muted">
-            {tr('sameSpan')}: {money(o.cost.lastMonthSameSpan)} · {tr('lastMonth')}: {money(o.cost.lastMonth)}
-          </div>
+          {o.cost.length === 0 ? <div className="big">—</div> : null}
+          {o.cost.map((c) => (
+            <div key={c.currency}>
+              <div className="big">{money(c.monthToDate, c.currency)}</div>
+              <div className="small muted">
+                {tr('sameSpan')}: {money(c.lastMonthSameSpan, c.currency)} · {tr('lastMonth')}:{' '}
+                {money(c.lastMonth, c.currency)}
+              </div>
+            </div>
+          ))}
         </div>
         <div className="card">
           <h2>{tr('forecast')}</h2>
-          <div className="big">{money(o.cost.forecast)}</div>
+          {o.cost.length === 0 ? <div className="big">—</div> : null}
+          {o.cost.map((c) => (
+            <div key={c.currency} className="big">
+              {money(c.forecast, c.currency)}
+            </div>
+          ))}
         </div>
         <div className="card">
           <h2>{tr('freshness')}</h2>

@@ -1,7 +1,7 @@
 'use client'
 import { useTranslations } from 'next-intl'
 import Link from 'next/link'
-import { useState, type FormEvent } from 'react'
+import { Fragment, useState, type FormEvent } from 'react'
 import { Field } from '@/components/field'
 import { VerificationView, type Verification } from '@/components/verification-view'
 import { apiFetch } from '@/lib/api-fetch'
@@ -15,15 +15,28 @@ interface Setup {
   quickCreateUrl: string
 }
 
-type Cloud = 'aws' | 'azure' | 'gcp'
+type Cloud = 'aws' | 'azure' | 'gcp' | 'ncp'
+type NcpSite = 'public' | 'gov' | 'fin'
+interface NcpSetup {
+  policies: { policy: string; covers: 'servers' | 'vpc' | 'mysql' | 'metrics' | 'billing'; doc: string }[]
+  sites: NcpSite[]
+}
+/** Region examples as each cloud spells them (NCP: upper-case region codes). */
+const REGION_EXAMPLE: Record<Cloud, string> = {
+  aws: 'us-east-1, eu-west-1',
+  azure: 'westeurope, koreacentral',
+  gcp: 'us-central1, asia-northeast3',
+  ncp: 'KR, JPN',
+}
 const list = (s: string) =>
   s
     .split(',')
     .map((x) => x.trim())
     .filter(Boolean)
 
-export function Onboarding({ setup }: { setup: Setup }) {
+export function Onboarding({ setup, clouds, ncp }: { setup: Setup; clouds: Cloud[]; ncp: NcpSetup }) {
   const t = useTranslations('onboarding')
+  const tc = useTranslations('clouds')
   const [cloud, setCloud] = useState<Cloud>('aws')
   const [awsMethod, setAwsMethod] = useState<'assumeRole' | 'accessKeys'>('assumeRole')
   const [errors, setErrors] = useState<Record<string, string>>({})
@@ -65,6 +78,16 @@ export function Onboarding({ setup }: { setup: Setup }) {
           subscriptionIds: list(v.subscriptionIds ?? ''),
         },
       }
+    } else if (cloud === 'ncp') {
+      body = {
+        ...base,
+        credentials: {
+          method: 'subAccountKey',
+          accessKey: v.accessKey ?? '',
+          secretKey: v.secretKey ?? '',
+          site: v.site ?? 'public',
+        },
+      }
     } else {
       if (!gcpKey) return setErrors({ 'credentials.private_key': t('keyFile') })
       body = {
@@ -88,7 +111,7 @@ export function Onboarding({ setup }: { setup: Setup }) {
     <>
       <h1>{t('title')}</h1>
       <div className="tabs">
-        {(['aws', 'azure', 'gcp'] as const).map((c) => (
+        {clouds.map((c) => (
           <button
             key={c}
             type="button"
@@ -96,7 +119,7 @@ export function Onboarding({ setup }: { setup: Setup }) {
             onClick={() => (setCloud(c), setErrors({}))}
             data-testid={`cloud-${c}`}
           >
-            {c.toUpperCase()}
+            {tc(c)}
           </button>
         ))}
       </div>
@@ -228,10 +251,58 @@ export function Onboarding({ setup }: { setup: Setup }) {
             />
           </>
         ) : null}
+        {cloud === 'ncp' ? (
+          <>
+            <div className="card" data-testid="ncp-setup">
+              <p className="small">{t('ncpIntro')}</p>
+              <h3 className="small">{t('ncpPolicies')}</h3>
+              <dl className="kv">
+                {ncp.policies.map((p) => (
+                  <Fragment key={p.policy}>
+                    <dt className="mono">
+                      <a href={p.doc} target="_blank" rel="noreferrer">
+                        {p.policy}
+                      </a>
+                    </dt>
+                    <dd>{t(`ncpCovers.${p.covers}`)}</dd>
+                  </Fragment>
+                ))}
+              </dl>
+              <p className="small muted">{t('ncpBillingNote')}</p>
+            </div>
+            <Field
+              label={t('ncpAccessKey')}
+              name="accessKey"
+              autoComplete="off"
+              error={err('accessKey')}
+              data-testid="ncp-access-key"
+            />
+            <Field
+              label={t('ncpSecretKey')}
+              name="secretKey"
+              type="password"
+              autoComplete="off"
+              error={err('secretKey')}
+              data-testid="ncp-secret-key"
+            />
+            <p className="small muted">{t('ncpSecretOnce')}</p>
+            <label>
+              {t('ncpSite')}{' '}
+              <select name="site" defaultValue="public" data-testid="ncp-site">
+                {ncp.sites.map((s) => (
+                  <option key={s} value={s}>
+                    {t(`ncpSites.${s}`)}
+                  </option>
+                ))}
+              </select>
+              {err('site') ? <span className="field-error">{err('site')}</span> : null}
+            </label>
+          </>
+        ) : null}
         <Field
           label={t('regions')}
           name="regions"
-          placeholder="us-east-1, eu-west-1"
+          placeholder={REGION_EXAMPLE[cloud]}
           error={errors.regions ?? errors['regions.0']}
         />
         {errors._ && Object.keys(errors).length === 1 ? <div className="alert">{errors._}</div> : null}
