@@ -9,6 +9,10 @@
  * browser test shares. Pages are not served; every request the test makes is an API or auth call, and
  * those run exactly the route handlers Next would run.
  *
+ * Like the production server (apps/web/server.ts), the client address is resolved first from the TCP peer
+ * and CMS_TRUSTED_PROXIES into `x-forwarded-for` (apps/web/src/server/client-address.ts): a test that
+ * forges the header from 127.0.0.1 is an untrusted client unless it lists 127.0.0.1 as a proxy.
+ *
  * Configuration is the web app's environment (DATABASE_URL, REDIS_URL, CMS_QUEUE_PREFIX, AUTH_SECRET,
  * PUBLIC_URL, CMS_MASTER_KEYS, CMS_*_ENDPOINT …). Started by `spawnWeb()` below with node + tsx and
  * TSX_TSCONFIG_PATH=apps/web/tsconfig.json; sends `{ port }` over IPC when listening.
@@ -19,6 +23,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net'
 import { join, relative, sep } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import { loadConfig } from '@cms/core'
+import { forwardClientAddress, parseTrustedProxies } from '../../apps/web/src/server/client-address'
 
 const ROOT = join(import.meta.dirname, '../..')
 const API_DIR = join(ROOT, 'apps/web/src/app/api')
@@ -98,6 +104,7 @@ async function send(res: ServerResponse, r: Response) {
 
 async function main() {
   const publicUrl = process.env.PUBLIC_URL ?? 'http://localhost:3000'
+  const proxies = parseTrustedProxies(loadConfig().CMS_TRUSTED_PROXIES)
   const routes = routeFiles(API_DIR)
   const load = (r: Route) => (r.module ??= import(pathToFileURL(r.file).href) as Promise<RouteModule>)
   const server = createServer((req, res) => {
@@ -110,6 +117,7 @@ async function main() {
         if (!params) continue
         const handler = (await load(r))[req.method ?? 'GET']
         if (!handler) return void res.writeHead(405).end()
+        forwardClientAddress(req.headers, req.socket.remoteAddress, proxies)
         return send(res, await handler(await toRequest(req, publicUrl), { params: Promise.resolve(params) }))
       }
       res.writeHead(404).end()

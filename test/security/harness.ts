@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto'
 import { LocalKeyring } from '@cms/core'
 import { createTestDatabase, type TestDatabase } from '@cms/db/testing'
+import { uniquePrefix } from '@cms/scheduler/testing/harness'
 
 export const PUBLIC_URL = 'http://localhost:3999'
 export const AUTH_SECRET = 'test-secret-test-secret-test-secret-0123456789'
@@ -32,6 +33,8 @@ export async function setupSecurityTest(env: Record<string, string> = {}): Promi
     AUTH_SECRET,
     PUBLIC_URL,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // The web app's Redis keys (login lockout, rate limits) under this file's own prefix, dropped after it.
+    CMS_QUEUE_PREFIX: uniquePrefix(),
     ...env,
   })
   const { closeServices } = await import('../../apps/web/src/server/services')

@@ -85,18 +85,34 @@ describe('per-account lockout', () => {
     expect(shape(a.body.message)).toBe(shape(b.body.message))
   })
 
-  it('the lockout expires and a success clears it (exponential delay, unit level)', async () => {
+  it('the lockout expires and a success clears it (exponential delay, unit level, on Redis)', async () => {
     const { LoginLockout } = await import('../../apps/web/src/server/login-lockout')
+    const { services } = await import('../../apps/web/src/server/services')
+    const s = services()
     let now = 0
-    const l = new LoginLockout(() => now)
-    for (let i = 0; i < 5; i++) l.recordFailure('x@y')
-    expect(l.retryAfterMs('X@Y')).toBe(30_000)
+    const l = new LoginLockout(
+      () => s.redis,
+      `${s.redisPrefix}:unit`,
+      () => now,
+    )
+    for (let i = 0; i < 5; i++) expect(await l.attempt('x@y')).toBe(0)
+    expect(await l.retryAfterMs('X@Y')).toBe(30_000)
+    expect(await l.attempt('x@y')).toBe(30_000)
     now += 30_001
-    expect(l.retryAfterMs('x@y')).toBe(0)
-    l.recordFailure('x@y')
-    expect(l.retryAfterMs('x@y')).toBe(60_000)
-    l.recordSuccess('x@y')
-    expect(l.retryAfterMs('x@y')).toBe(0)
+    expect(await l.retryAfterMs('x@y')).toBe(0)
+    expect(await l.attempt('x@y')).toBe(0)
+    expect(await l.retryAfterMs('x@y')).toBe(60_000)
+    await l.recordSuccess('x@y')
+    expect(await l.retryAfterMs('x@y')).toBe(0)
+  })
+
+  it('concurrent guesses cannot all pass a stale check: of 20 at once, exactly 5 reach the password', async () => {
+    const { LoginLockout } = await import('../../apps/web/src/server/login-lockout')
+    const { services } = await import('../../apps/web/src/server/services')
+    const s = services()
+    const l = new LoginLockout(() => s.redis, `${s.redisPrefix}:unit`)
+    const waits = await Promise.all(Array.from({ length: 20 }, () => l.attempt('race@y')))
+    expect(waits.filter((w) => w === 0)).toHaveLength(5)
   })
 })
 

@@ -4,6 +4,7 @@
  */
 import { LocalKeyring } from '@cms/core'
 import { createTestDatabase, type TestDatabase } from '@cms/db/testing'
+import { dropQueuePrefix, uniquePrefix } from '@cms/scheduler/testing/harness'
 
 export const PUBLIC_URL = 'http://localhost:3999'
 
@@ -14,11 +15,15 @@ export async function setupWebTest(): Promise<{ db: TestDatabase; teardown: () =
   process.env.AUTH_SECRET = 'test-secret-test-secret-test-secret-0123456789'
   process.env.PUBLIC_URL = PUBLIC_URL
   process.env.LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'silent'
+  // The web app's Redis keys (login lockout, rate limits) under this file's own prefix.
+  const prefix = uniquePrefix()
+  process.env.CMS_QUEUE_PREFIX ??= prefix
   const { closeServices } = await import('../src/server/services')
   return {
     db,
     teardown: async () => {
       await closeServices()
+      await dropQueuePrefix(prefix)
       await db.drop()
     },
   }

@@ -2,6 +2,7 @@
  * Process configuration: one zod schema, parsed once at start. This module is the only place that
  * reads process.env. Secrets have no defaults; an error lists variable names, never values.
  */
+import { isIP } from 'node:net'
 import { z } from 'zod'
 import { AppError } from './errors'
 
@@ -72,6 +73,28 @@ export const configSchema = z.object({
   /** Partner provisioning API: "partnerId=secret,…" (HMAC secrets). */
   CMS_MP_PARTNER_SECRETS: z.string().optional(),
   PUBLIC_URL: z.string().url().default('http://localhost:3000'),
+  /**
+   * Proxies (load balancers) whose `x-forwarded-for` is believed: "10.0.0.0/8,192.0.2.7,fd00::/8".
+   * Empty (the default): the TCP peer is the client and every forwarded header is ignored.
+   */
+  CMS_TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .refine(
+      (v) =>
+        v
+          .split(',')
+          .map((e) => e.trim())
+          .filter(Boolean)
+          .every((e) => {
+            const [a = '', bits] = e.split('/')
+            const f = isIP(a)
+            return (
+              f !== 0 && (bits === undefined || (/^\d+$/.test(bits) && Number(bits) <= (f === 6 ? 128 : 32)))
+            )
+          }),
+      'must be a comma-separated list of IP addresses or CIDR ranges',
+    ),
   AUTH_SECRET: z.string().min(32).optional(),
   PORT: z.coerce.number().int().positive().default(3000),
 })

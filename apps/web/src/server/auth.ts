@@ -13,6 +13,8 @@ import { organization } from 'better-auth/plugins'
 import { adminAc, defaultStatements, memberAc, ownerAc } from 'better-auth/plugins/organization/access'
 import { createAccessControl } from 'better-auth/plugins/access'
 import { LoginLockout } from './login-lockout'
+import { redisRateLimitStorage } from './rate-limit-store'
+import { withHashedSessionTokens } from './session-token-hash'
 import { sendMail } from './mailer'
 import { services } from './services'
 
@@ -20,10 +22,9 @@ const ac = createAccessControl(defaultStatements)
 // Viewer: may read the organization, nothing else (CMS's own mutations are guarded by withTenant).
 const viewerAc = ac.newRole({ organization: [], member: [], invitation: [], team: [], ac: ['read'] })
 
-export const lockout = new LoginLockout()
-
 function build() {
   const s = services()
+  const lockout = new LoginLockout(() => s.redis, s.redisPrefix)
   const secret = s.config.AUTH_SECRET
   if (!secret) throw new AppError('internal', 'AUTH_SECRET is not configured (≥ 32 characters)')
   const baseURL = s.config.PUBLIC_URL
@@ -32,7 +33,7 @@ function build() {
     baseURL,
     secret,
     trustedOrigins: [baseURL],
-    database: prismaAdapter(s.worker, { provider: 'postgresql' }),
+    database: withHashedSessionTokens(prismaAdapter(s.worker, { provider: 'postgresql' })),
     account: { modelName: 'authAccount' },
     user: { additionalFields: { locale: { type: 'string', required: false, input: true } } },
     session: { expiresIn: 60 * 60 * 24 * 7, updateAge: 60 * 60 * 24 },
@@ -52,9 +53,11 @@ function build() {
         })
       },
     },
+    // Shared by every web process (Redis). The client address is the one the server entry resolved
+    // from the TCP peer and CMS_TRUSTED_PROXIES into x-forwarded-for (client-address.ts).
     rateLimit: {
       enabled: true,
-      storage: 'memory',
+      customStorage: redisRateLimitStorage(() => s.redis, s.redisPrefix),
       window: 60,
       max: 100,
       customRules: {
@@ -72,7 +75,9 @@ function build() {
       before: createAuthMiddleware(async (ctx) => {
         if (ctx.path !== '/sign-in/email') return
         const email = typeof ctx.body?.email === 'string' ? ctx.body.email : ''
-        const wait = lockout.retryAfterMs(email)
+        // Counted before the password is checked (atomic in Redis), forgotten on success: concurrent
+        // guesses on several processes cannot all pass a stale "not locked" read.
+        const wait = await lockout.attempt(email)
         if (wait > 0) {
           throw new APIError('TOO_MANY_REQUESTS', {
             code: 'ACCOUNT_LOCKED',
@@ -84,9 +89,9 @@ function build() {
         if (ctx.path !== '/sign-in/email') return
         const email = typeof ctx.body?.email === 'string' ? ctx.body.email : ''
         const returned: unknown = ctx.context.returned
-        if (returned instanceof APIError || (returned instanceof Response && returned.status >= 400))
-          lockout.recordFailure(email)
-        else lockout.recordSuccess(email)
+        const failed =
+          returned instanceof APIError || (returned instanceof Response && returned.status >= 400)
+        if (!failed) await lockout.recordSuccess(email)
       }),
     },
     databaseHooks: {

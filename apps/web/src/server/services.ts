@@ -5,9 +5,12 @@
  *   app    Prisma as cms_app   — tenant data, always through forTenant() (RLS applies)
  *   worker Prisma as cms_worker — auth tables (cross-tenant by nature) and API-key lookup by hash
  *   pool   pg as cms_app       — raw time-series / aggregate reads, through tenantQuery()
+ *   redis  ioredis             — state every web process must share: login lockout, auth rate limits
+ *          (keys under `{CMS_QUEUE_PREFIX}:auth:`, hash-tagged like the queues)
  */
 import { AppError, LocalKeyring, Vault, createLogger, loadConfig, type Config, type Logger } from '@cms/core'
 import { createPool, createPrisma, type PrismaClient } from '@cms/db'
+import { Redis } from 'ioredis'
 import type pg from 'pg'
 
 export interface Services {
@@ -16,6 +19,9 @@ export interface Services {
   app: PrismaClient
   worker: PrismaClient
   pool: pg.Pool
+  redis: Redis
+  /** `{prefix}` for this deployment's Redis keys. */
+  redisPrefix: string
   vault: Vault
   log: Logger
 }
@@ -34,6 +40,10 @@ export function services(): Services {
     app: createPrisma({ url, role: 'cms_app', max: 6 }),
     worker: createPrisma({ url, role: 'cms_worker', max: 3 }),
     pool: createPool({ url, role: 'cms_app', max: 6 }),
+    // Connects on first command; a Redis outage fails sign-in fast (2 tries) instead of queueing forever —
+    // the lockout and limits fail closed.
+    redis: new Redis(config.REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 }),
+    redisPrefix: `{${config.CMS_QUEUE_PREFIX}}`,
     vault: new Vault(LocalKeyring.fromString(config.CMS_MASTER_KEYS)),
     log: createLogger({ name: 'web', level: config.LOG_LEVEL }),
   }
@@ -46,5 +56,10 @@ export async function closeServices(): Promise<void> {
   const s = g.__cmsWebServices
   if (!s) return
   g.__cmsWebServices = undefined
-  await Promise.all([s.app.$disconnect(), s.worker.$disconnect(), s.pool.end()])
+  await Promise.all([
+    s.app.$disconnect(),
+    s.worker.$disconnect(),
+    s.pool.end(),
+    s.redis.quit().catch(() => s.redis.disconnect()),
+  ])
 }
