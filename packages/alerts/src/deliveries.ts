@@ -32,7 +32,7 @@ export const deliveryJobId = (deliveryId: string, generation: number, attempt: n
 export const messageIdOf = (deliveryId: string): string => `msg_${deliveryId.replace(/-/g, '')}`
 
 export async function enqueueDeliveries(
-  db: PrismaClient,
+  db: PrismaClient | Prisma.TransactionClient,
   produced: Array<{ notification: AlertNotification; instanceId: string | null }>,
   opts: { kind?: 'alert' | 'test' } = {},
 ): Promise<DeliveryJob[]> {

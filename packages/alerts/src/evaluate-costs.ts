@@ -6,7 +6,8 @@ import { Prisma, type PrismaClient } from '@cms/db'
 import {
   activeSilences,
   applyObservations,
-  finish,
+  mergeResults,
+  persistAtomically,
   loadRules,
   type EvaluationResult,
   type Observation,
@@ -24,7 +25,8 @@ export async function evaluateCostRules(
   if (rules.length === 0) return { notifications: [], deliveries: [] }
   const silences = await activeSilences(db, input.tenantId, now)
   const today = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()))
-  const produced = []
+  // One transaction per rule: its instance updates and their outbox rows commit together.
+  const results: EvaluationResult[] = []
   for (const rule of rules) {
     const spec = rule.spec
     const lookback = spec.condition.type === 'daily_anomaly' ? spec.condition.lookbackDays + 1 : 0
@@ -91,7 +93,11 @@ export async function evaluateCostRules(
         annotations: { mean: mean.toFixed(2), stddev: sd.toFixed(2), limit: limit.toFixed(2) },
       }
     }
-    produced.push(...(await applyObservations(db, rule, [obs], { now, forMinutes: 0, silences })))
+    results.push(
+      await persistAtomically(db, (tx) =>
+        applyObservations(tx, rule, [obs], { now, forMinutes: 0, silences }),
+      ),
+    )
   }
-  return finish(db, produced)
+  return mergeResults(results)
 }

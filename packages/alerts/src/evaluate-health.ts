@@ -6,7 +6,8 @@ import type { PrismaClient } from '@cms/db'
 import {
   activeSilences,
   applyObservations,
-  finish,
+  mergeResults,
+  persistAtomically,
   loadRules,
   type EvaluationResult,
   type Observation,
@@ -35,7 +36,8 @@ export async function evaluateAccountHealth(
     },
   })
   const silences = await activeSilences(db, input.tenantId, now)
-  const produced = []
+  // One transaction per rule: its instance updates and their outbox rows commit together.
+  const results: EvaluationResult[] = []
   for (const rule of rules) {
     const spec = rule.spec
     const observations: Observation[] = []
@@ -70,9 +72,12 @@ export async function evaluateAccountHealth(
         })
       }
     }
-    produced.push(
-      ...(await applyObservations(db, rule, observations, { now, forMinutes: spec.forMinutes, silences })),
+    if (observations.length === 0) continue
+    results.push(
+      await persistAtomically(db, (tx) =>
+        applyObservations(tx, rule, observations, { now, forMinutes: spec.forMinutes, silences }),
+      ),
     )
   }
-  return finish(db, produced)
+  return mergeResults(results)
 }

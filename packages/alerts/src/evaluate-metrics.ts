@@ -6,7 +6,8 @@ import { Prisma, type PrismaClient } from '@cms/db'
 import {
   activeSilences,
   applyObservations,
-  finish,
+  mergeResults,
+  persistAtomically,
   loadRules,
   type EvaluationResult,
   type Observation,
@@ -84,7 +85,8 @@ export async function evaluateMetricRules(
   const resourceFilter = input.resourceIds?.length
     ? Prisma.sql`AND r.id = ANY(${input.resourceIds}::uuid[])`
     : Prisma.empty
-  const produced = []
+  // One transaction per rule: its instance updates and their outbox rows commit together.
+  const results: EvaluationResult[] = []
   for (const rule of rules) {
     const spec = rule.spec
     const series = await db.$queryRaw<SeriesRow[]>`
@@ -135,11 +137,14 @@ export async function evaluateMetricRules(
         },
       })
     }
-    produced.push(
-      ...(await applyObservations(db, rule, observations, { now, forMinutes: spec.forMinutes, silences })),
+    if (observations.length === 0) continue
+    results.push(
+      await persistAtomically(db, (tx) =>
+        applyObservations(tx, rule, observations, { now, forMinutes: spec.forMinutes, silences }),
+      ),
     )
   }
-  return finish(db, produced)
+  return mergeResults(results)
 }
 
 const round = (v: number) => Math.round(v * 1000) / 1000

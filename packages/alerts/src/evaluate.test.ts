@@ -1,5 +1,6 @@
 import { forTenant } from '@cms/db'
 import { createTenant, createTestDatabase, testVault, type TestDatabase } from '@cms/db/testing'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   createAlertRule,
@@ -233,6 +234,45 @@ describe('inventory events', () => {
       ],
     })
     expect(upd.notifications.map((n) => n.summary)).toEqual([expect.stringContaining('running → stopped')])
+  })
+
+  it('a crash between the alert instance and its delivery rows loses no notification (one transaction)', async () => {
+    const { tenant, tdb, endpoint } = await tenantWithEndpoint()
+    const f = await createResourceWithSeries(t.worker, tenant.id, { type: 'ec2.instance', name: 'crash-vm' })
+    await createAlertRule(tdb, tenant.id, {
+      name: 'Crash test',
+      endpointIds: [endpoint.id],
+      spec: { kind: 'inventory_event', events: ['resource.created'] },
+    })
+    const events = [
+      { type: 'resource.created' as const, resourceId: f.resource.id, at: new Date(), eventId: 4242 },
+    ]
+    // The crash: the database refuses the outbox insert, after the instance insert went through.
+    const admin = new pg.Client({ connectionString: t.url })
+    await admin.connect()
+    try {
+      await admin.query(`CREATE FUNCTION crash_outbox() RETURNS trigger LANGUAGE plpgsql AS
+        $$ BEGIN RAISE EXCEPTION 'injected crash before the outbox row'; END $$`)
+      await admin.query(
+        `CREATE TRIGGER crash_outbox BEFORE INSERT ON webhook_delivery FOR EACH STATEMENT EXECUTE FUNCTION crash_outbox()`,
+      )
+      await expect(handleInventoryEvents(t.worker, { tenantId: tenant.id, events })).rejects.toThrow(
+        /injected crash/,
+      )
+      // Nothing half-written: no instance says "already notified".
+      expect(await t.worker.alertInstance.count({ where: { tenantId: tenant.id } })).toBe(0)
+    } finally {
+      await admin.query('DROP TRIGGER IF EXISTS crash_outbox ON webhook_delivery')
+      await admin.query('DROP FUNCTION IF EXISTS crash_outbox()')
+      await admin.end()
+    }
+    // The job's retry: the notification is decided again and reaches the outbox, once.
+    const retry = await handleInventoryEvents(t.worker, { tenantId: tenant.id, events })
+    expect(retry.deliveries).toHaveLength(1)
+    expect(await t.worker.webhookDelivery.count({ where: { tenantId: tenant.id } })).toBe(1)
+    expect((await handleInventoryEvents(t.worker, { tenantId: tenant.id, events })).deliveries).toHaveLength(
+      0,
+    )
   })
 })
 

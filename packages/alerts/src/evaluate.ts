@@ -123,7 +123,7 @@ function notificationFor(
  * observed this round (no data, or outside an incremental batch) keep their state.
  */
 export async function applyObservations(
-  db: PrismaClient,
+  db: PrismaClient | Prisma.TransactionClient,
   rule: LoadedRule,
   observations: Observation[],
   opts: { now: Date; forMinutes: number; silences: SilenceRow[] },
@@ -199,11 +199,33 @@ export async function applyObservations(
   return out
 }
 
-/** Persist notifications as outbox deliveries and return both. */
-export async function finish(
+/**
+ * The write phase of an evaluation, atomic: `write` records what was decided (alert instances: the
+ * idempotency record that stops a re-run from notifying again) and its notifications become outbox
+ * deliveries in the same transaction. A crash after the instances and before the deliveries would
+ * otherwise lose the notification for good — the re-run finds the instance and stays quiet; here both
+ * commit or neither does, and the job's retry decides again.
+ */
+export async function persistAtomically(
   db: PrismaClient,
-  produced: Array<{ notification: AlertNotification; instanceId: string | null }>,
+  write: (
+    tx: Prisma.TransactionClient,
+  ) => Promise<Array<{ notification: AlertNotification; instanceId: string | null }>>,
 ): Promise<EvaluationResult> {
-  const deliveries = await enqueueDeliveries(db, produced)
-  return { notifications: produced.map((p) => p.notification), deliveries }
+  return db.$transaction(
+    async (tx) => {
+      const produced = await write(tx)
+      const deliveries = produced.length ? await enqueueDeliveries(tx, produced) : []
+      return { notifications: produced.map((p) => p.notification), deliveries }
+    },
+    { timeout: 60_000, maxWait: 30_000 },
+  )
+}
+
+/** Several evaluation results as one. */
+export function mergeResults(results: EvaluationResult[]): EvaluationResult {
+  return {
+    notifications: results.flatMap((r) => r.notifications),
+    deliveries: results.flatMap((r) => r.deliveries),
+  }
 }
