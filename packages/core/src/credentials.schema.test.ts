@@ -35,3 +35,24 @@ it('gives field-level errors for bad input', () => {
   expect(r).toThrow(/IAM role ARN/)
   expect(() => parseCredentials('gcp', { type: 'user' })).toThrow()
 })
+
+it('accepts both NCP key formats (legacy 20-character, ncp_iam_-prefixed) and sanitizes to a hint', () => {
+  const legacy = parseCredentials('ncp', {
+    accessKey: 'AbCdEfGhIjKlMnOpQrSt',
+    secretKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCD',
+  })
+  expect(legacy).toMatchObject({ method: 'subAccountKey', site: 'public' })
+  const iam = parseCredentials('ncp', {
+    method: 'subAccountKey',
+    accessKey: 'ncp_iam_BPASKRxmpl0123456789',
+    secretKey: 'ncp_iam_BPKSKRxmplSecretDoNotUse0123456789',
+    site: 'gov',
+  })
+  const view = sanitizeCredentials({ cloud: 'ncp', credentials: iam })
+  expect(view).toEqual({ method: 'subAccountKey', accessKeyHint: '…6789', site: 'gov' })
+  expect(JSON.stringify(view)).not.toContain('SecretDoNotUse')
+  expect(() => parseCredentials('ncp', { accessKey: 'not a key!', secretKey: 'x'.repeat(40) })).toThrow(
+    /NCP access key/,
+  )
+  expect(() => parseCredentials('ncp', { accessKey: 'AbCdEfGhIjKlMnOpQrSt', secretKey: 'short' })).toThrow()
+})

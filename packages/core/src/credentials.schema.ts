@@ -65,14 +65,39 @@ export const gcpServiceAccountSchema = z.object({
 })
 export const gcpCredentialsSchema = gcpServiceAccountSchema
 
+/** Naver Cloud Platform API gateway sites: public (ncloud.com), government (gov-ntruss) and financial (fin-ntruss). */
+export const NCP_SITES = ['public', 'gov', 'fin'] as const
+export type NcpSite = (typeof NCP_SITES)[number]
+/**
+ * A Naver Cloud sub-account's API key pair (Sub Account → API Gateway access). Keys issued since the
+ * IAM v2 API are 28 characters with an `ncp_iam_` prefix (secrets too); older keys are 20 alphanumeric
+ * characters and still valid (api.ncloud-docs.com, pub-iam-v2-sub-account-createaccesskey). We check
+ * the shape loosely so a key NCP issues in a new format is not refused here (verify proves it).
+ */
+export const ncpSubAccountKeySchema = z.object({
+  method: z.literal('subAccountKey').default('subAccountKey'),
+  accessKey: z
+    .string()
+    .trim()
+    .regex(
+      /^(ncp_iam_)?[A-Za-z0-9]{16,64}$/,
+      'must be an NCP access key id (letters and digits, optionally prefixed ncp_iam_)',
+    ),
+  secretKey: z.string().trim().min(20, 'looks too short for an NCP secret key'),
+  site: z.enum(NCP_SITES).default('public'),
+})
+export const ncpCredentialsSchema = ncpSubAccountKeySchema
+
 export type AwsCredentials = z.infer<typeof awsCredentialsSchema>
 export type AzureCredentials = z.infer<typeof azureCredentialsSchema>
 export type GcpCredentials = z.infer<typeof gcpCredentialsSchema>
+export type NcpCredentials = z.infer<typeof ncpCredentialsSchema>
 
 export interface CredentialsByCloud {
   aws: AwsCredentials
   azure: AzureCredentials
   gcp: GcpCredentials
+  ncp: NcpCredentials
 }
 export type CloudCredentials = {
   [K in CloudKind]: { cloud: K; credentials: CredentialsByCloud[K] }
@@ -82,6 +107,7 @@ export const credentialsSchemaByCloud = {
   aws: awsCredentialsSchema,
   azure: azureCredentialsSchema,
   gcp: gcpCredentialsSchema,
+  ncp: ncpCredentialsSchema,
 } as const satisfies Record<CloudKind, z.ZodType>
 
 /** Parse credentials for a cloud; errors are zod issues (field paths, never values). */
@@ -95,6 +121,7 @@ export type SanitizedCredentials =
   | { method: 'accessKeys'; accessKeyIdHint: string }
   | { method: 'servicePrincipal'; tenantId: string; clientId: string; subscriptionIds: string[] }
   | { method: 'serviceAccountKey'; clientEmail: string; projectIds: string[] }
+  | { method: 'subAccountKey'; accessKeyHint: string; site: NcpSite }
 
 const hint = (s: string) => `…${s.slice(-4)}`
 
@@ -117,12 +144,19 @@ export function sanitizeCredentials(c: CloudCredentials): SanitizedCredentials {
         clientEmail: c.credentials.client_email,
         projectIds: c.credentials.projectIds,
       }
+    case 'ncp':
+      return {
+        method: 'subAccountKey',
+        accessKeyHint: hint(c.credentials.accessKey),
+        site: c.credentials.site,
+      }
   }
 }
 
 /** Every secret-bearing field name, used by log redaction and by the secret-scan tests. */
 export const SECRET_FIELD_NAMES = [
   'secretAccessKey',
+  'secretKey',
   'sessionToken',
   'clientSecret',
   'private_key',

@@ -18,11 +18,13 @@ const METRIC_OPS: Record<CloudKind, string> = {
   aws: 'GetMetricData',
   azure: 'getBatch',
   gcp: 'timeSeries.list',
+  ncp: 'QueryDataMultiple',
 }
 const SIM_OPS: Record<CloudKind, string> = {
   aws: 'GetMetricData',
   azure: 'MetricsBatch_Batch',
   gcp: 'timeSeries.list',
+  ncp: 'QueryDataMultiple',
 }
 
 interface Inventory {
@@ -120,8 +122,8 @@ async function pollCycle(
 function physicalMinimum(
   inv: Inventory[],
 ): Record<CloudKind, number> & { series: Record<CloudKind, number> } {
-  const min = { aws: 0, azure: 0, gcp: 0 }
-  const series = { aws: 0, azure: 0, gcp: 0 }
+  const min = { aws: 0, azure: 0, gcp: 0, ncp: 0 }
+  const series = { aws: 0, azure: 0, gcp: 0, ncp: 0 }
   for (const { account: a, resources } of inv) {
     const p = providers[a.cloud]
     const withMetrics = resources.filter((r) => p.metrics!.catalog(r.type).length)

@@ -12,6 +12,8 @@ export interface Endpoints {
   aws?: string
   azure?: string
   gcp?: string
+  /** Naver Cloud: one base URL standing in for every NCP API gateway host (ncloud, cw, billingapi). */
+  ncp?: string
   /** PEM of an extra CA to trust (cloudsim's self-signed Azure endpoint). */
   caPem?: string
 }

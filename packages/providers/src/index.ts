@@ -6,6 +6,7 @@ import { providers } from './registry'
 export const awsProvider = providers.aws
 export const azureProvider = providers.azure
 export const gcpProvider = providers.gcp
+export const ncpProvider = providers.ncp
 export { TokenBucketBudget, KeyedConcurrency } from './shared/budget'
 export { API_LIMITS, budgetKey, limitForKey, type ApiLimit } from './shared/limits'
 export { CallMeter, mergeCalls, PRICES_USD } from './shared/calls'

@@ -4,9 +4,15 @@ import { awsProvider } from './aws/provider'
 import { azureProvider } from './azure/provider'
 import type { Provider } from './contract'
 import { gcpProvider } from './gcp/provider'
+import { ncpProvider } from './ncp/provider'
 import { capabilitiesOf, lazyProvider, providers } from './registry'
 
-const real: { [K in CloudKind]: Provider<K> } = { aws: awsProvider, azure: azureProvider, gcp: gcpProvider }
+const real: { [K in CloudKind]: Provider<K> } = {
+  aws: awsProvider,
+  azure: azureProvider,
+  gcp: gcpProvider,
+  ncp: ncpProvider,
+}
 const TYPES = [
   'ec2.instance',
   'rds.instance',
@@ -17,10 +23,13 @@ const TYPES = [
   'gcp.instance',
   'gcp.sql_instance',
   'vpc',
+  'ncp.server',
+  'ncp.mysql',
+  'ncp.vpc',
 ]
 
 describe('lazy registry', () => {
-  it.each(['aws', 'azure', 'gcp'] as const)(
+  it.each(['aws', 'azure', 'gcp', 'ncp'] as const)(
     '%s: same capabilities and catalogues as the implementation',
     (cloud) => {
       const lazy = providers[cloud]

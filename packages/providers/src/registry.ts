@@ -2,7 +2,7 @@
  * One typed registry of providers: a missing cloud is a compile error (CONVENTIONS §3).
  *
  * Each cloud's implementation (and so its SDKs) is imported on first use, not when the registry is:
- * the three clouds' SDKs cost ~270 MB of RSS to load, and a process that only ever talks to one cloud
+ * the AWS, Azure and GCP SDKs cost ~270 MB of RSS to load, and a process that only ever talks to one cloud
  * (a web server verifying an AWS account, a worker whose tenants are all on Azure) should not pay for
  * the others. The registry's entries are complete `Provider`s with the same capabilities as the
  * implementations (checked by registry.test.ts); catalogues stay synchronous (pure data modules).
@@ -72,6 +72,10 @@ export const providers: ProviderRegistry = {
   gcp: lazyProvider('gcp', async () => (await import('./gcp/provider')).gcpProvider, {
     inventory: true,
     metrics: { catalog: (type) => (isGcpResourceType(type) ? GCP_METRIC_CATALOG[type] : []) },
+    costs: true,
+  }),
+  ncp: lazyProvider('ncp', async () => (await import('./ncp/provider')).ncpProvider, {
+    inventory: true,
     costs: true,
   }),
 }

@@ -16,7 +16,7 @@ export interface CliArgs {
   billingTable?: string
 }
 
-export const USAGE = `usage: cms verify|discover|metrics|costs --cloud aws|azure|gcp --credentials FILE
+export const USAGE = `usage: cms verify|discover|metrics|costs --cloud aws|azure|gcp|ncp --credentials FILE
            [--endpoint URL] [--ca FILE] [--regions r1,r2] [--from ISO --to ISO] [--billing-table p.d.t]`
 
 export function parseArgs(argv: readonly string[]): CliArgs {
@@ -36,7 +36,7 @@ export function parseArgs(argv: readonly string[]): CliArgs {
   for (const k of flags.keys()) if (!known.has(k)) throw usage(`unknown option --${k}`)
   const cloud = flags.get('cloud')
   if (!cloud || !(CLOUD_KINDS as readonly string[]).includes(cloud))
-    throw usage('--cloud must be aws, azure or gcp')
+    throw usage(`--cloud must be one of ${CLOUD_KINDS.join(', ')}`)
   const credentials = flags.get('credentials')
   if (!credentials) throw usage('--credentials FILE is required')
   const out: CliArgs = { command: command as Command, cloud: cloud as CloudKind, credentials }

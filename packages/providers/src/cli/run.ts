@@ -57,6 +57,8 @@ export async function runCli(args: CliArgs, io: CliIO): Promise<number> {
       return run(providers.azure, creds as CredentialsByCloud['azure'], args, ctx, io)
     case 'gcp':
       return run(providers.gcp, creds as CredentialsByCloud['gcp'], args, ctx, io)
+    case 'ncp':
+      return run(providers.ncp, creds as CredentialsByCloud['ncp'], args, ctx, io)
   }
 }
 
@@ -110,7 +112,8 @@ async function run<K extends CloudKind>(
   if (!p.metrics) throw new AppError('bad_request', `${p.cloud} has no metrics capability`)
   const to = args.to ? new Date(args.to) : new Date()
   const from = args.from ? new Date(args.from) : new Date(to.getTime() - 3600_000)
-  // AWS metrics are regional (one client per region); Azure and GCP batch across regions themselves.
+  // AWS metrics are regional (one client per region); Azure, GCP and NCP (Cloud Insight is one global
+  // endpoint) batch across regions themselves.
   const byRegion = new Map<string, MetricTarget[]>()
   for (const r of inv.resources) {
     if (!p.metrics.catalog(r.type).length) continue

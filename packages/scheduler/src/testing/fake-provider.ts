@@ -127,7 +127,7 @@ export function fakeRegistry(c: FakeCloud): ProviderRegistry {
       },
     },
   }
-  const none = <K extends 'azure' | 'gcp'>(cloud: K): Provider<K> => ({
+  const none = <K extends 'azure' | 'gcp' | 'ncp'>(cloud: K): Provider<K> => ({
     cloud,
     async verify() {
       return {
@@ -139,5 +139,5 @@ export function fakeRegistry(c: FakeCloud): ProviderRegistry {
       }
     },
   })
-  return { aws, azure: none('azure'), gcp: none('gcp') }
+  return { aws, azure: none('azure'), gcp: none('gcp'), ncp: none('ncp') }
 }

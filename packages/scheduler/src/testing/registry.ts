@@ -17,7 +17,7 @@ export async function realProviders(): Promise<ProviderRegistry> {
   const index = (await import('@cms/providers')) as unknown as Record<string, unknown>
   for (const name of ['providers', 'registry', 'providerRegistry', 'PROVIDERS']) {
     const r = index[name] as ProviderRegistry | undefined
-    if (r && typeof r === 'object' && 'aws' in r && 'azure' in r && 'gcp' in r) return r
+    if (r && typeof r === 'object' && 'aws' in r && 'azure' in r && 'gcp' in r && 'ncp' in r) return r
   }
   const load = async <K extends CloudKind>(cloud: K): Promise<Provider<K>> => {
     try {
@@ -27,5 +27,10 @@ export async function realProviders(): Promise<ProviderRegistry> {
       return unsupported(cloud)
     }
   }
-  return { aws: await load('aws'), azure: await load('azure'), gcp: await load('gcp') }
+  return {
+    aws: await load('aws'),
+    azure: await load('azure'),
+    gcp: await load('gcp'),
+    ncp: await load('ncp'),
+  }
 }

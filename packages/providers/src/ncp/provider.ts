@@ -1,0 +1,197 @@
+/**
+ * The Naver Cloud Platform provider: a sub-account API key (access key + secret key) on the VPC
+ * platform. Lists are per region (getRegionList → KR, SGN, JPN, …), metrics through Cloud Insight's
+ * QueryDataMultiple (≤ 20 series per call), costs from the Cost and Usage API (monthly, KRW).
+ *
+ * Account id: NCP's documented account number is `memberNo`, returned by getDemandCostList — the call
+ * verify's cost check makes anyway. Inventory needs it too, so it is looked up once per key per process
+ * (an LRU, like AWS's cached GetCallerIdentity). A key without the billing permission has no way to
+ * learn its memberNo: resources then carry `key:<access key id>` (the access key id is not a secret; it
+ * is sent in clear in every request header), stable for as long as the key exists.
+ */
+import type { NcpCredentials } from '@cms/core'
+import type {
+  CostsResult,
+  InventoryResult,
+  NormalizedResource,
+  Provider,
+  ProviderContext,
+  RegionError,
+  VerifyCheck,
+  VerifyResult,
+} from '../contract'
+import { CallRunner, type Run } from '../shared/call'
+import { CallMeter } from '../shared/calls'
+import { throwIfAccountWideFailure } from '../shared/inventory'
+import { LruCache } from '../shared/lru'
+import { asCloudError, check } from '../shared/verify'
+import { addDays, isoDay, mapLimit, sumCostRows } from '../shared/windows'
+import {
+  listDemandCosts,
+  listProductDemandCosts,
+  monthSpans,
+  monthsBetween,
+  toCostRows,
+  type DemandCost,
+  type ProductDemandCost,
+} from './billing/costs'
+import { classifyNcpError } from './errors'
+import { NcpClient } from './http'
+import { NCP_INVENTORY, NCP_RESOURCE_TYPES, type NcpResourceType } from './inventory'
+import type { NcpScope } from './scope'
+import { listNcpRegions } from './vserver/regions'
+
+/** The region verify probes first (NCP's home region); else the first one listed. */
+export const NCP_HOME_REGION = 'KR'
+
+const memberNos = new LruCache<string, string>(4096)
+
+export function ncpSession(creds: NcpCredentials, ctx: ProviderContext) {
+  const meter = new CallMeter()
+  const runner = new CallRunner(ctx, meter, classifyNcpError)
+  const endpoint = ctx.endpoints?.ncp
+  const client = new NcpClient(creds, {
+    site: creds.site,
+    ...(endpoint ? { endpoint } : {}),
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  })
+  // Budgets are per access key: the key is what NCP's gateway meters, and it is known before any call.
+  const run = (region: string): Run => runner.bind({ cloud: 'ncp', account: creds.accessKey, region })
+  const cacheKey = `${endpoint ?? creds.site}|${creds.accessKey}`
+  const scope = (region: string, accountNativeId: string): NcpScope => ({
+    client,
+    accountNativeId,
+    region,
+    run: run(region),
+  })
+  /** memberNo (one cached, 1-row getDemandCostList), else the key's stable id. */
+  const accountId = async (): Promise<string> => {
+    const hit = memberNos.get(cacheKey)
+    if (hit) return hit
+    let id: string
+    try {
+      id = (await currentMonthDemand(client, run('global'), ctx))[0]?.memberNo ?? `key:${creds.accessKey}`
+    } catch (e) {
+      const { code } = asCloudError(e)
+      // Only a missing billing permission is a reason for the fallback; anything else is the call's error.
+      if (code !== 'access_denied') throw e
+      id = `key:${creds.accessKey}`
+    }
+    memberNos.set(cacheKey, id)
+    return id
+  }
+  return {
+    meter,
+    runner,
+    client,
+    run,
+    scope,
+    accountId,
+    remember: (id: string) => memberNos.set(cacheKey, id),
+  }
+}
+
+function currentMonthDemand(client: NcpClient, run: Run, ctx: ProviderContext): Promise<DemandCost[]> {
+  const month = isoDay(ctx.now?.() ?? new Date())
+    .slice(0, 7)
+    .replace('-', '')
+  return listDemandCosts(client, run, { startMonth: month, endMonth: month }, 1)
+}
+
+export const ncpProvider: Provider<'ncp'> = {
+  cloud: 'ncp',
+
+  async verify(creds, ctx): Promise<VerifyResult> {
+    const s = ncpSession(creds, ctx)
+    const checks: VerifyCheck[] = []
+    const regions = { enabled: [] as string[], disabled: [] as string[] }
+    // getRegionList proves the key (the gateway checks the signature) at the cost of one free call.
+    const id = await check('identity', 'Server View/getRegionList', async () => {
+      regions.enabled = (await listNcpRegions(s.client, s.run('global'))).map((r) => r.regionCode).sort()
+    })
+    checks.push(id)
+    if (!id.ok && id.code === 'credentials_invalid')
+      return { ok: false, accountNativeIds: [], checks, regions, calls: s.meter.snapshot() }
+    const probeRegion = regions.enabled.includes(NCP_HOME_REGION)
+      ? NCP_HOME_REGION
+      : (regions.enabled[0] ?? NCP_HOME_REGION)
+    for (const type of NCP_RESOURCE_TYPES) {
+      const l = NCP_INVENTORY[type]
+      checks.push(await check('inventory', l.permission, () => l.probe(s.scope(probeRegion, ''))))
+    }
+    let memberNo: string | undefined
+    checks.push(
+      await check('costs', 'Billing View/getDemandCostList', async () => {
+        memberNo = (await currentMonthDemand(s.client, s.run('global'), ctx))[0]?.memberNo
+      }),
+    )
+    if (memberNo) s.remember(memberNo)
+    return {
+      ok: checks.every((c) => c.ok),
+      identity: `access key …${creds.accessKey.slice(-4)}`,
+      accountNativeIds: memberNo ? [memberNo] : [],
+      checks,
+      regions,
+      calls: s.meter.snapshot(),
+    }
+  },
+
+  inventory: {
+    async listRegions(creds, ctx) {
+      const s = ncpSession(creds, ctx)
+      const regions = (await listNcpRegions(s.client, s.run('global'))).map((r) => r.regionCode).sort()
+      return { regions, calls: s.meter.snapshot() }
+    },
+
+    async discover(creds, opts, ctx): Promise<InventoryResult> {
+      const s = ncpSession(creds, ctx)
+      const resources: NormalizedResource[] = []
+      const errors: RegionError[] = []
+      const accountNativeId = await s.accountId()
+      await mapLimit(opts.regions, 4, async (region) => {
+        const scope = s.scope(region, accountNativeId)
+        const types = [...NCP_RESOURCE_TYPES] as NcpResourceType[]
+        const settled = await Promise.allSettled(types.map((t) => NCP_INVENTORY[t].list(scope)))
+        const failed: RegionError[] = []
+        settled.forEach((r, i) => {
+          if (r.status === 'fulfilled') resources.push(...r.value)
+          else failed.push({ region, type: types[i] as string, ...asCloudError(r.reason) })
+        })
+        // A region the account cannot use fails every listing the same way: one error for the region.
+        if (failed.length === types.length && failed.every((f) => f.code === 'region_disabled'))
+          errors.push({ region, code: 'region_disabled', message: (failed[0] as RegionError).message })
+        else errors.push(...failed)
+      })
+      throwIfAccountWideFailure(resources, errors, { calls: s.meter.snapshot() })
+      return { resources, errors, calls: s.meter.snapshot() }
+    },
+  },
+
+  costs: {
+    /**
+     * Monthly rows (see billing/costs.ts) for every month the range touches, always including the
+     * previous month: NCP closes a month's bill in the first days of the next one.
+     */
+    async fetchDaily(creds, opts, ctx): Promise<CostsResult> {
+      const s = ncpSession(creds, ctx)
+      const today = isoDay(ctx.now?.() ?? new Date())
+      const to = opts.to > today ? today : opts.to
+      const prevMonthStart = `${addDays(`${today.slice(0, 8)}01`, -1).slice(0, 8)}01`
+      const from = [opts.from, prevMonthStart].sort()[0] as string
+      const run = s.run('global')
+      const demand: DemandCost[] = []
+      const products: ProductDemandCost[] = []
+      for (const span of monthSpans(monthsBetween(from, to))) {
+        const [d, p] = await Promise.all([
+          listDemandCosts(s.client, run, span),
+          listProductDemandCosts(s.client, run, span),
+        ])
+        demand.push(...d)
+        products.push(...p)
+      }
+      if (demand[0]) s.remember(demand[0].memberNo)
+      const currentMonth = today.slice(0, 7).replace('-', '')
+      return { rows: sumCostRows(toCostRows(demand, products, currentMonth)), calls: s.meter.snapshot() }
+    },
+  },
+}
