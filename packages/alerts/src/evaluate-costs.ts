@@ -32,14 +32,16 @@ export async function evaluateCostRules(
     const lookback = spec.condition.type === 'daily_anomaly' ? spec.condition.lookbackDays + 1 : 0
     const monthStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1))
     const from = new Date(Math.min(monthStart.getTime(), today.getTime() - Math.max(lookback, 2) * DAY))
-    const rows = await db.$queryRaw<Array<{ day: Date; amount: number; currency: string }>>`
-      SELECT day, sum(amount)::float8 AS amount, min(currency) AS currency FROM daily_cost
+    // Only the rule's currency: a KRW bill (NCP) added to a USD one would be a number in no currency.
+    const currency = spec.currency
+    const rows = await db.$queryRaw<Array<{ day: Date; amount: number }>>`
+      SELECT day, sum(amount)::float8 AS amount FROM daily_cost
       WHERE tenant_id = ${input.tenantId}::uuid AND day >= ${from}::date AND day < ${today}::date
+        AND currency = ${currency}
         ${spec.accountIds ? Prisma.sql`AND account_id = ANY(${spec.accountIds}::uuid[])` : Prisma.empty}
         ${spec.service ? Prisma.sql`AND service = ${spec.service}` : Prisma.empty}
       GROUP BY day ORDER BY day`
     const byDay = new Map(rows.map((r) => [dayKey(r.day), r.amount]))
-    const currency = rows[0]?.currency ?? 'USD'
     const latest = rows.at(-1)
     if (!latest) continue
     const latestDay = dayKey(latest.day)

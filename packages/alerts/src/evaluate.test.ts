@@ -336,6 +336,23 @@ describe('cost rules', () => {
         { tenantId: tenant.id, accountId: account.id, day: day(1), service: 'EC2', amount: 180 },
         // today's partial day is ignored
         { tenantId: tenant.id, accountId: account.id, day: day(0), service: 'EC2', amount: 5000 },
+        // A KRW bill (Naver Cloud) on the same days: compared only by KRW rules, never added to USD.
+        ...[2, 3, 4].map((ago) => ({
+          tenantId: tenant.id,
+          accountId: account.id,
+          day: day(ago),
+          service: 'Server',
+          amount: 90_000,
+          currency: 'KRW',
+        })),
+        {
+          tenantId: tenant.id,
+          accountId: account.id,
+          day: day(1),
+          service: 'Server',
+          amount: 120_000,
+          currency: 'KRW',
+        },
       ],
     })
     const mk = (name: string, condition: Record<string, unknown>) =>
@@ -349,10 +366,28 @@ describe('cost rules', () => {
     await mk('Daily > 500', { type: 'daily_spend_above', amount: 500 })
     await mk('Budget 2500', { type: 'month_forecast_above', budget: 2500 })
     await mk('Budget 5000', { type: 'month_forecast_above', budget: 5000 })
+    const krw = (name: string, condition: Record<string, unknown>) =>
+      createAlertRule(tdb, tenant.id, {
+        name,
+        endpointIds: [endpoint.id],
+        spec: { kind: 'cost', condition, currency: 'KRW' } as never,
+      })
+    await krw('KRW daily > 100k', { type: 'daily_spend_above', amount: 100_000 })
+    await krw('KRW daily > 200k', { type: 'daily_spend_above', amount: 200_000 })
     const r = await evaluateCostRules(t.worker, { tenantId: tenant.id, now })
-    expect(r.notifications.map((n) => n.ruleName).sort()).toEqual(['Anomaly', 'Budget 2500', 'Daily > 150'])
+    expect(r.notifications.map((n) => n.ruleName).sort()).toEqual([
+      'Anomaly',
+      'Budget 2500',
+      'Daily > 150',
+      'KRW daily > 100k',
+    ])
     const anomaly = r.notifications.find((n) => n.ruleName === 'Anomaly')!
     expect(anomaly.labels.day).toBe('2026-03-19')
     expect(anomaly.value).toBe(180)
+    // The USD rules saw USD only (180, not 180 + 120,000); the KRW rule speaks KRW.
+    expect(r.notifications.find((n) => n.ruleName === 'Daily > 150')?.value).toBe(180)
+    const won = r.notifications.find((n) => n.ruleName === 'KRW daily > 100k')!
+    expect(won.value).toBe(120_000)
+    expect(won.summary).toContain('KRW')
   })
 })

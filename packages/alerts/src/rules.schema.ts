@@ -96,6 +96,15 @@ export const costSpecSchema = z.object({
   ]),
   accountIds: z.array(z.uuid()).max(500).optional(),
   service: z.string().min(1).max(200).optional(),
+  /**
+   * The currency of `amount`/`budget` (ISO 4217). Only costs billed in it are compared — never a sum
+   * across currencies (Naver Cloud bills in KRW, the other clouds in USD; there is no exchange rate).
+   * USD by default, which is what every rule meant before a cloud billed in anything else.
+   */
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 currency code like USD or KRW')
+    .default('USD'),
 })
 
 export const ruleSpecSchema = z.discriminatedUnion('kind', [
