@@ -12,6 +12,7 @@ import { AWS_METRIC_CATALOG, isAwsResourceType } from './aws/cloudwatch/catalog'
 import { AZURE_METRIC_CATALOG, isAzureResourceType } from './azure/monitor/catalog'
 import type { MetricDefinition, Provider, ProviderRegistry } from './contract'
 import { GCP_METRIC_CATALOG, isGcpResourceType } from './gcp/monitoring/catalog'
+import { NCP_METRIC_CATALOG, isNcpMetricType } from './ncp/cloudinsight/catalog'
 
 /** What a lazily loaded provider declares up front: the implementation's capabilities (registry.test.ts checks they match). */
 export interface LazyCapabilities {
@@ -76,6 +77,7 @@ export const providers: ProviderRegistry = {
   }),
   ncp: lazyProvider('ncp', async () => (await import('./ncp/provider')).ncpProvider, {
     inventory: true,
+    metrics: { catalog: (type) => (isNcpMetricType(type) ? NCP_METRIC_CATALOG[type] : []) },
     costs: true,
   }),
 }

@@ -13,6 +13,10 @@ import type { NcpCredentials } from '@cms/core'
 import type {
   CostsResult,
   InventoryResult,
+  MetricDefinition,
+  MetricPoint,
+  MetricTarget,
+  MetricsResult,
   NormalizedResource,
   Provider,
   ProviderContext,
@@ -35,6 +39,9 @@ import {
   type DemandCost,
   type ProductDemandCost,
 } from './billing/costs'
+import { NCP_METRIC_CATALOG, NCP_METRIC_PRODUCTS, isNcpMetricType } from './cloudinsight/catalog'
+import { planQueryDataMultiple, type CiSeries } from './cloudinsight/planner'
+import { fetchQueryBatch, QUERY_MULTIPLE_PATH } from './cloudinsight/query'
 import { classifyNcpError } from './errors'
 import { NcpClient } from './http'
 import { NCP_INVENTORY, NCP_RESOURCE_TYPES, type NcpResourceType } from './inventory'
@@ -91,6 +98,28 @@ export function ncpSession(creds: NcpCredentials, ctx: ProviderContext) {
   }
 }
 
+/** Expand targets × definitions into Cloud Insight series (the planner's input). */
+export function ncpSeries(
+  targets: readonly MetricTarget[],
+  opts: { metrics?: MetricDefinition[]; metricsByType?: Record<string, MetricDefinition[]> },
+): CiSeries[] {
+  const out: CiSeries[] = []
+  for (const t of targets) {
+    if (!isNcpMetricType(t.type)) continue
+    const product = NCP_METRIC_PRODUCTS[t.type]
+    if (!product) continue
+    const defs = opts.metricsByType?.[t.type] ?? opts.metrics ?? NCP_METRIC_CATALOG[t.type]
+    for (const def of defs)
+      out.push({
+        nativeId: t.nativeId,
+        prodKey: def.namespace ?? product.prodKey,
+        dimension: product.dimension,
+        def,
+      })
+  }
+  return out
+}
+
 function currentMonthDemand(client: NcpClient, run: Run, ctx: ProviderContext): Promise<DemandCost[]> {
   const month = isoDay(ctx.now?.() ?? new Date())
     .slice(0, 7)
@@ -119,6 +148,28 @@ export const ncpProvider: Provider<'ncp'> = {
       const l = NCP_INVENTORY[type]
       checks.push(await check('inventory', l.permission, () => l.probe(s.scope(probeRegion, ''))))
     }
+    checks.push(
+      await check('metrics', 'Cloud Insight View/queryDataMultiple', () =>
+        // One condition on a server number that cannot exist: proves the permission, returns no data.
+        s.run('global')({ api: 'ncp.cloudinsight', operation: 'QueryDataMultiple' }, () => {
+          const end = Math.floor(Date.now() / 300_000) * 300_000
+          const server = NCP_METRIC_PRODUCTS['ncp.server']
+          return s.client.post('cw', QUERY_MULTIPLE_PATH, {
+            timeStart: end - 600_000,
+            timeEnd: end,
+            metricInfoList: [
+              {
+                prodKey: server?.prodKey,
+                metric: 'avg_cpu_used_rto',
+                interval: 'Min5',
+                aggregation: 'AVG',
+                dimensions: { instanceNo: '0' },
+              },
+            ],
+          })
+        }),
+      ),
+    )
     let memberNo: string | undefined
     checks.push(
       await check('costs', 'Billing View/getDemandCostList', async () => {
@@ -164,6 +215,25 @@ export const ncpProvider: Provider<'ncp'> = {
       })
       throwIfAccountWideFailure(resources, errors, { calls: s.meter.snapshot() })
       return { resources, errors, calls: s.meter.snapshot() }
+    },
+  },
+
+  metrics: {
+    catalog: (type) => (isNcpMetricType(type) ? NCP_METRIC_CATALOG[type] : []),
+
+    /**
+     * Region is ignored: Cloud Insight is one endpoint for every region and a QueryDataMultiple call may
+     * mix regions, so pass all of an account's targets at once (calls = ⌈series / 20⌉).
+     */
+    async fetch(creds, opts, ctx): Promise<MetricsResult> {
+      const now = ctx.now?.() ?? new Date()
+      const batches = planQueryDataMultiple(ncpSeries(opts.targets, opts), opts.window, now)
+      if (!batches.length) return { points: [], calls: [] }
+      const s = ncpSession(creds, ctx)
+      const run = s.run('global')
+      const parts = await mapLimit(batches, 10, (b) => fetchQueryBatch(s.client, b, run))
+      const points: MetricPoint[] = parts.flat()
+      return { points, calls: s.meter.snapshot() }
     },
   },
 

@@ -33,6 +33,16 @@ export const API_LIMITS: Record<string, ApiLimit> = {
   'gcp.compute': { capacity: 40, refillPerSecond: 20, concurrency: 5 },
   'gcp.sql': { capacity: 30, refillPerSecond: 3, concurrency: 3 },
   'gcp.bigquery': { capacity: 10, refillPerSecond: 1, concurrency: 2 },
+  // Naver Cloud: the API Gateway publishes no per-API rate for these services (its guides only document
+  // the 429 answers: 400 Quota Exceeded, 410 Throttle Limited, 420 Rate Limited), so these are
+  // conservative, per access key and region; a 429 is retried with backoff like everywhere else.
+  'ncp.vserver': { capacity: 20, refillPerSecond: 10, concurrency: 4 },
+  'ncp.vpc': { capacity: 20, refillPerSecond: 10, concurrency: 4 },
+  'ncp.vmysql': { capacity: 20, refillPerSecond: 10, concurrency: 4 },
+  // Cloud Insight queries (global): ≤ 20 series per call already keeps a poll to ⌈series / 20⌉ calls.
+  'ncp.cloudinsight': { capacity: 30, refillPerSecond: 15, concurrency: 8 },
+  // Cost and Usage: a few calls per cost run.
+  'ncp.billing': { capacity: 5, refillPerSecond: 1, concurrency: 2 },
 }
 
 export const DEFAULT_LIMIT: ApiLimit = { capacity: 20, refillPerSecond: 10, concurrency: 5 }

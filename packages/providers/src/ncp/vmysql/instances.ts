@@ -11,14 +11,18 @@ import { bool, num, str } from '../wire'
 
 export const MYSQL_PAGE_SIZE = 100
 
-// cloudMysqlInstanceStatus: INIT (creating) | CREAT (running) | DEL (deleting) …; the status name is finer.
+// cloudMysqlInstanceStatusName is the finer state (creating | deleted | deleting | pending | … | running |
+// … | stopped); cloudMysqlInstanceStatus (INIT | CREAT | DEL) is the fallback.
 const STATES: Record<string, ResourceState> = {
+  running: 'running',
+  stopped: 'stopped',
+  creating: 'pending',
+  pending: 'pending',
+  deleting: 'terminated',
+  deleted: 'terminated',
   init: 'pending',
   creat: 'running',
-  run: 'running',
   del: 'terminated',
-  deleting: 'terminated',
-  stop: 'stopped',
 }
 
 export function listNcpMysqlInstances(s: NcpScope): Promise<NormalizedResource[]> {
@@ -51,7 +55,7 @@ export function normalizeMysql(x: unknown, s: NcpScope): NormalizedResource {
     type: 'ncp.mysql',
     nativeId: id,
     name: str(v.cloudMysqlServiceName),
-    state: statusName === 'stopped' ? 'stopped' : mapState(statusName === 'running' ? 'run' : status, STATES),
+    state: mapState(statusName && STATES[statusName.toLowerCase()] ? statusName : status, STATES),
     nativeState: statusName ?? status,
     tags: {},
     createdAt: toDate(str(v.createDate)),
