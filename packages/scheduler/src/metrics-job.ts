@@ -9,6 +9,7 @@ import { AppError, type CloudKind } from '@cms/core'
 import { loadAccountCredentials } from '@cms/db'
 import { isBeyondCutoff, monitoredCutoff, monitoredResourceLimit, type SqlRunner } from '@cms/marketplace'
 import type { ApiCallCount, MetricDefinition, MetricPoint, MetricTarget, Provider } from '@cms/providers'
+import { recordTransientRecovery } from './account-status'
 import { CATALOG, jobIds } from './catalog'
 import { countCalls, providerContext } from './discovery'
 import { recordCalls } from './ledger'
@@ -114,6 +115,8 @@ export interface FetchOutcome {
   fresh?: number
   fetched: number
   written: number
+  /** The account had failed before and this fetch brought it back to `ok` (recordTransientRecovery). */
+  accountRecovered?: boolean
 }
 
 export async function runMetricsFetch(
@@ -130,10 +133,11 @@ export async function runMetricsFetch(
 ): Promise<FetchOutcome> {
   const account = await rt.prisma.cloudAccount.findFirst({
     where: { id: p.accountId, tenantId: p.tenantId },
-    select: { cloud: true, pausedAt: true, status: true },
+    select: { cloud: true, pausedAt: true, status: true, consecutiveFails: true },
   })
   if (!account || account.pausedAt || account.status === 'paused')
     return { targets: 0, fetched: 0, written: 0 }
+  const hadFailures = account.consecutiveFails > 0
   const provider = rt.providers[account.cloud] as Provider<CloudKind>
   if (!provider.metrics) return { targets: 0, fetched: 0, written: 0 }
   const metricsApi = provider.metrics
@@ -368,6 +372,10 @@ export async function runMetricsFetch(
       return n
     })
     rt.telemetry.pointsWritten.inc(written)
+    // The cloud answered properly: a failure streak (malformed answers, 5xx…) is over.
+    const recovered = hadFailures
+      ? await recordTransientRecovery(rt.prisma, p.tenantId, p.accountId, rt.now())
+      : null
     rt.telemetry.lag.set(
       { tenant: p.tenantId, account: p.accountId },
       Math.max(0, (rt.now().getTime() - newMark) / 1000),
@@ -380,6 +388,7 @@ export async function runMetricsFetch(
       fresh: fresh.size,
       fetched: fetchedCount,
       written,
+      ...(recovered?.changed ? { accountRecovered: true } : {}),
     }
   }
 }

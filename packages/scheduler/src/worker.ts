@@ -138,6 +138,7 @@ const HANDLERS: Handlers = {
     'metrics.tick': (rt, d) => runMetricsTick(rt, d),
     'metrics.fetch': async (rt, d, signal) => {
       const out = await runMetricsFetch(rt, d, signal)
+      if (out.accountRecovered) await afterAccountStatus(rt, d)
       if (out.written > 0 && out.to) await afterMetrics(rt, { ...d, mark: out.to.getTime() })
       return out
     },
@@ -385,16 +386,15 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
           )
           if (ids.tenantId && ids.accountId && ACCOUNT_JOBS.has(job.name)) {
             const accountLevel = ACCOUNT_FAILURE_CODES.has(f.code)
-            if (accountLevel || final) {
-              const r = await recordAccountFailure(prisma, ids.tenantId, ids.accountId, f, now()).catch(
-                () => null,
+            // Every failed attempt is on the account row, the first included (account-status.ts).
+            const r = await recordAccountFailure(prisma, ids.tenantId, ids.accountId, f, now()).catch(
+              () => null,
+            )
+            if (r && accountLevel) await maybeBackoff(rt, ids.accountId, r.consecutive_fails)
+            if (r && (accountLevel || final || r.status !== r.previous_status))
+              await afterAccountStatus(rt, { tenantId: ids.tenantId, accountId: ids.accountId }).catch(
+                (e: unknown) => jlog.warn({ err: (e as Error).message }, 'health evaluation not enqueued'),
               )
-              if (r && accountLevel) await maybeBackoff(rt, ids.accountId, r.consecutive_fails)
-              if (r)
-                await afterAccountStatus(rt, { tenantId: ids.tenantId, accountId: ids.accountId }).catch(
-                  (e: unknown) => jlog.warn({ err: (e as Error).message }, 'health evaluation not enqueued'),
-                )
-            }
             // Retrying a revoked credential within seconds cannot help; the schedule tries again.
             if (accountLevel) throw new UnrecoverableError(`${f.code}: ${f.message}`)
           }

@@ -32,6 +32,7 @@ import {
   until,
 } from '../src/testing/harness'
 import { realProviders } from '../src/testing/registry'
+import { MALFORMED_FAILURES_BEFORE_ERROR } from '../src/account-status'
 import { startWorker, type StartedWorker } from '../src/worker'
 
 const SPEED = 60_000 // simulated ms per real second
@@ -267,13 +268,14 @@ describe('fault tolerance: 0 lost, 0 duplicate points', () => {
     const faultAt = w.simNow()
     const markAtFault = (await minMark(pool, w.tenant.id, TYPES))!
     const fault = w.sim.control.addFault({ cloud: 'aws', malformedRate: 0.9 })
-    // While it happens, the account says so: the cloud's answers were malformed (a transient cause:
-    // the status stays 'ok', as for throttling and 5xx; credentials and permissions flip it to 'error').
+    // While it happens, the account says so: the cloud's answers were malformed, and after a few
+    // consecutive failures (MALFORMED_FAILURES_BEFORE_ERROR) the account is in 'error' — unlike
+    // throttling and 5xx, which leave the status alone.
     const during = await until(async () => {
       const a = await accountRow(w)
-      return a.last_error_code === 'bad_response' && a.consecutive_fails > 0 ? a : null
+      return a.last_error_code === 'bad_response' && a.status === 'error' ? a : null
     }, 60_000)
-    expect(during.status).toBe('ok')
+    expect(during.consecutive_fails).toBeGreaterThanOrEqual(MALFORMED_FAILURES_BEFORE_ERROR)
     expect(during.last_error).toMatch(/malformed/i)
     expect(during.last_error_at!.getTime()).toBeGreaterThanOrEqual(faultAt)
     // Keep it up for at least 4 periods and until the metrics fell behind: a healthy watermark lags the
@@ -294,10 +296,16 @@ describe('fault tolerance: 0 lost, 0 duplicate points', () => {
     w.sim.control.removeFault(fault.id)
     const back = w.simNow()
 
-    // Recovery: the next success resets the failure count; the last error stays as history.
+    // Recovery: the next discovery success resets the failure count and the status; the last error
+    // stays as history.
     const after = await until(async () => {
       const a = await accountRow(w)
-      return a.consecutive_fails === 0 && a.last_success_at && a.last_success_at.getTime() >= back ? a : null
+      return a.status === 'ok' &&
+        a.consecutive_fails === 0 &&
+        a.last_success_at &&
+        a.last_success_at.getTime() >= back
+        ? a
+        : null
     }, 60_000)
     expect(after).toMatchObject({ status: 'ok', last_error_code: 'bad_response' })
     expect(after.last_success_at!.getTime()).toBeGreaterThan(after.last_error_at!.getTime())
