@@ -1,9 +1,10 @@
 import { createServer, type Server } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { SignJWT, exportJWK, generateKeyPair, type JWK } from 'jose'
+import { SignJWT, exportJWK, exportSPKI, generateKeyPair, type JWK } from 'jose'
 import { generate } from 'selfsigned'
 import { AZURE_MARKETPLACE_APP_ID, azureWebhookVerifier } from './azure/saas'
 import { GCP_MARKETPLACE_ISSUER, GcpProcurementClient } from './gcp/procurement'
+import { gcpPushVerifier } from './gcp/pubsub-auth'
 import { createFetch } from './http'
 
 describe('Azure marketplace webhook JWT', () => {
@@ -64,6 +65,94 @@ describe('Azure marketplace webhook JWT', () => {
   })
 })
 
+describe('Azure webhook JWT: algorithm, lifetime and header form (issue 18)', () => {
+  const tid = '72f988bf-86f1-41af-91ab-2d7cd011db47'
+  const aud = 'our-app-client-id'
+  const iss = `https://login.microsoftonline.com/${tid}/v2.0`
+  let keys: Awaited<ReturnType<typeof generateKeyPair>>
+  let jwk: JWK
+  let publicPem = ''
+  beforeAll(async () => {
+    keys = await generateKeyPair('RS256', { extractable: true })
+    jwk = { ...(await exportJWK(keys.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' }
+    publicPem = await exportSPKI(keys.publicKey)
+  })
+  const verifier = () =>
+    azureWebhookVerifier({
+      jwksLoader: async () => ({ keys: [jwk] }),
+      audience: aud,
+      tenantId: tid,
+      issuers: [iss],
+    })
+  const claims = { tid, azp: AZURE_MARKETPLACE_APP_ID, iss, aud }
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
+  const rs256 = (c: Record<string, unknown>) =>
+    new SignJWT(c).setProtectedHeader({ alg: 'RS256', kid: 'k1' }).sign(keys.privateKey)
+
+  it('a well-formed token passes (control)', async () => {
+    const now = Math.floor(Date.now() / 1000)
+    await expect(
+      verifier()(`Bearer ${await rs256({ ...claims, iat: now, exp: now + 600 })}`),
+    ).resolves.toMatchObject({ tid })
+  })
+
+  it('refuses alg none, HS256 keyed with our RSA public key, no exp, no iat, and a token older than its max age', async () => {
+    const now = Math.floor(Date.now() / 1000)
+    const none = `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ ...claims, iat: now, exp: now + 600 })}.`
+    const confused = await new SignJWT({ ...claims, iat: now, exp: now + 600 })
+      .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+      .sign(new TextEncoder().encode(publicPem))
+    const noExp = await rs256({ ...claims, iat: now })
+    const noIat = await rs256({ ...claims, exp: now + 600 })
+    const old = await rs256({ ...claims, iat: now - 3 * 3600, exp: now + 600 })
+    for (const t of [none, confused, noExp, noIat, old])
+      await expect(verifier()(`Bearer ${t}`)).rejects.toMatchObject({ code: 'unauthenticated' })
+  })
+
+  it('requires the Bearer scheme, as the Pub/Sub verifier does (a bare token is refused)', async () => {
+    const now = Math.floor(Date.now() / 1000)
+    const t = await rs256({ ...claims, iat: now, exp: now + 600 })
+    for (const h of [t, `Basic ${t}`, `Bearer`, `Bearer ${t} extra`, `Bearer ${t}.x`])
+      await expect(verifier()(h)).rejects.toMatchObject({ code: 'unauthenticated' })
+    await expect(verifier()(`bearer ${t}`)).resolves.toMatchObject({ tid })
+  })
+})
+
+describe('Pub/Sub push OIDC token (the same rules)', () => {
+  let server: Server
+  let certsUrl = ''
+  let keys: Awaited<ReturnType<typeof generateKeyPair>>
+  const email = 'push@cms-project.iam.gserviceaccount.com'
+  const audience = 'https://cms.example/api/marketplace/gcp/events'
+  beforeAll(async () => {
+    keys = await generateKeyPair('RS256')
+    const jwk = { ...(await exportJWK(keys.publicKey)), kid: 'g1', alg: 'RS256', use: 'sig' }
+    server = createServer((_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })),
+    )
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    certsUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}/certs`
+  })
+  afterAll(() => new Promise<void>((r) => server.close(() => r())))
+  const verify = () =>
+    gcpPushVerifier({ audience, serviceAccountEmail: email, fetch: createFetch(), certsUrl })
+  const token = (c: Record<string, unknown>) =>
+    new SignJWT({ iss: 'https://accounts.google.com', aud: audience, email, email_verified: true, ...c })
+      .setProtectedHeader({ alg: 'RS256', kid: 'g1' })
+      .sign(keys.privateKey)
+
+  it('accepts a fresh token; refuses one without exp, a bare token and an unverified e-mail', async () => {
+    const now = Math.floor(Date.now() / 1000)
+    await expect(verify()(`Bearer ${await token({ iat: now, exp: now + 3600 })}`)).resolves.toBeUndefined()
+    for (const h of [
+      `Bearer ${await token({ iat: now })}`,
+      await token({ iat: now, exp: now + 3600 }),
+      `Bearer ${await token({ iat: now, exp: now + 3600, email_verified: false })}`,
+    ])
+      await expect(verify()(h)).rejects.toMatchObject({ code: 'unauthenticated' })
+  })
+})
+
 describe('GCP marketplace sign-up JWT', () => {
   let server: Server
   let certsUrl: string
@@ -102,6 +191,7 @@ describe('GCP marketplace sign-up JWT', () => {
     exp?: string
     kid?: string
     key?: string
+    noIat?: boolean
   }) => {
     const { importPKCS8 } = await import('jose')
     const key = await importPKCS8(claims.key ?? signer.private, 'RS256')
@@ -109,8 +199,8 @@ describe('GCP marketplace sign-up JWT', () => {
       .setProtectedHeader({ alg: 'RS256', kid: claims.kid ?? 'kid1' })
       .setIssuer(claims.iss ?? GCP_MARKETPLACE_ISSUER)
       .setAudience(claims.aud ?? 'cms.example.com')
-      .setIssuedAt()
       .setExpirationTime(claims.exp ?? '5m')
+    if (!claims.noIat) j.setIssuedAt()
     if (claims.sub !== '') j.setSubject(claims.sub ?? 'acct-123')
     return j.sign(key)
   }
@@ -130,6 +220,7 @@ describe('GCP marketplace sign-up JWT', () => {
       await sign({ iss: 'https://evil' }),
       await sign({ kid: 'nope' }),
       await sign({ sub: '' }),
+      await sign({ noIat: true }),
       'not-a-jwt',
     ]) {
       await expect(client().verifySignupToken(t)).rejects.toMatchObject({

@@ -324,6 +324,15 @@ describe('Google Cloud Marketplace', () => {
     expect(await sub(tenantId)).toEqual({ status: 'pending', planId: 'free' })
   })
 
+  it('a sign-up JWT is single use: the same token again is 400 (issue 18)', async () => {
+    const acct = mp.gcp.createAccount()
+    const token = await mp.gcp.signupToken(acct, { audience: 'cms.example' })
+    const signup = () =>
+      h.gcpSignup(form('/api/marketplace/gcp/signup', { 'x-gcp-marketplace-token': token }))
+    expect((await signup()).status).toBe(303)
+    expect((await signup()).status).toBe(400)
+  })
+
   it('forged, expired and wrong-audience sign-up JWTs are 400 and create nothing', async () => {
     const before = await snapshot()
     const other = mp.gcp.createAccount()

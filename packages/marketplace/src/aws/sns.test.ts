@@ -79,6 +79,44 @@ describe('SNS signature verification', () => {
     }
   })
 
+  it('fetches certificates only from the documented SNS hosts and file names (issue 18)', async () => {
+    const { AWS_SNS_CERT_HOST } = await import('./sns')
+    for (const ok of [
+      'sns.us-east-1.amazonaws.com',
+      'sns.eu-central-2.amazonaws.com',
+      'sns.us-gov-west-1.amazonaws.com',
+      'sns.cn-north-1.amazonaws.com.cn',
+      'sns.ap-southeast-5.amazonaws.com',
+    ])
+      expect(ok).toMatch(AWS_SNS_CERT_HOST)
+    for (const bad of [
+      // Legacy S3 endpoints serve a bucket named "sns" here: any-label patterns accepted them.
+      'sns.s3-us-west-2.amazonaws.com',
+      'sns.s3-external-1.amazonaws.com',
+      'sns.evil.amazonaws.com',
+      'sns.us-east-1.amazonaws.com.evil.com',
+      'sns.us-east-1.amazonaws.co',
+      'SNS.US-EAST-1.AMAZONAWS.COM.',
+    ])
+      expect(bad).not.toMatch(AWS_SNS_CERT_HOST)
+    const urls: string[] = []
+    const recording = async (url: string) => {
+      urls.push(url)
+      return pems.cert
+    }
+    for (const SigningCertURL of [
+      'https://sns.s3-us-west-2.amazonaws.com/SimpleNotificationService-0000.pem',
+      'https://sns.us-east-1.amazonaws.com/uploads/attacker.pem',
+      'https://sns.us-east-1.amazonaws.com/SimpleNotificationService-0000.pem?redirect=x',
+    ])
+      await expect(
+        verifySnsMessage(message('2', { SigningCertURL }), { fetchCert: recording }),
+      ).rejects.toMatchObject({
+        code: 'bad_request',
+      })
+    expect(urls).toEqual([])
+  })
+
   it('normalizes SNS actions (kebab and Camel case) and EventBridge events to one event type', () => {
     expect(
       parseAwsSnsNotification('{"action":"subscribe-success","customer-identifier":"c1","product-code":"p"}'),

@@ -2,15 +2,23 @@
  * Amazon SNS message verification (HTTPS subscriptions), SignatureVersion 1 (RSA-SHA1) and 2
  * (RSA-SHA256). The npm `sns-validator` only handles version 1, hence this small module.
  *
- * Checks, in order: required keys; SigningCertURL is https, ends in .pem, and its host matches the
- * allowed pattern (AWS: sns.<region>.amazonaws.com[.cn]); the message is not older than maxAgeSeconds;
+ * Checks, in order: required keys; SigningCertURL is https, names a SimpleNotificationService-*.pem
+ * file (no query), and its host matches the allowed pattern (AWS: sns.<region>.amazonaws.com[.cn]); the message is not older than maxAgeSeconds;
  * the signature over the canonical string verifies with the certificate's public key.
  */
 import { X509Certificate, createVerify } from 'node:crypto'
 import { z } from 'zod'
 import { AppError } from '@cms/core'
 
-export const AWS_SNS_CERT_HOST = /^sns\.[a-zA-Z0-9-]{3,}\.amazonaws\.com(\.cn)?$/
+/**
+ * SNS's documented certificate hosts: `sns.<region>.amazonaws.com` (`.com.cn` in China), region as AWS
+ * names them (us-east-1, us-gov-west-1, cn-north-1, ap-southeast-5 …). Not "any label": legacy S3
+ * endpoints put a bucket name in front of `s3-<region>.amazonaws.com`, so a bucket called `sns` would
+ * serve `https://sns.s3-us-west-2.amazonaws.com/…pem` to a looser pattern.
+ */
+export const AWS_SNS_CERT_HOST = /^sns\.[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}\.amazonaws\.com(?:\.cn)?$/
+/** SNS's certificate file name (`SimpleNotificationService-<id>.pem`). */
+const SNS_CERT_FILE = /\/SimpleNotificationService-[A-Za-z0-9-]+\.pem$/
 
 const base = {
   Type: z.string(),
@@ -88,7 +96,8 @@ export async function verifySnsMessage(input: unknown, opts: SnsVerifyOptions = 
   const m = parsed.data
   const pattern = opts.certHostPattern ?? AWS_SNS_CERT_HOST
   const certUrl = assertSnsUrl(m.SigningCertURL, pattern, 'SigningCertURL')
-  if (!certUrl.pathname.endsWith('.pem')) reject('SigningCertURL is not a .pem')
+  if (!SNS_CERT_FILE.test(certUrl.pathname) || certUrl.search || certUrl.hash)
+    reject('SigningCertURL is not an SNS certificate (.pem)')
   const now = opts.now?.() ?? new Date()
   const age = (now.getTime() - Date.parse(m.Timestamp)) / 1000
   if (age > (opts.maxAgeSeconds ?? 3600) || age < -300)

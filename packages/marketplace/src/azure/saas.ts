@@ -3,12 +3,13 @@
  * organization → activate; webhook notifications validated (Entra JWT) and confirmed by reading the
  * operation back before acting; ChangePlan / ChangeQuantity are acknowledged with PATCH Success.
  */
-import { jwtVerify, type JSONWebKeySet } from 'jose'
+import type { JSONWebKeySet } from 'jose'
 import { z } from 'zod'
 import { AppError } from '@cms/core'
 import type { PrismaClient } from '@cms/db'
 import { fetchJson, type FetchLike } from '../http'
 import { cachedJwks } from '../jwks'
+import { bearerToken, verifyRs256Jwt } from '../bearer-jwt'
 import { applySubscriptionEvent, provisionSubscription, type SubscriptionEventKind } from '../subscriptions'
 
 /** The Microsoft Marketplace SaaS API's application id (token audience and webhook azp/appid). */
@@ -169,14 +170,15 @@ export interface AzureJwtConfig {
 export function azureWebhookVerifier(cfg: AzureJwtConfig) {
   const keys = cachedJwks(cfg.jwksLoader)
   return async (authorization: string | null) => {
-    const token = authorization?.replace(/^Bearer\s+/i, '')
+    const token = bearerToken(authorization)
     if (!token) throw new AppError('unauthenticated', 'Invalid webhook token')
     try {
-      const { payload } = await jwtVerify(token, keys, {
+      // Entra access tokens live 60–90 minutes.
+      const payload = await verifyRs256Jwt(token, keys, {
         audience: cfg.audience,
         issuer: cfg.issuers,
-        algorithms: ['RS256'],
         clockTolerance: 60,
+        maxTokenAge: '2h',
       })
       const caller = (payload.azp ?? payload.appid) as string | undefined
       if (payload.tid !== cfg.tenantId || caller !== AZURE_MARKETPLACE_APP_ID)

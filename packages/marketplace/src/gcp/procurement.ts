@@ -4,12 +4,14 @@
  * the account; Pub/Sub procurement events handled by reading the entitlement's *state* (never trusting
  * the event alone) and approving where needed.
  */
-import { SignJWT, importPKCS8, jwtVerify } from 'jose'
+import { createHash } from 'node:crypto'
+import { SignJWT, importPKCS8 } from 'jose'
 import { z } from 'zod'
 import { AppError } from '@cms/core'
 import type { PrismaClient } from '@cms/db'
 import { fetchJson, type FetchLike } from '../http'
 import { cachedX509Keys } from '../jwks'
+import { verifyRs256Jwt } from '../bearer-jwt'
 import { applySubscriptionEvent, provisionSubscription, type SubscriptionEventKind } from '../subscriptions'
 
 export const GCP_MARKETPLACE_ISSUER =
@@ -49,12 +51,13 @@ export class GcpProcurementClient {
   /** Verify the sign-up JWT; returns the procurement account id. Every failure is the same 4xx. */
   async verifySignupToken(token: string): Promise<{ accountId: string; userIdentity?: string }> {
     try {
-      const { payload } = await jwtVerify(token, this.verifyKeys, {
+      // A sign-up token is posted by the buyer's browser right after it was issued (minutes).
+      const payload = await verifyRs256Jwt(token, this.verifyKeys, {
         issuer: this.cfg.issuer ?? GCP_MARKETPLACE_ISSUER,
         audience: this.cfg.audience,
-        algorithms: ['RS256'],
-        requiredClaims: ['exp', 'sub'],
+        requiredClaims: ['sub'],
         clockTolerance: 30,
+        maxTokenAge: '1h',
       })
       return {
         accountId: payload.sub!,
@@ -122,15 +125,29 @@ export async function fulfillGcpSignup(
   defaultPlan: string,
 ) {
   const { accountId } = await client.verifySignupToken(token)
-  const { subscription, created } = await provisionSubscription(db, {
-    source: 'gcp',
-    externalId: accountId,
-    planId: defaultPlan,
-    organizationName: `Google Cloud customer ${accountId.slice(0, 12)}`,
-    status: 'pending',
+  // Single use: a sign-up token seen before (a leaked URL, a replayed form post) is refused. The
+  // token's digest is the event id (Google's sign-up JWT has no jti); a failed sign-up releases it so
+  // the buyer's retry with the same token works.
+  const eventId = `signup-token:${createHash('sha256').update(token).digest('hex')}`
+  const first = await db.marketplaceEvent.createMany({
+    data: [{ source: 'gcp', eventId, kind: 'signup', outcome: 'used' }],
+    skipDuplicates: true,
   })
-  await client.approveAccount(accountId)
-  return { tenantId: subscription.tenantId, subscriptionId: subscription.id, created }
+  if (first.count === 0) throw new AppError('bad_request', 'Invalid marketplace sign-up token')
+  try {
+    const { subscription, created } = await provisionSubscription(db, {
+      source: 'gcp',
+      externalId: accountId,
+      planId: defaultPlan,
+      organizationName: `Google Cloud customer ${accountId.slice(0, 12)}`,
+      status: 'pending',
+    })
+    await client.approveAccount(accountId)
+    return { tenantId: subscription.tenantId, subscriptionId: subscription.id, created }
+  } catch (e) {
+    await db.marketplaceEvent.deleteMany({ where: { source: 'gcp', eventId } })
+    throw e
+  }
 }
 
 const pubsubPush = z.object({

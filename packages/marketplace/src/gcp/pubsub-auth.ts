@@ -6,10 +6,11 @@
  * from Google), but each would still cost Procurement API calls and could approve a pending
  * entitlement on a forger's schedule.
  */
-import { jwtVerify, type JSONWebKeySet } from 'jose'
+import type { JSONWebKeySet } from 'jose'
 import { AppError } from '@cms/core'
 import { fetchJson, type FetchLike } from '../http'
 import { cachedJwks } from '../jwks'
+import { bearerToken, verifyRs256Jwt } from '../bearer-jwt'
 
 export const GOOGLE_OIDC_CERTS = 'https://www.googleapis.com/oauth2/v3/certs'
 /** Google signs OIDC tokens with either form of its issuer. */
@@ -30,14 +31,15 @@ export interface GcpPushAuthConfig {
 export function gcpPushVerifier(cfg: GcpPushAuthConfig) {
   const keys = cachedJwks(() => fetchJson<JSONWebKeySet>(cfg.fetch, cfg.certsUrl ?? GOOGLE_OIDC_CERTS))
   return async (authorization: string | null): Promise<void> => {
-    const token = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1]
+    const token = bearerToken(authorization)
     if (!token) throw new AppError('unauthenticated', 'Invalid Pub/Sub push token')
     try {
-      const { payload } = await jwtVerify(token, keys, {
+      // Google's OIDC tokens live one hour (Pub/Sub reuses one for many pushes).
+      const payload = await verifyRs256Jwt(token, keys, {
         audience: cfg.audience,
         issuer: cfg.issuers ?? GOOGLE_OIDC_ISSUERS,
-        algorithms: ['RS256'],
         clockTolerance: 60,
+        maxTokenAge: '2h',
       })
       if (payload.email !== cfg.serviceAccountEmail || payload.email_verified !== true)
         throw new Error('wrong service account')
