@@ -219,6 +219,9 @@ describe('secret scan after a demo-like run', () => {
           regions: a.regions,
         }
         secrets.push({ name: 'Azure clientSecret', value: a.credentials.clientSecret })
+      } else if (a.cloud === 'ncp') {
+        body = { cloud: 'ncp', name: a.name, credentials: a.credentials, regions: a.regions }
+        secrets.push({ name: 'NCP secretKey', value: a.credentials.secretKey })
       } else {
         body = {
           cloud: 'gcp',
@@ -242,7 +245,9 @@ describe('secret scan after a demo-like run', () => {
       expect(verification.ok, `${a.cloud}: ${verification.message}`).toBe(true)
       accountIds.push(account.id)
     }
-    expect(new Set(sim.control.accounts().map((a) => a.cloud))).toEqual(new Set(['aws', 'azure', 'gcp']))
+    expect(new Set(sim.control.accounts().map((a) => a.cloud))).toEqual(
+      new Set(['aws', 'azure', 'gcp', 'ncp']),
+    )
     for (const id of accountIds) {
       expect(
         (

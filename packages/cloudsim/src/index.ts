@@ -1,4 +1,4 @@
-/** @cms/cloudsim — a wire-compatible AWS / Azure / GCP simulator for tests, the demo and benchmarks. */
+/** @cms/cloudsim — a wire-compatible AWS / Azure / GCP / NCP simulator for tests, the demo and benchmarks. */
 export {
   startCloudSim,
   type CloudSim,
@@ -15,7 +15,10 @@ export {
   type AccountView,
   type ResourceView,
   type CreateResourceInput,
+  type NcpCredentials,
 } from './control/control'
+export { ncpSignature, TIMESTAMP_WINDOW_MS } from './ncp/ncp-server'
+export { NCP_PRODUCTS, MAX_CONDITIONS } from './ncp/cloud-insight'
 export type { FaultRule, CallRow, SimLimits } from './control/sim'
 export {
   metricValue,
@@ -31,7 +34,15 @@ export {
   type Stat,
 } from './world/metrics'
 export { METRICS_BY_TYPE, metricSpec, gcpMetricKind, type MetricSpec } from './world/metric-catalog'
-export { dailyCosts, resourceCost, hourlyPrice, BILLING_SERVICE, type DailyCostRow } from './world/costs'
+export {
+  dailyCosts,
+  resourceCost,
+  hourlyPrice,
+  BILLING_SERVICE,
+  CURRENCY,
+  type DailyCostRow,
+} from './world/costs'
+export { NCP_REGIONS } from './world/regions'
 export { buildWorld, SCENARIOS, type ScenarioName, type ScenarioOptions } from './world/scenarios'
 export { World, POLLER_ACCOUNT } from './world/world'
 export {

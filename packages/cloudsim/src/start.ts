@@ -1,7 +1,7 @@
 /**
- * startCloudSim: one process, three listeners — http for AWS + the /_sim control API, https (self-signed)
- * for Azure (MSAL and ARM refuse plain http), http for GCP. Port 0 picks free ports; `port` P gives
- * AWS P, Azure P+1, GCP P+2.
+ * startCloudSim: one process, four listeners — http for AWS + the /_sim control API, https (self-signed)
+ * for Azure (MSAL and ARM refuse plain http), http for GCP, http for NCP (its three gateway hosts on one
+ * origin, routed on the path). Port 0 picks free ports; `port` P gives AWS P, Azure P+1, GCP P+2, NCP P+3.
  */
 import {
   createServer as createHttpServer,
@@ -22,12 +22,13 @@ import { SimControl } from './control/control'
 import { handleControl } from './control/control-routes'
 import { Sim } from './control/sim'
 import { handleGcp } from './gcp/gcp-server'
+import { handleNcp } from './ncp/ncp-server'
 import { json, readBody, send, type Reply } from './http'
 import { buildWorld, type ScenarioOptions } from './world/scenarios'
 import { marketplaceExtension, type MarketplaceSim } from './marketplace'
 import type { World } from './world/world'
 
-/** A route a plug-in module serves on one of the three listeners (checked before the cloud's own routes). */
+/** A route a plug-in module serves on one of the listeners (checked before the cloud's own routes). */
 export interface ExtraRoute {
   method: string
   pathPrefix: string
@@ -39,10 +40,13 @@ export type CloudSimExtension = (api: {
   sim: Sim
   control: SimControl
   world: World
-}) => Partial<Record<'aws' | 'azure' | 'gcp', ExtraRoute[]>>
+}) => Partial<Record<Listener, ExtraRoute[]>>
+
+type Listener = 'aws' | 'azure' | 'gcp' | 'ncp'
+const LISTENERS: readonly Listener[] = ['aws', 'azure', 'gcp', 'ncp']
 
 export interface CloudSimOptions extends ScenarioOptions {
-  /** Base port (AWS; Azure +1, GCP +2). 0 or unset: random free ports. */
+  /** Base port (AWS; Azure +1, GCP +2, NCP +3). 0 or unset: random free ports. */
   port?: number
   host?: string
   extensions?: CloudSimExtension[]
@@ -61,6 +65,8 @@ export interface CloudSimUrls {
   aws: string
   azure: string
   gcp: string
+  /** Every NCP gateway host (ncloud, cw, billingapi) on one origin: `Endpoints.ncp`. */
+  ncp: string
   control: string
 }
 
@@ -130,14 +136,14 @@ export async function startCloudSim(options: CloudSimOptions = {}): Promise<Clou
   const sim = new Sim(world)
   seedMarketplace(sim)
   const control = new SimControl(sim)
-  const extra: Record<'aws' | 'azure' | 'gcp', ExtraRoute[]> = { aws: [], azure: [], gcp: [] }
+  const extra: Record<Listener, ExtraRoute[]> = { aws: [], azure: [], gcp: [], ncp: [] }
   const marketplace =
     options.marketplace === false ? undefined : (options.marketplace ?? marketplaceExtension())
   const extensions = [...(options.extensions ?? [])]
   if (marketplace && !extensions.includes(marketplace.extension)) extensions.unshift(marketplace.extension)
   for (const ext of extensions) {
     const r = ext({ sim, control, world })
-    for (const k of ['aws', 'azure', 'gcp'] as const) extra[k].push(...(r[k] ?? []))
+    for (const k of LISTENERS) extra[k].push(...(r[k] ?? []))
   }
 
   const awsServer = createHttpServer(
@@ -151,7 +157,7 @@ export async function startCloudSim(options: CloudSimOptions = {}): Promise<Clou
   )
   const base = options.port ?? 0
   const awsPort = await listen(awsServer, base, host)
-  const origins = { aws: `http://${host}:${awsPort}`, azure: '', gcp: '' }
+  const origins = { aws: `http://${host}:${awsPort}`, azure: '', gcp: '', ncp: '' }
   const azureServer = createHttpsServer(
     { cert: cert.cert, key: cert.key },
     listener(
@@ -167,20 +173,36 @@ export async function startCloudSim(options: CloudSimOptions = {}): Promise<Clou
         handleGcp(sim, req, url, body, origins.gcp),
     ),
   )
+  const ncpServer = createHttpServer(
+    listener(
+      (req, url, body) =>
+        findExtra(extra.ncp, req, url)?.handler({ req, url, body, origin: origins.ncp }) ??
+        // The raw request target: NCP signs the path and query exactly as sent.
+        handleNcp(sim, req.method ?? 'GET', req.url ?? '/', req.headers, body),
+    ),
+  )
   const azurePort = await listen(azureServer as unknown as Server, base === 0 ? 0 : base + 1, host)
   const gcpPort = await listen(gcpServer, base === 0 ? 0 : base + 2, host)
+  const ncpPort = await listen(ncpServer, base === 0 ? 0 : base + 3, host)
   origins.azure = `https://${host}:${azurePort}`
   origins.gcp = `http://${host}:${gcpPort}`
+  origins.ncp = `http://${host}:${ncpPort}`
 
   const dir = join(tmpdir(), 'cms-cloudsim')
   await mkdir(dir, { recursive: true })
   const caCertFile = join(dir, `ca-${process.pid}-${azurePort}.pem`)
   await writeFile(caCertFile, cert.cert)
 
-  marketplace?.attachOrigins(origins)
-  const servers: Server[] = [awsServer, azureServer as unknown as Server, gcpServer]
+  marketplace?.attachOrigins({ aws: origins.aws, azure: origins.azure, gcp: origins.gcp })
+  const servers: Server[] = [awsServer, azureServer as unknown as Server, gcpServer, ncpServer]
   return {
-    urls: { aws: origins.aws, azure: origins.azure, gcp: origins.gcp, control: origins.aws },
+    urls: {
+      aws: origins.aws,
+      azure: origins.azure,
+      gcp: origins.gcp,
+      ncp: origins.ncp,
+      control: origins.aws,
+    },
     caCertPem: cert.cert,
     caCertFile,
     control,

@@ -125,7 +125,7 @@ describe('AWS faults', () => {
     const accounts = (await (await fetch(`${sim.urls.control}/_sim/accounts`)).json()) as {
       accounts: { cloud: string }[]
     }
-    expect(accounts.accounts.map((x) => x.cloud).sort()).toEqual(['aws', 'azure', 'gcp'])
+    expect(accounts.accounts.map((x) => x.cloud).sort()).toEqual(['aws', 'azure', 'gcp', 'ncp'])
     const created = await fetch(`${sim.urls.control}/_sim/resources`, {
       method: 'POST',
       body: JSON.stringify({

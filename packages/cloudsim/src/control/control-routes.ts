@@ -5,7 +5,7 @@ import { ControlError, type CreateResourceInput, type SimControl } from './contr
 import type { FaultRule } from './sim'
 import type { SimLimits } from './sim'
 
-const CLOUDS: readonly string[] = ['aws', 'azure', 'gcp']
+const CLOUDS: readonly string[] = ['aws', 'azure', 'gcp', 'ncp']
 const STATES: readonly string[] = ['pending', 'running', 'stopped', 'terminated']
 
 function body(raw: Buffer): Record<string, unknown> {
@@ -18,7 +18,7 @@ function body(raw: Buffer): Record<string, unknown> {
 
 function cloudOf(v: unknown): CloudKind {
   if (typeof v !== 'string' || !CLOUDS.includes(v))
-    throw new ControlError(400, 'cloud must be aws, azure or gcp')
+    throw new ControlError(400, 'cloud must be aws, azure, gcp or ncp')
   return v as CloudKind
 }
 

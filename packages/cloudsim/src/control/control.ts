@@ -42,6 +42,14 @@ export type GcpCredentialsFile = {
   projectIds: string[]
 }
 
+/** The cms credential format for NCP (packages/core ncpCredentialsSchema). */
+export type NcpCredentials = {
+  method: 'subAccountKey'
+  accessKey: string
+  secretKey: string
+  site: 'public' | 'gov' | 'fin'
+}
+
 export type AccountView =
   | (AccountBase & {
       cloud: 'aws'
@@ -49,6 +57,7 @@ export type AccountView =
     })
   | (AccountBase & { cloud: 'azure'; credentials: AzureCredentialsFile })
   | (AccountBase & { cloud: 'gcp'; credentials: GcpCredentialsFile })
+  | (AccountBase & { cloud: 'ncp'; credentials: NcpCredentials })
 
 interface AccountBase {
   id: string
@@ -156,6 +165,21 @@ export class SimControl {
           clientId: p?.clientId ?? '',
           clientSecret: p?.clientSecret ?? '',
           subscriptionIds: p?.subscriptionIds ?? [],
+        },
+      }
+    }
+    if (a.cloud === 'ncp') {
+      const k =
+        [...this.world.ncpKeys.values()].find((x) => x.account === a.id && !x.revoked) ??
+        [...this.world.ncpKeys.values()].find((x) => x.account === a.id)
+      return {
+        ...base,
+        cloud: 'ncp',
+        credentials: {
+          method: 'subAccountKey',
+          accessKey: k?.accessKey ?? '',
+          secretKey: k?.secretKey ?? '',
+          site: k?.site ?? 'public',
         },
       }
     }
@@ -296,6 +320,8 @@ export class SimControl {
     } else if (cloud === 'azure') {
       for (const p of this.world.azurePrincipals.values())
         if (p.subscriptionIds.some((s) => a.nativeIds.includes(s))) p.revoked = true
+    } else if (cloud === 'ncp') {
+      for (const k of this.world.ncpKeys.values()) if (k.account === a.id) k.revoked = true
     } else {
       for (const sa of this.world.gcpServiceAccounts.values())
         if (sa.projectIds.some((s) => a.nativeIds.includes(s))) sa.revoked = true
@@ -330,6 +356,9 @@ export class SimControl {
         p.clientSecret = `sim~${this.world.rng.hex(36)}`
         p.revoked = false
       }
+    } else if (cloud === 'ncp') {
+      for (const k of this.world.ncpKeys.values()) if (k.account === a.id) k.revoked = true
+      this.world.newNcpKey(a.id)
     } else {
       const old = [...this.world.gcpServiceAccounts.values()].filter((sa) =>
         sa.projectIds.some((s) => a.nativeIds.includes(s)),

@@ -10,10 +10,11 @@ export interface CallContext {
   cloud: CloudKind
   /** Service family: ec2, rds, sts, cloudwatch, ce, tagging, marketplace-metering, marketplace-entitlement,
    *  entra, arm.compute, arm.sql, arm.network, arm.resources, azure.monitor, azure.costmanagement,
-   *  gcp.monitoring, gcp.compute, gcp.sql, gcp.bigquery. */
+   *  gcp.monitoring, gcp.compute, gcp.sql, gcp.bigquery, ncp.vserver, ncp.vpc, ncp.vmysql, ncp.cloudinsight,
+   *  ncp.billing. */
   api: string
   operation: string
-  /** Native account id (AWS account, Azure subscription or tenant, GCP project); '' when unknown. */
+  /** Native account id (AWS account, Azure subscription or tenant, GCP project, NCP memberNo); '' when unknown. */
   account: string
   region: string
 }
@@ -43,7 +44,7 @@ export interface FaultDecision {
 
 export interface CallRow extends CallContext {
   calls: number
-  /** CloudWatch metrics requested, Cost Explorer requests, Azure metric series, … */
+  /** CloudWatch metrics requested, Cost Explorer requests, Azure metric series, Cloud Insight conditions, … */
   billableUnits: number
   throttled: number
   errors: number

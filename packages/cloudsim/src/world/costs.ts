@@ -5,7 +5,10 @@
 import { stateAt } from './metrics'
 import type { CloudKind, ResourceType, SimResource } from './types'
 
-/** Hourly USD prices by size (a small fake price list, in the right order of magnitude). */
+/**
+ * Hourly prices by size (a small fake price list, in the right order of magnitude), in the cloud's
+ * billing currency (CURRENCY below): USD for AWS/Azure/GCP, KRW for the NCP sizes.
+ */
 export const HOURLY_PRICE: Record<string, number> = {
   't3.micro': 0.0104,
   't3.small': 0.0208,
@@ -28,6 +31,13 @@ export const HOURLY_PRICE: Record<string, number> = {
   'n2-standard-4': 0.1942,
   'db-custom-2-7680': 0.1236,
   'db-f1-micro': 0.0105,
+  // NCP, KRW per hour (VPC Standard/High-CPU/High-Memory g3 servers, Cloud DB for MySQL servers).
+  's2-g3': 97,
+  's4-g3': 194,
+  'c4-g3': 158,
+  'm4-g3': 336,
+  'SVR.VDBAS.STAND.C002.M008.NET.SSD.B050.G003': 215,
+  'SVR.VDBAS.STAND.C004.M016.NET.SSD.B050.G003': 430,
 }
 
 /** The service name each cloud's bill shows for a resource type; undefined = free. */
@@ -45,10 +55,14 @@ export const BILLING_SERVICE: Record<ResourceType, string | undefined> = {
   'gcp.instance': 'Compute Engine',
   'gcp.sql_instance': 'Cloud SQL',
   'gcp.network': undefined,
+  'ncp.server': 'Server',
+  'ncp.vpc': undefined,
+  'ncp.nat_gateway': 'NAT Gateway',
+  'ncp.mysql': 'Cloud DB for MySQL',
 }
 
 /** Flat hourly prices for types without a size attribute. */
-const FLAT_HOURLY: Partial<Record<ResourceType, number>> = { nat_gateway: 0.045 }
+const FLAT_HOURLY: Partial<Record<ResourceType, number>> = { nat_gateway: 0.045, 'ncp.nat_gateway': 60 }
 
 export function hourlyPrice(r: SimResource): number {
   const flat = FLAT_HOURLY[r.type]
@@ -59,7 +73,9 @@ export function hourlyPrice(r: SimResource): number {
     r.attrs.vmSize ??
     r.attrs.sku ??
     r.attrs.machineType ??
-    r.attrs.tier
+    r.attrs.tier ??
+    r.attrs.serverSpecCode ??
+    r.attrs.cloudMysqlProductCode
   return typeof size === 'string' ? (HOURLY_PRICE[size] ?? 0.05) : 0
 }
 
@@ -78,14 +94,14 @@ export function billableSeconds(r: SimResource, from: number, to: number): numbe
   return total
 }
 
-/** Cost in USD of one resource over [from, to) (epoch seconds), rounded to 1e-6. */
+/** Cost in the cloud's currency of one resource over [from, to) (epoch seconds), rounded to 1e-6. */
 export function resourceCost(r: SimResource, from: number, to: number): number {
   const price = hourlyPrice(r)
   if (price === 0 || BILLING_SERVICE[r.type] === undefined) return 0
   return Math.round(((price * billableSeconds(r, from, to)) / 3600) * 1e6) / 1e6
 }
 
-export const CURRENCY: Record<CloudKind, string> = { aws: 'USD', azure: 'USD', gcp: 'USD' }
+export const CURRENCY: Record<CloudKind, string> = { aws: 'USD', azure: 'USD', gcp: 'USD', ncp: 'KRW' }
 
 export interface DailyCostRow {
   day: string

@@ -65,7 +65,7 @@ const count = (name: string, unit = 'Count', lo = 1, hi = 200): MetricSpec => ({
 })
 
 export interface TypeMetrics {
-  /** CloudWatch namespace / Azure metric namespace / GCP monitored-resource type. */
+  /** CloudWatch namespace / Azure metric namespace / GCP monitored-resource type / NCP Cloud Insight product name. */
   namespace: string
   /** CloudWatch dimension that names the resource (AWS only). */
   dimension?: string
@@ -155,6 +155,28 @@ export const METRICS_BY_TYPE: Partial<Record<ResourceType, TypeMetrics>> = {
       frac('cloudsql.googleapis.com/database/cpu/utilization'),
       frac('cloudsql.googleapis.com/database/memory/utilization'),
       count('cloudsql.googleapis.com/database/network/connections', '1'),
+    ],
+  },
+  // Cloud Insight (docs/ncp-wire.md §5): product System/Server(VPC), dimension instanceNo.
+  'ncp.server': {
+    namespace: 'System/Server(VPC)',
+    metrics: [
+      pct('avg_cpu_used_rto', '%'),
+      { ...pct('mem_usert', '%'), baseLo: 20, baseHi: 80, amp: 0.1, noise: 0.05 },
+      { ...pct('avg_fs_usert', '%'), baseLo: 10, baseHi: 70, amp: 0.02, noise: 0.01 },
+      bytes('avg_read_byt_cnt', 'bytes/sec', 1e4, 5e6),
+      bytes('avg_write_byt_cnt', 'bytes/sec', 1e4, 5e6),
+      bytes('avg_rcv_bps', 'bits/sec', 1e5, 2e8),
+      bytes('avg_snd_bps', 'bits/sec', 1e5, 2e8),
+    ],
+  },
+  'ncp.mysql': {
+    namespace: 'System/Cloud DB for MySQL(VPC)',
+    metrics: [
+      count('mysql_select', 'query/sec', 5, 2000),
+      count('mysql_insert', 'query/sec', 1, 300),
+      count('mysql_update', 'query/sec', 1, 300),
+      count('mysql_delete', 'query/sec', 0, 50),
     ],
   },
 }

@@ -50,3 +50,15 @@ export function awsZone(region: string, i: number): string {
 export function gcpZone(region: string, i: number): string {
   return `${region}-${'abc'[i % 3] ?? 'a'}`
 }
+
+/** NCP VPC-platform regions with their zones (getRegionList / getZoneList codes). */
+export const NCP_REGIONS: { code: string; name: string; zones: string[] }[] = [
+  { code: 'KR', name: 'Korea', zones: ['KR-1', 'KR-2'] },
+  { code: 'SGN', name: 'Singapore(New)', zones: ['SGN-4', 'SGN-5'] },
+  { code: 'JPN', name: 'Japan(New)', zones: ['JPN-4', 'JPN-5'] },
+]
+
+export function ncpZone(region: string, i: number): string {
+  const zones = NCP_REGIONS.find((r) => r.code === region)?.zones ?? [`${region}-1`]
+  return zones[i % zones.length] ?? `${region}-1`
+}

@@ -40,6 +40,7 @@ export async function buildWorld(opts: ScenarioOptions = {}): Promise<World> {
   switch (scenario) {
     case 'empty':
       await baseAccounts(world)
+      ncpAccount(world, 'acme-ncp', ['KR'])
       break
     case 'minimal':
       await minimal(world)
@@ -99,6 +100,71 @@ function add(
     ...rest,
     ...(t === false ? { tags: {} } : { tags: t ?? tags(world, spec.name) }),
   })
+}
+
+/**
+ * NCP accounts are added after the other clouds' resources in every scenario, so the seeded ids of the
+ * AWS/Azure/GCP estates stay what they were before NCP existed.
+ */
+function ncpAccount(world: World, name: string, regions: string[]): SimAccount {
+  return world.addNcpAccount({ name, regions }).account
+}
+
+/** An NCP estate in one region: a VPC with a NAT gateway, servers in it, a Cloud DB for MySQL. */
+function ncpEstate(
+  world: World,
+  acct: SimAccount,
+  region: string,
+  servers: number,
+  t0: number,
+  prefix: string,
+): void {
+  const r = world.rng
+  const at = () => t0 + r.int(0, 20) * DAY + r.int(0, 86400)
+  const vpc = add(world, {
+    account: acct.id,
+    region,
+    type: 'ncp.vpc',
+    name: `${prefix}-vpc`,
+    createdAt: t0,
+    tags: {},
+  })
+  const subnetNo = r.digits(5)
+  add(world, {
+    account: acct.id,
+    region,
+    type: 'ncp.nat_gateway',
+    name: `${prefix}-natgw`,
+    createdAt: t0,
+    tags: {},
+    attrs: { vpcNo: vpc.id, subnetNo },
+  })
+  for (let i = 0; i < servers; i++)
+    add(world, {
+      account: acct.id,
+      region,
+      type: 'ncp.server',
+      name: `${r.pick(KOREAN_NAMES)}-${prefix}${i}`,
+      createdAt: at(),
+      // NCP servers carry no tags on getServerInstanceList; names are what users go by.
+      tags: {},
+      attrs: { vpcNo: vpc.id, subnetNo },
+    })
+  add(world, {
+    account: acct.id,
+    region,
+    type: 'ncp.mysql',
+    name: `${prefix}-mysql`,
+    createdAt: at(),
+    tags: {},
+    attrs: { vpcNo: vpc.id, subnetNo },
+  })
+}
+
+/** The first NCP server of an account stopped two hours ago: stopped servers and their metric gap. */
+function stopFirstNcpServer(world: World, acct: SimAccount): void {
+  const s = world.resourcesOf(acct.id).find((x) => x.type === 'ncp.server')
+  if (s) world.setState(s, 'stopped', world.nowSeconds() - 2 * 3600)
 }
 
 /** One estate per cloud account: networks, a few instances, a database. */
@@ -224,6 +290,9 @@ async function minimal(world: World): Promise<void> {
   estate(world, b.aws, 'us-east-1', 3, t0, 'a')
   estate(world, b.azure, 'koreacentral', 2, t0, 'z')
   estate(world, b.gcp, 'asia-northeast3', 2, t0, 'g')
+  const ncp = ncpAccount(world, 'acme-ncp', ['KR'])
+  ncpEstate(world, ncp, 'KR', 3, t0, 'n')
+  stopFirstNcpServer(world, ncp)
 }
 
 async function demo(world: World): Promise<void> {
@@ -251,7 +320,11 @@ async function demo(world: World): Promise<void> {
   // A stopped instance shows state changes and a gap in metrics.
   const stopped = world.resourcesOf(b.aws.id).find((r) => r.type === 'ec2.instance')
   if (stopped) world.setState(stopped, 'stopped', world.nowSeconds() - 2 * 3600)
-  installChurn(world, [b.aws, b.azure, b.gcp], 180)
+  const ncp = ncpAccount(world, 'acme-ncp', ['KR', 'JPN'])
+  ncpEstate(world, ncp, 'KR', 5, t0, 'kr')
+  ncpEstate(world, ncp, 'JPN', 2, t0, 'jp')
+  stopFirstNcpServer(world, ncp)
+  installChurn(world, [b.aws, b.azure, b.gcp, ncp], 180)
 }
 
 /**
@@ -267,6 +340,7 @@ function installChurn(world: World, accts: SimAccount[], everySec: number): void
     aws: 'ec2.instance',
     azure: 'azure.vm',
     gcp: 'gcp.instance',
+    ncp: 'ncp.server',
   }
   world.onAdvance = (w, now) => {
     const due = Math.floor((now - start) / everySec)
@@ -277,7 +351,7 @@ function installChurn(world: World, accts: SimAccount[], everySec: number): void
       if (!acct) break
       const account = acct.nativeIds[0] ?? acct.id
       const region = acct.regions[0] ?? 'us-east-1'
-      const name = acct.cloud === 'aws' ? `신규-인스턴스-${done}` : `churn-${done}`
+      const name = acct.cloud === 'aws' || acct.cloud === 'ncp' ? `신규-인스턴스-${done}` : `churn-${done}`
       const r = w.addResource({
         account,
         region,
@@ -294,7 +368,11 @@ function installChurn(world: World, accts: SimAccount[], everySec: number): void
   }
 }
 
-/** N resources spread over 3 AWS accounts, 2 Azure subscriptions and 2 GCP projects (60/20/20). */
+/**
+ * N resources spread over 3 AWS accounts, 2 Azure subscriptions and 2 GCP projects (60/20/20), plus
+ * N/10 NCP servers (and a VPC, NAT gateway and MySQL per region) in one NCP account over KR and JPN:
+ * at 10,000 that is 1,000 servers, enough that Cloud Insight's 20-condition batches matter.
+ */
 async function scale(world: World, n: number): Promise<void> {
   const b = await baseAccounts(world)
   const aws = [
@@ -356,4 +434,43 @@ async function scale(world: World, n: number): Promise<void> {
       createdAt: t0 + r.int(0, 25 * 24) * 3600,
     })
   }
+  const ncp = ncpAccount(world, 'scale-ncp', ['KR', 'JPN'])
+  const nNcp = Math.round(n / 10)
+  for (const region of ncp.regions) {
+    const vpc = add(world, {
+      account: ncp.id,
+      region,
+      type: 'ncp.vpc',
+      name: `scale-${region}-vpc`,
+      createdAt: t0,
+      tags: {},
+    })
+    add(world, {
+      account: ncp.id,
+      region,
+      type: 'ncp.nat_gateway',
+      name: `scale-${region}-nat`,
+      createdAt: t0,
+      tags: {},
+      attrs: { vpcNo: vpc.id },
+    })
+    add(world, {
+      account: ncp.id,
+      region,
+      type: 'ncp.mysql',
+      name: `scale-${region}-mysql`,
+      createdAt: t0,
+      tags: {},
+      attrs: { vpcNo: vpc.id },
+    })
+  }
+  for (let i = 0; i < nNcp; i++)
+    add(world, {
+      account: ncp.id,
+      region: ncp.regions[i % 4 === 3 ? 1 : 0] ?? 'KR',
+      type: 'ncp.server',
+      name: `svr-${i}`,
+      createdAt: t0 + r.int(0, 25 * 24) * 3600,
+      tags: {},
+    })
 }

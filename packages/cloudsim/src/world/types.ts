@@ -1,6 +1,6 @@
 /** The simulated world's records: plain objects, compact, no per-point storage (values are computed). */
 
-export type CloudKind = 'aws' | 'azure' | 'gcp'
+export type CloudKind = 'aws' | 'azure' | 'gcp' | 'ncp'
 
 /** The same type names as NormalizedResource.type in packages/providers/src/contract.ts. */
 export const RESOURCE_TYPES = [
@@ -17,6 +17,10 @@ export const RESOURCE_TYPES = [
   'gcp.instance',
   'gcp.sql_instance',
   'gcp.network',
+  'ncp.server',
+  'ncp.vpc',
+  'ncp.nat_gateway',
+  'ncp.mysql',
 ] as const
 export type ResourceType = (typeof RESOURCE_TYPES)[number]
 
@@ -34,6 +38,10 @@ export const CLOUD_OF_TYPE: Record<ResourceType, CloudKind> = {
   'gcp.instance': 'gcp',
   'gcp.sql_instance': 'gcp',
   'gcp.network': 'gcp',
+  'ncp.server': 'ncp',
+  'ncp.vpc': 'ncp',
+  'ncp.nat_gateway': 'ncp',
+  'ncp.mysql': 'ncp',
 }
 
 /** Lifecycle states the simulator tracks; each cloud renders them in its own words. */
@@ -46,12 +54,12 @@ export interface StateChange {
 }
 
 export interface SimResource {
-  /** Native id as the cloud shows it: i-…, DB identifier, full ARM id, GCP numeric id, vpc-…. */
+  /** Native id as the cloud shows it: i-…, DB identifier, full ARM id, GCP numeric id, vpc-…, NCP instance no. */
   id: string
   cloud: CloudKind
-  /** AWS account id, Azure subscription id, GCP project id. */
+  /** AWS account id, Azure subscription id, GCP project id, NCP memberNo. */
   account: string
-  /** AWS region, Azure location, GCP region. */
+  /** AWS region, Azure location, GCP region, NCP regionCode (KR, SGN, JPN). */
   region: string
   /** AZ / GCP zone when the type has one. */
   zone?: string
@@ -101,6 +109,16 @@ export interface GcpServiceAccount {
   privateKeyPem: string
   publicKeyPem: string
   projectIds: string[]
+  revoked?: boolean
+}
+
+/** An NCP (sub-)account API key: signature v2 is an HMAC with the secret, so both halves are stored. */
+export interface NcpKey {
+  accessKey: string
+  secretKey: string
+  /** The memberNo the key belongs to. */
+  account: string
+  site: 'public' | 'gov' | 'fin'
   revoked?: boolean
 }
 

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { hashString, Rng } from './hash'
 import { stateAt } from './metrics'
-import { awsZone, gcpZone } from './regions'
+import { NCP_IMAGE_PRODUCT_CODE, NCP_MYSQL_PRODUCTS, NCP_SERVER_SPECS, ncpSpec } from './ncp-catalog'
+import { awsZone, gcpZone, ncpZone } from './regions'
 import {
   CLOUD_OF_TYPE,
   type AwsKey,
@@ -16,6 +17,7 @@ import {
   type AzurePrincipal,
   type CloudKind,
   type GcpServiceAccount,
+  type NcpKey,
   type ResourceType,
   type SimAccount,
   type SimResource,
@@ -51,6 +53,8 @@ export class World {
   readonly awsRoles = new Map<string, AwsRole>()
   readonly azurePrincipals = new Map<string, AzurePrincipal>()
   readonly gcpServiceAccounts = new Map<string, GcpServiceAccount>()
+  /** NCP API keys by access key. */
+  readonly ncpKeys = new Map<string, NcpKey>()
   pollerKey: AwsKey | undefined
   /** Bumped on every resource change so front ends can cache indexes. */
   version = 0
@@ -224,6 +228,28 @@ export class World {
     return { account, sa }
   }
 
+  /** An NCP member (memberNo) with one sub-account API key. */
+  addNcpAccount(opts: { id?: string; name: string; regions: string[] }): {
+    account: SimAccount
+    key: NcpKey
+  } {
+    const id = opts.id ?? this.rng.digits(7)
+    const account: SimAccount = { cloud: 'ncp', id, name: opts.name, nativeIds: [id], regions: opts.regions }
+    this.accounts.push(account)
+    return { account, key: this.newNcpKey(id) }
+  }
+
+  newNcpKey(account: string): NcpKey {
+    const key: NcpKey = {
+      accessKey: `ncp_iam_BPAMKR${this.rng.alnum(10)}`,
+      secretKey: `ncp_iam_BPKMKR${this.rng.alnum(26)}`,
+      account,
+      site: 'public',
+    }
+    this.ncpKeys.set(key.accessKey, key)
+    return key
+  }
+
   // ---- resources ------------------------------------------------------------------------------
 
   /** Create a resource with cloud-shaped ids and attributes. */
@@ -348,6 +374,52 @@ export class World {
         id = rng.digits(19)
         Object.assign(attrs, { autoCreateSubnetworks: true })
         break
+      case 'ncp.server': {
+        id = this.freshNcpNo(8)
+        zone ??= ncpZone(spec.region, zoneIdx)
+        const sz = ncpSpec(spec.attrs?.serverSpecCode) ?? rng.pick(NCP_SERVER_SPECS)
+        Object.assign(attrs, {
+          serverSpecCode: sz.serverSpecCode,
+          serverProductCode: sz.serverProductCode,
+          serverImageProductCode: NCP_IMAGE_PRODUCT_CODE,
+          cpuCount: sz.cpuCount,
+          memorySize: sz.memorySize,
+          vpcNo: rng.digits(5),
+          subnetNo: rng.digits(5),
+          networkInterfaceNo: rng.digits(7),
+          privateIp: `10.${rng.int(0, 255)}.${rng.int(0, 255)}.${rng.int(6, 254)}`,
+        })
+        break
+      }
+      case 'ncp.vpc':
+        id = this.freshNcpNo(5)
+        Object.assign(attrs, { ipv4CidrBlock: `10.${rng.int(0, 255)}.0.0/16` })
+        break
+      case 'ncp.nat_gateway':
+        id = this.freshNcpNo(8)
+        zone ??= ncpZone(spec.region, zoneIdx)
+        Object.assign(attrs, {
+          vpcNo: rng.digits(5),
+          subnetNo: rng.digits(5),
+          publicIp: `223.130.${rng.int(0, 255)}.${rng.int(1, 254)}`,
+          privateIp: `10.0.${rng.int(0, 255)}.${rng.int(6, 254)}`,
+        })
+        break
+      case 'ncp.mysql': {
+        id = this.freshNcpNo(8)
+        zone ??= ncpZone(spec.region, zoneIdx)
+        const p = rng.pick(NCP_MYSQL_PRODUCTS)
+        Object.assign(attrs, {
+          cloudMysqlServerInstanceNo: rng.digits(8),
+          cloudMysqlProductCode: p.code,
+          cpuCount: p.cpuCount,
+          memorySize: p.memorySize,
+          engineVersion: 'MYSQL8.0.36',
+          vpcNo: rng.digits(5),
+          subnetNo: rng.digits(5),
+        })
+        break
+      }
     }
     const key = cloud === 'azure' ? id.toLowerCase() : id
     if (this.byId.has(key)) throw new Error(`resource ${id} already exists`)
@@ -369,6 +441,13 @@ export class World {
     if (!list) this.byAccount.set(spec.account, (list = []))
     list.push(r)
     return r
+  }
+
+  /** NCP instance numbers share one number space (servers, NAT gateways and DB instances alike). */
+  private freshNcpNo(len: number): string {
+    let id = this.rng.digits(len)
+    while (this.byId.has(id)) id = this.rng.digits(len)
+    return id
   }
 
   /** Record a state change at `t` (default now). */
