@@ -2,7 +2,7 @@
  * Cost and Usage (billing): monthly KRW demand per member, per product and region, and per contract
  * (one resource), computed from what ran (world/costs.ts). Shapes: docs/ncp-wire.md §6.
  */
-import { BILLING_SERVICE, resourceCost } from '../world/costs'
+import { BILLING_SERVICE, billableSeconds, hourlyPrice, resourceCost } from '../world/costs'
 import { hashString } from '../world/hash'
 import { stateAt } from '../world/metrics'
 import type { ResourceType, SimResource } from '../world/types'
@@ -74,6 +74,8 @@ function charges(req: NcpRequest): Charge[] {
 }
 
 const writeDate = (m: Month) => ncpDate(m.to)
+/** Billable hours in the month, to 2 decimals. */
+const hours = (r: SimResource, m: Month) => Math.round((billableSeconds(r, m.from, m.to) / 3600) * 100) / 100
 
 export function getDemandCostList(req: NcpRequest): unknown {
   const byMonth = new Map<string, { m: Month; amount: number }>()
@@ -193,11 +195,11 @@ export function getContractDemandCostList(req: NcpRequest): unknown {
           ],
         },
         demandMonth: month.month,
-        unitUsageQuantity: 0,
+        unitUsageQuantity: hours(r, month),
         packageUnitUsageQuantity: 0,
-        totalUnitUsageQuantity: 0,
+        totalUnitUsageQuantity: hours(r, month),
         usageUnit: code('USAGE_HOUR', 'Hour'),
-        productPrice: 0,
+        productPrice: hourlyPrice(r),
         useAmount: amount,
         promotionDiscountAmount: 0,
         etcDiscountAmount: 0,
