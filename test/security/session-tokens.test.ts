@@ -77,6 +77,24 @@ describe('sessions still work', () => {
     expect(await session(cookie)).toBeNull()
   })
 
+  it("revoke-sessions ends every session of the user; endpoints that take another session's token are off", async () => {
+    const { auth } = await import('../../apps/web/src/server/auth')
+    const [one, two] = [await signedIn(), await signedIn()]
+    const post = (path: string, cookie: string, body: unknown = {}) =>
+      auth().handler(
+        new Request(`${PUBLIC_URL}/api/auth${path}`, {
+          method: path === '/list-sessions' ? 'GET' : 'POST',
+          headers: { cookie, origin: PUBLIC_URL, 'content-type': 'application/json' },
+          ...(path === '/list-sessions' ? {} : { body: JSON.stringify(body) }),
+        }),
+      )
+    for (const p of ['/list-sessions', '/revoke-session', '/revoke-other-sessions'])
+      expect((await post(p, one, { token: tokenOf(two) })).status, p).toBe(404)
+    expect((await post('/revoke-sessions', one)).status).toBe(200)
+    expect(await session(one)).toBeNull()
+    expect(await session(two)).toBeNull()
+  })
+
   it('an expired session is refused', async () => {
     const cookie = await signedIn()
     expect(await session(cookie)).not.toBeNull()

@@ -68,6 +68,19 @@ describe('SSRF guard: every blocked target is rejected with the same generic err
     'https://[::ffff:127.0.0.1]/hook', // IPv4-mapped, normalised by URL to ::ffff:7f00:1
     'https://[::ffff:169.254.169.254]/hook',
     'https://[::ffff:10.0.0.1]/hook',
+    // Issue 18 review: more spellings of the metadata service and of private ranges.
+    'https://[0:0:0:0:0:ffff:169.254.169.254]/hook', // mapped, uncompressed
+    'https://[::ffff:a9fe:a9fe]/hook', // mapped, hex groups
+    'https://[::ffff:0:a9fe:a9fe]/hook', // IPv4-translated (::ffff:0:0/96)
+    'https://[64:ff9b:1::a9fe:a9fe]/hook', // local-use NAT64 (RFC 8215)
+    'https://[::a9fe:a9fe]/hook', // IPv4-compatible
+    'https://0251.0376.0251.0376/hook', // octal 169.254.169.254
+    'https://2852039166/hook', // decimal 169.254.169.254
+    'https://169.254.169.254./hook', // trailing dot
+    'https://[fe80::1%25eth0]/hook', // zone id
+    'https://[fd00:ec2::254]/hook', // EC2's IPv6 metadata endpoint (fd00::/8)
+    'https://100.100.100.200/hook', // Alibaba Cloud metadata (CGNAT range)
+    'https://0/hook', // 0.0.0.0 short form
     'https://[64:ff9b::a00:1]/hook', // NAT64
     'https://[::127.0.0.1]/hook', // IPv4-compatible
     'https://[2001:db8::1]/hook', // documentation

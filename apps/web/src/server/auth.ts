@@ -34,6 +34,10 @@ function build() {
     secret,
     trustedOrigins: [baseURL],
     database: withHashedSessionTokens(prismaAdapter(s.worker, { provider: 'postgresql' })),
+    // These address another session by its token, which only the cookie holder knows now that rows
+    // store digests (session-token-hash.ts): listed "tokens" are digests no lookup accepts, so revoking
+    // one would silently do nothing. Not used by the UI; /revoke-sessions (all, by user) still works.
+    disabledPaths: ['/list-sessions', '/revoke-session', '/revoke-other-sessions'],
     account: { modelName: 'authAccount' },
     user: { additionalFields: { locale: { type: 'string', required: false, input: true } } },
     session: { expiresIn: 60 * 60 * 24 * 7, updateAge: 60 * 60 * 24 },

@@ -82,4 +82,18 @@ describe('Vault (envelope encryption)', () => {
     const shortKey = `k9:${Buffer.alloc(16).toString('base64')}`
     expect(() => LocalKeyring.fromString(shortKey)).toThrow(/k9 must be 32 bytes/)
   })
+
+  it('refuses a key spec that repeats a key id (issue 18 review: the later key silently won)', () => {
+    const a = Buffer.alloc(32, 1).toString('base64')
+    const b = Buffer.alloc(32, 2).toString('base64')
+    expect(() => LocalKeyring.fromString(`k1:${a},k1:${b}`)).toThrow(/k1 appears more than once/)
+    expect(() => LocalKeyring.fromString(`k1:${a},k1:${b}`)).not.toThrow(new RegExp(a.slice(0, 8)))
+  })
+
+  it('refuses a truncated GCM tag (no short-tag forgery)', async () => {
+    const vault = new Vault(LocalKeyring.fromString(k1))
+    const e = await vault.encrypt(secret, ctx)
+    const short = { ...e, tag: Buffer.from(e.tag, 'base64').subarray(0, 4).toString('base64') }
+    await expect(vault.decrypt(short, ctx)).rejects.toThrow(/decryption failed/)
+  })
 })

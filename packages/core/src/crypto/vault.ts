@@ -59,8 +59,13 @@ export class LocalKeyring implements KeyProvider {
 
   constructor(keys: Array<{ id: string; key: Buffer }>) {
     if (keys.length === 0) throw new AppError('bad_request', 'No master key configured (CMS_MASTER_KEYS)')
+    const ids = new Set<string>()
     for (const k of keys) {
       if (k.key.length !== 32) throw new AppError('bad_request', `Master key ${k.id} must be 32 bytes`)
+      // A repeated id would make the Map keep the later key while the first entry is "current": data
+      // would be wrapped under a key the operator believes is an old one (and may delete).
+      if (ids.has(k.id)) throw new AppError('bad_request', `Master key id ${k.id} appears more than once`)
+      ids.add(k.id)
     }
     this.keys = new Map(keys.map((k) => [k.id, k.key]))
     this.currentKeyId = keys[0]!.id
