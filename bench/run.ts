@@ -19,6 +19,7 @@ const BENCHES: Array<{ name: string; cwd: string; script: string }> = [
   { name: 'providers', cwd: 'packages/providers', script: 'bench/providers.bench.ts' },
   { name: 'scheduler', cwd: 'packages/scheduler', script: 'bench/scheduler.bench.ts' },
   { name: 'freshness', cwd: 'packages/scheduler', script: 'bench/freshness.bench.ts' },
+  { name: 'rollups', cwd: 'packages/scheduler', script: 'bench/rollups.bench.ts' },
   { name: 'web', cwd: 'apps/web', script: 'bench/web.bench.ts' },
 ]
 const only = process.argv.slice(2)

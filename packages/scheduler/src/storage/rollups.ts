@@ -83,6 +83,9 @@ const ROLLUP_1H = `
     SET min = EXCLUDED.min, max = EXCLUDED.max, sum = EXCLUDED.sum, count = EXCLUDED.count
     WHERE (o.min, o.max, o.sum, o.count) IS DISTINCT FROM (EXCLUDED.min, EXCLUDED.max, EXCLUDED.sum, EXCLUDED.count)`
 
+/** The two statements, for the rollup bench's plan check (BENCH_ROLLUP_EXPLAIN). */
+export const ROLLUP_SQL = { fiveMinute: ROLLUP_5M, hour: ROLLUP_1H }
+
 export async function runRollups(
   pool: pg.Pool,
   opts: { batch?: number } = {},
