@@ -37,7 +37,7 @@ import type { JSONWebKeySet } from 'jose'
 import { auth } from './auth'
 import { errorResponse, json } from './http'
 import { services } from './services'
-import { getSessionInfo } from './tenant-guard'
+import { assertSameOriginWrite, getSessionInfo } from './tenant-guard'
 
 /** "a=b,c=d" → { a: 'b', c: 'd' } (plan maps, partner secrets). */
 export function parsePairs(s: string | undefined): Record<string, string> {
@@ -332,6 +332,7 @@ export const partnerProvisioning = edge(async (req) => {
  */
 export const redeemClaim = edge(async (req) => {
   const s = services()
+  assertSameOriginWrite(req)
   const info = await getSessionInfo(req.headers)
   if (!info) throw new AppError('unauthenticated', 'Sign in first')
   const body = await readBodyJson(req)

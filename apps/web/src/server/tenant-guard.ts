@@ -102,6 +102,24 @@ export async function authorize(headers: Headers, opts: GuardOptions): Promise<T
 export type RouteParams = Record<string, string | string[] | undefined>
 export type RouteHandler = (req: Request, ctx: { params: Promise<RouteParams> }) => Promise<Response>
 
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
+
+/**
+ * CSRF guard for cookie-authenticated writes. The session cookie is SameSite=Lax, which stops other
+ * sites but not other origins of the same site (a sibling subdomain), and readJson accepts a
+ * `text/plain` form post. A browser always says where a write comes from (Origin on every POST/PATCH/
+ * DELETE, Sec-Fetch-Site on modern ones); it must be our own origin. A request with neither header is not
+ * from a browser, so no ambient cookie is being abused. API keys are not ambient: not checked.
+ */
+export function assertSameOriginWrite(req: Request): void {
+  if (SAFE_METHODS.has(req.method.toUpperCase())) return
+  const origin = req.headers.get('origin')
+  const site = req.headers.get('sec-fetch-site')
+  const ours = new URL(services().config.PUBLIC_URL).origin
+  if ((origin !== null && origin !== ours) || (site !== null && site !== 'same-origin' && site !== 'none'))
+    throw new AppError('forbidden', 'Cross-origin request refused', { reason: 'cross_origin' })
+}
+
 /** dub's withWorkspace: authenticate, authorize, scope, and translate errors — for every route handler. */
 export function withTenant(
   handler: (req: Request, tenant: TenantContext, params: RouteParams) => Promise<Response>,
@@ -109,6 +127,7 @@ export function withTenant(
 ): RouteHandler {
   return async (req, ctx) => {
     try {
+      if (!/^Bearer\s+\S+$/i.test(req.headers.get('authorization') ?? '')) assertSameOriginWrite(req)
       const tenant = await authorize(req.headers, opts)
       const params = (await ctx?.params) ?? {}
       return await handler(req, tenant, params)
