@@ -26,6 +26,12 @@ const SIM_OPS: Record<CloudKind, string> = {
   gcp: 'timeSeries.list',
   ncp: 'QueryDataMultiple',
 }
+/**
+ * "× fewer than a naive per-metric poller" targets: the batching factor each API allows. NCP's
+ * QueryDataMultiple takes at most 20 conditions per call, so 20× is its ceiling (and its minimum is 1.00).
+ */
+const FEWER_TARGET: Record<CloudKind, number> = { aws: 100, azure: 100, gcp: 100, ncp: 20 }
+const CLOUDS = ['aws', 'azure', 'gcp', 'ncp'] as const satisfies readonly CloudKind[]
 
 interface Inventory {
   account: AccountView
@@ -33,7 +39,13 @@ interface Inventory {
 }
 
 const ctxOf = (sim: CloudSim): ProviderContext => ({
-  endpoints: { aws: sim.urls.aws, azure: sim.urls.azure, gcp: sim.urls.gcp, caPem: sim.caCertPem },
+  endpoints: {
+    aws: sim.urls.aws,
+    azure: sim.urls.azure,
+    gcp: sim.urls.gcp,
+    ncp: sim.urls.ncp,
+    caPem: sim.caCertPem,
+  },
   budget: new TokenBucketBudget(),
   costRequestsPerDay: 1000,
 })
@@ -56,11 +68,17 @@ async function discoverAll(sim: CloudSim): Promise<Inventory[]> {
                 { regions: [] },
                 ctx,
               )
-            : await providers.gcp.inventory!.discover(
-                parseCredentials('gcp', a.credentials),
-                { regions: [] },
-                ctx,
-              )
+            : a.cloud === 'ncp'
+              ? await providers.ncp.inventory!.discover(
+                  parseCredentials('ncp', a.credentials),
+                  { regions: a.regions },
+                  ctx,
+                )
+              : await providers.gcp.inventory!.discover(
+                  parseCredentials('gcp', a.credentials),
+                  { regions: [] },
+                  ctx,
+                )
       if (r.errors.length)
         throw new Error(`discovery errors for ${a.cloud} ${a.id}: ${JSON.stringify(r.errors[0])}`)
       out.push({ account: a, resources: r.resources })
@@ -76,7 +94,7 @@ const targetOf = (r: NormalizedResource): MetricTarget => ({
   accountNativeId: r.accountNativeId,
 })
 
-/** One metrics poll cycle for every account: AWS per region, Azure and GCP per credential (they batch across regions). */
+/** One metrics poll cycle for every account: AWS per region, Azure, GCP and NCP per credential (they batch across regions). */
 async function pollCycle(
   sim: CloudSim,
   inv: Inventory[],
@@ -100,6 +118,14 @@ async function pollCycle(
         add(
           await providers.azure.metrics!.fetch(
             parseCredentials('azure', a.credentials),
+            { region: '*', targets: resources.map(targetOf), window },
+            ctx,
+          ),
+        )
+      } else if (a.cloud === 'ncp') {
+        add(
+          await providers.ncp.metrics!.fetch(
+            parseCredentials('ncp', a.credentials),
             { region: '*', targets: resources.map(targetOf), window },
             ctx,
           ),
@@ -136,6 +162,10 @@ function physicalMinimum(
       // getBatch: 50 resources of one subscription, region and type; 20 metric names.
       for (const rs of groupBy(withMetrics, (r) => `${r.accountNativeId}|${r.region}|${r.type}`).values())
         min.azure += Math.ceil(rs.length / 50) * Math.ceil(p.metrics!.catalog(rs[0]!.type).length / 20)
+    } else if (a.cloud === 'ncp') {
+      // QueryDataMultiple: ≤ 20 conditions (one resource × one metric each) per call, any region, per
+      // key; every catalogue metric shares one interval (Min5), so one window serves them all.
+      min.ncp += Math.ceil(withMetrics.reduce((n, r) => n + p.metrics!.catalog(r.type).length, 0) / 20)
     } else {
       // timeSeries.list: one metric type per call, any number of resources, per project.
       for (const rs of groupBy(withMetrics, (r) => `${r.accountNativeId}|${r.type}`).values())
@@ -180,13 +210,13 @@ async function main(): Promise<void> {
 
     const rows: Array<Record<string, string | number>> = []
     let pass = true
-    for (const cloud of ['aws', 'azure', 'gcp'] as const) {
+    for (const cloud of CLOUDS) {
       const n = ours(calls, cloud)
       const seen = simSaw(sim, cloud)
       const ratio = n / Math.max(1, min[cloud])
       const naive = min.series[cloud]
       const fewer = naive / Math.max(1, n)
-      pass &&= ratio <= 1.0001 && fewer >= 100 && seen === n
+      pass &&= ratio <= 1.0001 && fewer >= FEWER_TARGET[cloud] && seen === n
       rows.push({
         cloud,
         op: METRIC_OPS[cloud],
@@ -208,7 +238,7 @@ async function main(): Promise<void> {
     console.log(`cycle: ${points} points in ${Math.round(cycleMs)} ms without injected latency`)
 
     // The same cycle with 20 ms on every call of every cloud.
-    for (const cloud of ['aws', 'azure', 'gcp'] as const) sim.control.addFault({ cloud, latencyMs: 20 })
+    for (const cloud of CLOUDS) sim.control.addFault({ cloud, latencyMs: 20 })
     t = performance.now()
     await pollCycle(sim, inv)
     const slowMs = performance.now() - t
@@ -234,8 +264,8 @@ async function main(): Promise<void> {
         metric: `${r.cloud} fewer calls than a naive per-metric poller`,
         value: Number(r['x fewer']),
         unit: '×',
-        target: '≥ 100×',
-        pass: Number(r['x fewer']) >= 100,
+        target: `≥ ${FEWER_TARGET[r.cloud as CloudKind]}×`,
+        pass: Number(r['x fewer']) >= FEWER_TARGET[r.cloud as CloudKind],
       })),
       {
         area: 'providers',
@@ -251,7 +281,7 @@ async function main(): Promise<void> {
         resources: found,
         points,
         calls: Object.fromEntries(rows.map((r) => [r.cloud, r.calls])),
-        minimum: { aws: min.aws, azure: min.azure, gcp: min.gcp },
+        minimum: { aws: min.aws, azure: min.azure, gcp: min.gcp, ncp: min.ncp },
         naive: min.series,
         cycleMs: Math.round(cycleMs),
         cycleMsWith20msLatency: Math.round(slowMs),

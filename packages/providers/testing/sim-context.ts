@@ -5,7 +5,13 @@ import { TokenBucketBudget } from '../src/shared/budget'
 
 export function simContext(sim: CloudSim, extra: Partial<ProviderContext> = {}): ProviderContext {
   return {
-    endpoints: { aws: sim.urls.aws, azure: sim.urls.azure, gcp: sim.urls.gcp, caPem: sim.caCertPem },
+    endpoints: {
+      aws: sim.urls.aws,
+      azure: sim.urls.azure,
+      gcp: sim.urls.gcp,
+      ncp: sim.urls.ncp,
+      caPem: sim.caCertPem,
+    },
     budget: new TokenBucketBudget(),
     costRequestsPerDay: 1000,
     ...extra,

@@ -72,8 +72,16 @@ export class NcpHttpError extends Error {
   }
 }
 
-/** Clock corrections learned from gateway Date headers, per origin (a handful of entries at most). */
-const skewByOrigin = new Map<string, number>()
+/**
+ * Clock corrections learned from gateway Date headers, per clock and origin (a handful of entries):
+ * the correction belongs to this process's clock, so every client sharing it benefits at once.
+ */
+const skews = new WeakMap<() => number, Map<string, number>>()
+const skewsOf = (clock: () => number) => {
+  let m = skews.get(clock)
+  if (!m) skews.set(clock, (m = new Map()))
+  return m
+}
 
 export class NcpClient {
   private readonly keys: NcpKeyPair
@@ -103,7 +111,7 @@ export class NcpClient {
     const origin = url.origin
     // The gateway signs the path as it receives it (a base URL with a path prefix included).
     const signedPath = url.pathname + url.search
-    const sentAt = this.clock() + (skewByOrigin.get(origin) ?? 0)
+    const sentAt = this.clock() + (skewsOf(this.clock).get(origin) ?? 0)
     const headers: Record<string, string> = {
       ...signedHeaders(this.keys, method, signedPath, sentAt),
       accept: 'application/json',
@@ -177,7 +185,7 @@ function errorOf(res: Response, text: string, origin: string, sentAt: number, cl
       const sentSkew = server - sentAt
       if (Math.abs(sentSkew) > SKEW_SUSPECT_MS) {
         clockSkewMs = skew
-        skewByOrigin.set(origin, skew)
+        skewsOf(clock).set(origin, skew)
       }
     }
   }
