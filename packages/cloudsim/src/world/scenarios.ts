@@ -5,9 +5,10 @@
 import { DAY } from './costs'
 import type { NewResource } from './world'
 import { World } from './world'
+import { scale100k } from './scale100k'
 import type { ResourceType, SimAccount } from './types'
 
-export const SCENARIOS = ['empty', 'minimal', 'demo', 'scale'] as const
+export const SCENARIOS = ['empty', 'minimal', 'demo', 'scale', 'scale100k'] as const
 export type ScenarioName = (typeof SCENARIOS)[number]
 
 export interface ScenarioOptions {
@@ -50,6 +51,9 @@ export async function buildWorld(opts: ScenarioOptions = {}): Promise<World> {
       break
     case 'scale':
       await scale(world, opts.resources ?? 10_000)
+      break
+    case 'scale100k':
+      await scale100k(world, opts.resources ?? 100_000)
       break
   }
   return world
