@@ -39,8 +39,9 @@ export const API_LIMITS: Record<string, ApiLimit> = {
   'ncp.vserver': { capacity: 20, refillPerSecond: 10, concurrency: 4 },
   'ncp.vpc': { capacity: 20, refillPerSecond: 10, concurrency: 4 },
   'ncp.vmysql': { capacity: 20, refillPerSecond: 10, concurrency: 4 },
-  // Cloud Insight queries (global): ≤ 20 series per call already keeps a poll to ⌈series / 20⌉ calls.
-  'ncp.cloudinsight': { capacity: 30, refillPerSecond: 15, concurrency: 8 },
+  // Cloud Insight queries (global, per key): a poll is ⌈series / 20⌉ calls (1,000 servers → 350), which
+  // must fit well inside a 5-minute poll; 50/s with bursts of 100 finishes that in ~5 s.
+  'ncp.cloudinsight': { capacity: 100, refillPerSecond: 50, concurrency: 10 },
   // Cost and Usage: a few calls per cost run.
   'ncp.billing': { capacity: 5, refillPerSecond: 1, concurrency: 2 },
 }
