@@ -45,12 +45,13 @@ const keysNow = async () => db.worker.apiKey.count()
 describe('cookie-authenticated writes from another origin', () => {
   it('a sibling origin (Origin or Sec-Fetch-Site) cannot create an API key with the owner’s cookie; text/plain included', async () => {
     const before = await keysNow()
-    for (const headers of [
+    const hostile: Record<string, string>[] = [
       { origin: 'https://evil.localhost:3999' },
       { origin: 'null' },
       { origin: PUBLIC_URL, 'sec-fetch-site': 'same-site' },
       { origin: PUBLIC_URL, 'sec-fetch-site': 'cross-site' },
-    ]) {
+    ]
+    for (const headers of hostile) {
       const r = await callRaw(postApiKey, {
         method: 'POST',
         path: '/api/internal/api-keys',
