@@ -116,6 +116,8 @@ export class NcpClient {
       ...signedHeaders(this.keys, method, signedPath, sentAt),
       accept: 'application/json',
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      // The financial site's Cloud Insight guide requires its domain code (public default: PUB).
+      ...(host === 'cw' && this.opts.site === 'fin' ? { 'x-ncp-dmn_cd': 'FIN' } : {}),
     }
     const { signal, done } = callSignal(this.opts.signal, this.opts.timeoutMs ?? NCP_CALL_TIMEOUT_MS)
     try {

@@ -202,6 +202,21 @@ describe('ncp inventory', () => {
     ).toHaveLength(serversIn('KR'))
   })
 
+  it('a billing outage does not stop the inventory: resources then carry the key id, not the memberNo', async () => {
+    const sim = getSim()
+    // A fresh key, so no memberNo is cached for it yet.
+    await sim.control.rotateCredentials('ncp', account().id)
+    const c = creds()
+    sim.control.addFault({ cloud: 'ncp', api: 'ncp.billing', errorRate: 1 })
+    const r = await inventory.discover(c, { regions: ['KR'] }, simContext(sim, fast))
+    expect(r.errors).toEqual([])
+    expect(new Set(r.resources.map((x) => x.accountNativeId))).toEqual(new Set([`key:${c.accessKey}`]))
+    sim.control.clearFaults()
+    // Once billing answers, the memberNo is learned (and cached) again.
+    const again = await inventory.discover(c, { regions: ['KR'] }, simContext(sim))
+    expect(new Set(again.resources.map((x) => x.accountNativeId))).toEqual(new Set([account().id]))
+  })
+
   it('absorbs throttling (429 / Throttle Limited): nothing lost, throttled calls counted', async () => {
     const sim = getSim()
     addServers(250, 'KR')

@@ -75,17 +75,22 @@ export function ncpSession(creds: NcpCredentials, ctx: ProviderContext) {
   const accountId = async (): Promise<string> => {
     const hit = memberNos.get(cacheKey)
     if (hit) return hit
-    let id: string
+    const fallback = `key:${creds.accessKey}`
     try {
-      id = (await currentMonthDemand(client, run('global'), ctx))[0]?.memberNo ?? `key:${creds.accessKey}`
+      const id = (await currentMonthDemand(client, run('global'), ctx))[0]?.memberNo
+      // A member with no bill this month yet has no row to read its number from: ask again next time.
+      if (!id) return fallback
+      memberNos.set(cacheKey, id)
+      return id
     } catch (e) {
-      const { code } = asCloudError(e)
-      // Only a missing billing permission is a reason for the fallback; anything else is the call's error.
-      if (code !== 'access_denied') throw e
-      id = `key:${creds.accessKey}`
+      const { code, message } = asCloudError(e)
+      // A bad key is the account's error; a missing billing permission is permanent for this key.
+      if (code === 'credentials_invalid') throw e
+      if (code === 'access_denied') memberNos.set(cacheKey, fallback)
+      // Anything else (billing API down, throttled) must not stop the inventory: use the key's id once.
+      else ctx.log?.warn({ cloud: 'ncp', code, message }, 'NCP memberNo lookup failed; using the key id')
+      return fallback
     }
-    memberNos.set(cacheKey, id)
-    return id
   }
   return {
     meter,
