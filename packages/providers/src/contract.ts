@@ -64,11 +64,11 @@ export interface ApiCallCount {
 
 export interface NormalizedResource {
   cloud: CloudKind
-  /** AWS account id, Azure subscription id, GCP project id. */
+  /** AWS account id, Azure subscription id, GCP project id, NCP memberNo (or `key:<access key id>`, see ncp/provider.ts). */
   accountNativeId: string
   region: string
   /** ec2.instance | rds.instance | rds.cluster | vpc | subnet | nat_gateway | azure.vm | azure.sql_database |
-   *  azure.vnet | gcp.instance | gcp.sql_instance | gcp.network */
+   *  azure.vnet | gcp.instance | gcp.sql_instance | gcp.network | ncp.server | ncp.vpc | ncp.nat_gateway | ncp.mysql */
   type: string
   nativeId: string
   name: string | null
@@ -103,7 +103,8 @@ export interface MetricDefinition {
   periodSeconds: number
   /** Seconds the cloud needs before a period's value has converged. */
   delaySeconds: number
-  /** Where the metric lives when it is not the type's default: CloudWatch namespace, Azure metric namespace.
+  /** Where the metric lives when it is not the type's default: CloudWatch namespace, Azure metric namespace,
+   *  NCP Cloud Insight product key (cw_key).
    *  (GCP metrics are named by their full type in `metric`.) Lets a tenant add custom metrics. */
   namespace?: string
 }
