@@ -14,19 +14,21 @@ mkdirSync(results, { recursive: true })
 const rowsFile = join(results, 'rows.tmp')
 rmSync(rowsFile, { force: true })
 
-const BENCHES: Array<{ name: string; cwd: string; script: string }> = [
+// `explicit`: runs only when named (`npm run bench scale100k`), not in the run of everything.
+const BENCHES: Array<{ name: string; cwd: string; script: string; explicit?: boolean }> = [
   { name: 'cloudsim', cwd: 'packages/cloudsim', script: 'bench/cloudsim.bench.ts' },
   { name: 'providers', cwd: 'packages/providers', script: 'bench/providers.bench.ts' },
   { name: 'scheduler', cwd: 'packages/scheduler', script: 'bench/scheduler.bench.ts' },
   { name: 'freshness', cwd: 'packages/scheduler', script: 'bench/freshness.bench.ts' },
   { name: 'rollups', cwd: 'packages/scheduler', script: 'bench/rollups.bench.ts' },
+  { name: 'scale100k', cwd: 'packages/scheduler', script: 'bench/scale100k.bench.ts', explicit: true },
   { name: 'web', cwd: 'apps/web', script: 'bench/web.bench.ts' },
 ]
 const only = process.argv.slice(2)
 let log = ''
 const failed: string[] = []
 for (const b of BENCHES) {
-  if (only.length && !only.includes(b.name)) continue
+  if (only.length ? !only.includes(b.name) : b.explicit) continue
   if (!existsSync(join(root, b.cwd, b.script))) continue
   console.log(`\n=== ${b.name} (${b.cwd}/${b.script})`)
   const t0 = performance.now()
