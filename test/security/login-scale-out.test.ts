@@ -103,6 +103,40 @@ describe('login lockout across web processes', () => {
   })
 })
 
+describe('hashed sessions across processes', () => {
+  it('a session signed in on one process works on the other, and signing out on that one ends it on both', async () => {
+    const seed = await import('../../apps/web/src/server/demo-seed')
+    await seed.createUserWithPassword(db.worker, {
+      email: 'three@scale.test',
+      password: PASSWORD,
+      name: 'three',
+    })
+    const r = await fetch(`${webA.url}/api/auth/sign-in/email`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: PUBLIC_URL, 'x-forwarded-for': freshIp() },
+      body: JSON.stringify({ email: 'three@scale.test', password: PASSWORD }),
+    })
+    expect(r.status).toBe(200)
+    const cookie = r.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ')
+    const who = async (w: WebProcess) => {
+      const g = await fetch(`${w.url}/api/auth/get-session`, { headers: { cookie, origin: PUBLIC_URL } })
+      return ((await g.json()) as { user?: { email: string } } | null)?.user?.email ?? null
+    }
+    expect(await who(webB)).toBe('three@scale.test')
+    const out = await fetch(`${webB.url}/api/auth/sign-out`, {
+      method: 'POST',
+      headers: { cookie, origin: PUBLIC_URL, 'content-type': 'application/json' },
+      body: '{}',
+    })
+    expect(out.status).toBe(200)
+    expect(await who(webA)).toBeNull()
+    expect(await who(webB)).toBeNull()
+  })
+})
+
 describe('client address from the trusted-proxy list (none by default)', () => {
   it('a forged x-forwarded-for from an untrusted peer changes nothing: still one client, limited after 10', async () => {
     const statuses: number[] = []
