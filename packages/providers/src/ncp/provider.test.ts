@@ -173,6 +173,25 @@ describe('ncp inventory', () => {
     expect(simCalls(sim, 'getServerInstanceList')).toBe(Math.ceil(total / 100))
   })
 
+  it('pages Cloud DB for MySQL from pageNo 0 as documented, and survives a gateway that reads 0 as 1', async () => {
+    const sim = getSim()
+    for (let i = 0; i < 150; i++)
+      sim.control.createResource({
+        cloud: 'ncp',
+        account: account().id,
+        region: 'SGN',
+        type: 'ncp.mysql',
+        name: `db-${i}`,
+      })
+    const r = await inventory.discover(creds(), { regions: ['SGN'] }, simContext(sim))
+    expect(r.errors).toEqual([])
+    const dbs = r.resources.filter((x) => x.type === 'ncp.mysql')
+    expect(dbs).toHaveLength(150)
+    expect(new Set(dbs.map((x) => x.nativeId)).size).toBe(150)
+    // cloudsim reads pageNo 0 as 1 (docs/ncp-wire.md §4): pages 0 and 1 are the same, so one extra call.
+    expect(simCalls(sim, 'getCloudMysqlInstanceList')).toBe(3)
+  })
+
   it('reports a terminated server as terminated while NCP still lists it', async () => {
     const sim = getSim()
     const [id] = addServers(1)

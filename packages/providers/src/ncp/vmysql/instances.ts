@@ -6,7 +6,7 @@ import type { ResourceState } from '@cms/core'
 import type { NormalizedResource } from '../../contract'
 import { badResponse } from '../../shared/call'
 import { mapState, toDate } from '../../shared/normalize'
-import { codeOf, envelope, ncpPages, totalRowsOf, type NcpScope } from '../scope'
+import { codeOf, envelope, ncpPagesFromZero, totalRowsOf, type NcpScope } from '../scope'
 import { bool, num, str } from '../wire'
 
 export const MYSQL_PAGE_SIZE = 100
@@ -27,15 +27,21 @@ const STATES: Record<string, ResourceState> = {
 
 export function listNcpMysqlInstances(s: NcpScope): Promise<NormalizedResource[]> {
   const op = 'getCloudMysqlInstanceList'
-  return ncpPages(s.run, { api: 'ncp.vmysql', operation: op }, MYSQL_PAGE_SIZE, async (pageNo, pageSize) => {
-    const r = envelope(
-      await s.client.get('ncloud', `/vmysql/v2/${op}`, { regionCode: s.region, pageNo, pageSize }),
-      op,
-    )
-    const list = r.cloudMysqlInstanceList ?? []
-    if (!Array.isArray(list)) throw badResponse(`${op} returned no cloudMysqlInstanceList`)
-    return { items: list.map((x: unknown) => normalizeMysql(x, s)), totalRows: totalRowsOf(r, op) }
-  })
+  return ncpPagesFromZero(
+    s.run,
+    { api: 'ncp.vmysql', operation: op },
+    MYSQL_PAGE_SIZE,
+    (r) => r.nativeId,
+    async (pageNo, pageSize) => {
+      const r = envelope(
+        await s.client.get('ncloud', `/vmysql/v2/${op}`, { regionCode: s.region, pageNo, pageSize }),
+        op,
+      )
+      const list = r.cloudMysqlInstanceList ?? []
+      if (!Array.isArray(list)) throw badResponse(`${op} returned no cloudMysqlInstanceList`)
+      return { items: list.map((x: unknown) => normalizeMysql(x, s)), totalRows: totalRowsOf(r, op) }
+    },
+  )
 }
 
 export function normalizeMysql(x: unknown, s: NcpScope): NormalizedResource {
