@@ -1,6 +1,7 @@
 /**
  * What `npm run demo` starts after PostgreSQL and Redis, in order:
- *   1. cloudsim (the `demo` world: accounts in AWS, Azure and GCP; instances come and go on their own);
+ *   1. cloudsim (the `demo` world: accounts in AWS, Azure, GCP and Naver Cloud; instances and NCP servers
+ *      come and go on their own);
  *   2. a seeded organization with a known login and API key, connected to every simulated account;
  *   3. a scheduler worker (discovers, polls metrics and costs, stores);
  *   4. the web app (production build; built on first run);
@@ -45,6 +46,9 @@ function credentialsFor(a: AccountView): unknown {
       return a.credentials
     case 'gcp':
       return a.credentials
+    case 'ncp':
+      // A Naver Cloud sub-account's access key + secret key (and its site), as a tenant enters them.
+      return a.credentials
   }
 }
 
@@ -83,6 +87,7 @@ export async function startComponents({ say }: { say: (line: string) => void }):
     CMS_AWS_ENDPOINT: sim.urls.aws,
     CMS_AZURE_ENDPOINT: sim.urls.azure,
     CMS_GCP_ENDPOINT: sim.urls.gcp,
+    CMS_NCP_ENDPOINT: sim.urls.ncp,
     CMS_CLOUD_CA_FILE: sim.caCertFile,
     CMS_AWS_ACCESS_KEY_ID: poller.accessKeyId,
     CMS_AWS_SECRET_ACCESS_KEY: poller.secretAccessKey,
@@ -92,6 +97,7 @@ export async function startComponents({ say }: { say: (line: string) => void }):
     aws: sim.urls.aws,
     azure: sim.urls.azure,
     gcp: sim.urls.gcp,
+    ncp: sim.urls.ncp,
     control: sim.urls.control,
     caCertFile: sim.caCertFile,
   }
@@ -164,7 +170,13 @@ export async function startComponents({ say }: { say: (line: string) => void }):
     queuePrefix: env.CMS_QUEUE_PREFIX ?? 'cms-demo',
     vault,
     providers,
-    endpoints: { aws: sim.urls.aws, azure: sim.urls.azure, gcp: sim.urls.gcp, caPem: sim.caCertPem },
+    endpoints: {
+      aws: sim.urls.aws,
+      azure: sim.urls.azure,
+      gcp: sim.urls.gcp,
+      ncp: sim.urls.ncp,
+      caPem: sim.caCertPem,
+    },
     awsPoller: { accessKeyId: poller.accessKeyId, secretAccessKey: poller.secretAccessKey },
     httpPort: 0,
   })
