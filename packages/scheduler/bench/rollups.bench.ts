@@ -171,17 +171,12 @@ async function explain(e: Estate, period: number) {
   const hour = Math.floor(b / 3600_000) * 3600_000
   await inTransaction(pool, async (c) => {
     await c.query("SET LOCAL jit = off; SET LOCAL work_mem = '64MB'")
-    for (const [sql, lo, hi] of [
-      [ROLLUP_SQL.fiveMinute, b, b + PERIOD],
-      [ROLLUP_SQL.hour, hour, hour + 3600_000],
-    ] as const) {
-      const r = await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, [
-        a.tenantId,
-        [a.accountId],
-        [b],
-        lo,
-        hi,
-      ])
+    const runs: Array<[string, unknown[]]> = [
+      [ROLLUP_SQL.fiveMinute, [a.tenantId, `{${a.series.join(',')}}`, b, b + PERIOD]],
+      [ROLLUP_SQL.hour, [a.tenantId, a.series, a.series.map(() => hour)]],
+    ]
+    for (const [sql, params] of runs) {
+      const r = await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params)
       say(`plan (${e.label}):\n${r.rows.map((x) => x['QUERY PLAN']).join('\n')}`)
     }
     await c.query('ROLLBACK')

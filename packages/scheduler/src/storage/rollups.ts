@@ -3,25 +3,22 @@
  *
  * Writers mark (tenant, account, 5-minute bucket) dirty in the same transaction as the raw points. The
  * rollup job takes a batch of markers (DELETE … FOR UPDATE SKIP LOCKED, so any number of workers can
- * run it) and, per tenant, recomputes those buckets and the hours containing them, all in one
- * transaction. Recomputing (rather than adding) makes it idempotent and keeps revised values right.
- * Race: a writer that commits after our DELETE either finds our marker row locked (and re-inserts it
- * once we commit) or inserts a new one — either way the bucket is recomputed next run. Two rollup jobs
- * on one account serialize on an advisory lock (see below), so an hour is never rewritten from a
- * snapshot missing the other job's 5-minute rows.
+ * run it) and, per account, recomputes those buckets from the raw points and brings their hours up to
+ * date, all in one transaction. Race: a writer that commits after our DELETE either finds our marker
+ * row locked (and re-inserts it once we commit) or inserts a new one — either way the bucket is
+ * recomputed next run. Two rollup jobs on one account serialize on an advisory lock (see below).
  *
- * Cost: per (tenant, contiguous span of dirty buckets) one statement that range-scans the span's raw
- * rows on (tenant_id, ts) and groups them by series; per (tenant, span of hours) one statement that
- * range-scans the hour's 5-minute rows the same way. No per-series index descent (the previous design
- * made one per series per bucket, plus one per series per hour: ~0.33 s per account and bucket at
- * 7,000 series). Only rows of accounts whose bucket (or hour) was dirty are written, and only when
- * their values changed.
+ * Cost per (account, contiguous span of dirty buckets): one statement — a range scan of the tenant's
+ * raw rows in the span on (tenant_id, ts), grouped per series (no per-series index descent: the
+ * previous design made one per series per bucket, plus one per series per hour for the hour, ~0.33 s
+ * per account and bucket at 7,000 series), the 5-minute upsert, and new buckets folded into their
+ * hours. Idempotent: a bucket recomputed with the same values writes nothing (and folds nothing); a
+ * changed bucket has its hours recomputed from the 5-minute rows, never added twice.
  */
 import type pg from 'pg'
 import { inTransaction } from './tx'
 
 const FIVE_MIN_MS = 300_000
-const HOUR_MS = 3600_000
 
 /**
  * Distinct instants → contiguous spans [lo, hi) of whole `step`s, at most `maxSteps` long: one statement
@@ -39,46 +36,55 @@ export function spans(instants: number[], step: number, maxSteps = 12): Array<[n
   return out
 }
 
-// The series of the dirty accounts, and the (account, bucket|hour) pairs that are dirty. Rows of other
-// accounts of the tenant (or of this account's clean buckets) that the range scan also sees are
-// dropped here: another job may hold their markers, and only the holder of an account's lock writes it.
-const DIRTY_CTES = (unit: string) => `
-  d AS (
-    SELECT DISTINCT u.a AS account_id, date_bin('${unit}', to_timestamp(u.ms / 1000.0), timestamptz 'epoch') AS at
-    FROM unnest($2::uuid[], $3::float8[]) AS u(a, ms)
-  ), ser AS (
-    SELECT s.id, r.account_id FROM metric_series s JOIN resource r ON r.id = s.resource_id
-    WHERE s.tenant_id = $1 AND r.tenant_id = $1 AND r.account_id IN (SELECT account_id FROM d)
-  )`
-
-// MATERIALIZED keeps the aggregate a range scan of the tenant's rows on (tenant_id, ts): without it
-// the planner may push the series join down into one primary-key descent per series (the old cost).
+// One account's dirty span: the raw rows of the tenant in [lo, hi) by one range scan on (tenant_id, ts)
+// (MATERIALIZED: were the series filter pushed into the scan, the planner could turn it back into one
+// primary-key descent per series), grouped per series and bucket, kept for the account's series (a
+// hashed array test), upserted when changed. A 5-minute row that did not exist before (not in `old`,
+// the span's 5-minute rows by a range scan on their (tenant_id, ts) index — empty for a new bucket, the
+// usual case) is folded into its hour at once — min/max/sum/count combine — in the same
+// statement. A row that changed (a revised or late point) comes back, and its hours are recomputed
+// from their 5-minute rows afterwards: a fold would count its old values too.
 const ROLLUP_5M = `
-  WITH ${DIRTY_CTES('5 minutes')}, agg AS MATERIALIZED (
+  WITH agg AS MATERIALIZED (
     SELECT p.series_id, date_bin('5 minutes', p.ts, timestamptz 'epoch') AS at,
            min(p.value) AS mn, max(p.value) AS mx, sum(p.value) AS sm, count(*)::int AS n
     FROM ts.metric_points p
-    WHERE p.tenant_id = $1 AND p.ts >= to_timestamp($4 / 1000.0) AND p.ts < to_timestamp($5 / 1000.0)
+    WHERE p.tenant_id = $1 AND p.ts >= to_timestamp($3 / 1000.0) AND p.ts < to_timestamp($4 / 1000.0)
     GROUP BY 1, 2
+  ), old AS MATERIALIZED (
+    SELECT o.series_id, o.ts FROM ts.metric_points_5m o
+    WHERE o.tenant_id = $1 AND o.ts >= to_timestamp($3 / 1000.0) AND o.ts < to_timestamp($4 / 1000.0)
+  ), up AS (
+    INSERT INTO ts.metric_points_5m AS o (tenant_id, series_id, ts, min, max, sum, count)
+    SELECT $1, a.series_id, a.at, a.mn, a.mx, a.sm, a.n FROM agg a WHERE a.series_id = ANY($2::bigint[])
+    ON CONFLICT (tenant_id, series_id, ts) DO UPDATE
+      SET min = EXCLUDED.min, max = EXCLUDED.max, sum = EXCLUDED.sum, count = EXCLUDED.count
+      WHERE (o.min, o.max, o.sum, o.count) IS DISTINCT FROM (EXCLUDED.min, EXCLUDED.max, EXCLUDED.sum, EXCLUDED.count)
+    RETURNING series_id, ts, min, max, sum, count
+  ), marked AS (
+    SELECT up.*, NOT EXISTS (SELECT 1 FROM old WHERE old.series_id = up.series_id AND old.ts = up.ts) AS fresh
+    FROM up
+  ), fold AS (
+    INSERT INTO ts.metric_points_1h AS o (tenant_id, series_id, ts, min, max, sum, count)
+    SELECT $1, series_id, date_bin('1 hour', ts, timestamptz 'epoch'), min(min), max(max), sum(sum), sum(count)::int
+    FROM marked WHERE fresh GROUP BY 2, 3
+    ON CONFLICT (tenant_id, series_id, ts) DO UPDATE
+      SET min = least(o.min, EXCLUDED.min), max = greatest(o.max, EXCLUDED.max),
+          sum = o.sum + EXCLUDED.sum, count = o.count + EXCLUDED.count
   )
-  INSERT INTO ts.metric_points_5m AS o (tenant_id, series_id, ts, min, max, sum, count)
-  SELECT $1, a.series_id, a.at, a.mn, a.mx, a.sm, a.n
-  FROM agg a JOIN ser ON ser.id = a.series_id JOIN d ON d.account_id = ser.account_id AND d.at = a.at
-  ON CONFLICT (tenant_id, series_id, ts) DO UPDATE
-    SET min = EXCLUDED.min, max = EXCLUDED.max, sum = EXCLUDED.sum, count = EXCLUDED.count
-    WHERE (o.min, o.max, o.sum, o.count) IS DISTINCT FROM (EXCLUDED.min, EXCLUDED.max, EXCLUDED.sum, EXCLUDED.count)`
+  SELECT series_id::text AS series, (extract(epoch FROM date_bin('1 hour', ts, timestamptz 'epoch')) * 1000)::float8 AS hour,
+         fresh
+  FROM marked`
 
+// The hours of changed 5-minute rows, recomputed from their 5-minute rows (few series: the primary
+// key serves them).
 const ROLLUP_1H = `
-  WITH ${DIRTY_CTES('1 hour')}, agg AS MATERIALIZED (
-    SELECT m.series_id, date_bin('1 hour', m.ts, timestamptz 'epoch') AS at,
-           min(m.min) AS mn, max(m.max) AS mx, sum(m.sum) AS sm, sum(m.count)::int AS n
-    FROM ts.metric_points_5m m
-    WHERE m.tenant_id = $1 AND m.ts >= to_timestamp($4 / 1000.0) AND m.ts < to_timestamp($5 / 1000.0)
-    GROUP BY 1, 2
-  )
   INSERT INTO ts.metric_points_1h AS o (tenant_id, series_id, ts, min, max, sum, count)
-  SELECT $1, a.series_id, a.at, a.mn, a.mx, a.sm, a.n
-  FROM agg a JOIN ser ON ser.id = a.series_id JOIN d ON d.account_id = ser.account_id AND d.at = a.at
+  SELECT $1, m.series_id, date_bin('1 hour', m.ts, timestamptz 'epoch'), min(m.min), max(m.max), sum(m.sum), sum(m.count)::int
+  FROM unnest($2::bigint[], $3::float8[]) AS u(series_id, hour)
+  JOIN ts.metric_points_5m m ON m.tenant_id = $1 AND m.series_id = u.series_id
+   AND m.ts >= to_timestamp(u.hour / 1000.0) AND m.ts < to_timestamp(u.hour / 1000.0) + interval '1 hour'
+  GROUP BY 2, 3
   ON CONFLICT (tenant_id, series_id, ts) DO UPDATE
     SET min = EXCLUDED.min, max = EXCLUDED.max, sum = EXCLUDED.sum, count = EXCLUDED.count
     WHERE (o.min, o.max, o.sum, o.count) IS DISTINCT FROM (EXCLUDED.min, EXCLUDED.max, EXCLUDED.sum, EXCLUDED.count)`
@@ -119,28 +125,38 @@ export async function runRollups(
       const accountIds = [...accounts.keys()].sort(byKey)
       // Two workers may hold different buckets of the same hour. One account at a time (an advisory
       // lock per account, taken in key order — tenant, then account — so two workers never deadlock):
-      // the second waits, then its statements see the first's committed 5-minute rows, so neither
-      // writes an hour from half of them.
-      for (const accountId of accountIds)
+      // the second waits, then its statements see the first's committed 5-minute and hourly rows, so
+      // neither folds into or rewrites an hour from a snapshot missing the other's.
+      for (const accountId of accountIds) {
         await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 7))', [
           `rollup|${tenantId}|${accountId}`,
         ])
-      const pairAccounts: string[] = []
-      const pairBuckets: number[] = []
-      for (const accountId of accountIds)
-        for (const b of accounts.get(accountId)!) {
-          pairAccounts.push(accountId)
-          pairBuckets.push(b)
+        const series = (
+          await client.query<{ ids: string }>(
+            `SELECT coalesce(array_agg(s.id), '{}')::text AS ids FROM metric_series s JOIN resource r ON r.id = s.resource_id
+             WHERE s.tenant_id = $1 AND r.tenant_id = $1 AND r.account_id = $2`,
+            [tenantId, accountId],
+          )
+        ).rows[0]!.ids
+        if (series === '{}') continue
+        const changed = new Map<string, { series: string; hour: number }>()
+        for (const [lo, hi] of spans(accounts.get(accountId)!, FIVE_MIN_MS)) {
+          const r = await client.query<{ series: string; hour: number; fresh: boolean }>(ROLLUP_5M, [
+            tenantId,
+            series,
+            lo,
+            hi,
+          ])
+          rows5m += r.rows.length
+          for (const x of r.rows) {
+            if (x.fresh) continue
+            changed.set(`${x.series}|${x.hour}`, { series: x.series, hour: x.hour })
+          }
         }
-      for (const [lo, hi] of spans(pairBuckets, FIVE_MIN_MS)) {
-        const r = await client.query(ROLLUP_5M, [tenantId, pairAccounts, pairBuckets, lo, hi])
-        rows5m += r.rowCount ?? 0
-      }
-      // After the 5-minute rows (a later statement of this transaction sees them).
-      const hours = pairBuckets.map((b) => Math.floor(b / HOUR_MS) * HOUR_MS)
-      for (const [lo, hi] of spans(hours, HOUR_MS)) {
-        const r = await client.query(ROLLUP_1H, [tenantId, pairAccounts, pairBuckets, lo, hi])
-        rows1h += r.rowCount ?? 0
+        if (changed.size === 0) continue
+        const c = [...changed.values()]
+        const r1 = await client.query(ROLLUP_1H, [tenantId, c.map((x) => x.series), c.map((x) => x.hour)])
+        rows1h += r1.rowCount ?? 0
       }
     }
     return { buckets, rows5m, rows1h }
