@@ -83,6 +83,7 @@ beforeAll(async () => {
     CMS_AWS_ENDPOINT: sim.urls.aws,
     CMS_AZURE_ENDPOINT: sim.urls.azure,
     CMS_GCP_ENDPOINT: sim.urls.gcp,
+    CMS_NCP_ENDPOINT: sim.urls.ncp,
     CMS_AWS_ACCESS_KEY_ID: poller.accessKeyId,
     CMS_AWS_SECRET_ACCESS_KEY: poller.secretAccessKey,
     CMS_CLOUD_CA_FILE: sim.caCertFile,

@@ -92,7 +92,13 @@ try {
     redisUrl: REDIS_URL,
     queuePrefix: prefix,
     keySpec,
-    endpoints: { aws: sim.urls.aws, azure: sim.urls.azure, gcp: sim.urls.gcp, caPem: sim.caCertPem },
+    endpoints: {
+      aws: sim.urls.aws,
+      azure: sim.urls.azure,
+      gcp: sim.urls.gcp,
+      ncp: sim.urls.ncp,
+      caPem: sim.caCertPem,
+    },
     controlUrl: sim.urls.control,
     logLevel: process.env.BENCH_LOG ?? 'error',
   })

@@ -130,7 +130,13 @@ try {
       .join(', ')})`,
   )
 
-  const endpoints = { aws: sim.urls.aws, azure: sim.urls.azure, gcp: sim.urls.gcp, caPem: sim.caCertPem }
+  const endpoints = {
+    aws: sim.urls.aws,
+    azure: sim.urls.azure,
+    gcp: sim.urls.gcp,
+    ncp: sim.urls.ncp,
+    caPem: sim.caCertPem,
+  }
   const childOpts = {
     databaseUrl: db.url,
     redisUrl: REDIS_URL,

@@ -66,7 +66,13 @@ async function world() {
   cleanups.unshift(() => db.worker.organization.delete({ where: { id: t.tenant.id } }))
   const clock = runClock(sim, SPEED)
   cleanups.push(() => clock.stop())
-  const endpoints = { aws: sim.urls.aws, azure: sim.urls.azure, gcp: sim.urls.gcp, caPem: sim.caCertPem }
+  const endpoints = {
+    aws: sim.urls.aws,
+    azure: sim.urls.azure,
+    gcp: sim.urls.gcp,
+    ncp: sim.urls.ncp,
+    caPem: sim.caCertPem,
+  }
   const simNow = () => Date.now() + sim.control.clock().offsetMs
   return { sim, tenant: t.tenant, account: t.account, acct: t.sim, endpoints, simNow }
 }

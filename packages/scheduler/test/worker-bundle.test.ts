@@ -78,6 +78,7 @@ it('the bundled worker discovers and polls all three clouds, reports health, and
       CMS_AWS_ENDPOINT: sim.urls.aws,
       CMS_AZURE_ENDPOINT: sim.urls.azure,
       CMS_GCP_ENDPOINT: sim.urls.gcp,
+      CMS_NCP_ENDPOINT: sim.urls.ncp,
       CMS_CLOUD_CA_FILE: join(dir, 'ca.pem'),
       CMS_WORKER_HTTP_PORT: '0',
       CMS_RECONCILE_INTERVAL_MS: '2000',

@@ -15,7 +15,7 @@ interface ChildOptions {
   redisUrl: string
   queuePrefix: string
   keySpec: string
-  endpoints: { aws: string; azure: string; gcp: string; caPem: string }
+  endpoints: { aws: string; azure: string; gcp: string; ncp: string; caPem: string }
   controlUrl?: string
   lockDurationMs?: number
   concurrency?: number
