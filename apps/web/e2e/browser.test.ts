@@ -2,7 +2,8 @@
  * Issue 7's Done-when, walked in real Chromium against the production build (`next build` + `next start`):
  * signup → create organization → connect a cloudsim AWS account via the role flow → resources appear
  * (auto-refresh, at most one reload) → open a resource → chart shows points → switch to Korean → the
- * page is Korean. Screenshots of each page go to test-results/screenshots/. `.next` is (re)built when
+ * page is Korean → connect a Naver Cloud account (sub-account key pair, in Korean) → its servers in the inventory.
+ * Screenshots of each page go to test-results/screenshots/. `.next` is (re)built when
  * missing or older than a source file.
  *
  * Nothing is seeded: cloudsim plays the clouds, a real scheduler worker (real @cms/providers registry,
@@ -80,7 +81,13 @@ beforeAll(async () => {
     queuePrefix: QUEUE_PREFIX,
     vault: new Vault(LocalKeyring.fromString(MASTER_KEYS)),
     providers,
-    endpoints: { aws: sim.urls.aws, azure: sim.urls.azure, gcp: sim.urls.gcp, caPem: sim.caCertPem },
+    endpoints: {
+      aws: sim.urls.aws,
+      azure: sim.urls.azure,
+      gcp: sim.urls.gcp,
+      ncp: sim.urls.ncp,
+      caPem: sim.caCertPem,
+    },
     awsPoller: { accessKeyId: poller.accessKeyId, secretAccessKey: poller.secretAccessKey },
     logger: createLogger({ name: 'e2e-worker', level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     // No periodic sweep within the walk: discovery can only start from the web's account-changed notification.
@@ -109,6 +116,7 @@ beforeAll(async () => {
         CMS_AWS_ENDPOINT: sim.urls.aws,
         CMS_AZURE_ENDPOINT: sim.urls.azure,
         CMS_GCP_ENDPOINT: sim.urls.gcp,
+        CMS_NCP_ENDPOINT: sim.urls.ncp,
         CMS_CLOUD_CA_FILE: sim.caCertFile,
         CMS_AWS_ACCESS_KEY_ID: poller.accessKeyId,
         CMS_AWS_SECRET_ACCESS_KEY: poller.secretAccessKey,
@@ -166,7 +174,7 @@ const shot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 it.skipIf(!existsSync(CHROMIUM))(
-  'walks signup → org → AWS role onboarding against cloudsim → discovered inventory → resource chart → Korean',
+  'walks signup → org → AWS role onboarding against cloudsim → discovered inventory → resource chart → Korean → Naver Cloud onboarding',
   async () => {
     // ---- signup (field errors first) and organization
     await page.goto(`${URL_}/signup`)
@@ -350,6 +358,63 @@ it.skipIf(!existsSync(CHROMIUM))(
     await shot('12-accounts-korean')
     mark('korean')
 
+    // ---- Naver Cloud, in Korean: the tab is 네이버 클라우드, the page lists the read-only sub-account policies,
+    // a malformed access key is refused at the field, the real key pair is verified on save through the
+    // provider against cloudsim's NCP gateway (signed requests), and its servers are discovered on their own.
+    const simNcp = sim.control.accounts().find((a) => a.cloud === 'ncp')
+    if (!simNcp || simNcp.cloud !== 'ncp') throw new Error('no NCP account in cloudsim')
+    await page.goto(`${URL_}/accounts/new`)
+    await page.click('[data-testid=cloud-ncp]')
+    expect(await page.locator('[data-testid=cloud-ncp]').textContent()).toBe('네이버 클라우드')
+    const ncpSetup = (await page.locator('[data-testid=ncp-setup]').textContent()) ?? ''
+    for (const policy of [
+      'NCP_VPC_SERVER_VIEWER',
+      'NCP_VPC_VIEWER',
+      'NCP_VPC_CLOUD_DB_FOR_MYSQL_VIEWER',
+      'NCP_CLOUD_INSIGHT_VIEWER',
+    ])
+      expect(ncpSetup).toContain(policy)
+    expect(ncpSetup).toContain('서브 계정')
+    await page.fill('[data-testid=account-name]', 'ncp-prod')
+    await page.fill('[data-testid=ncp-access-key]', 'not a key!')
+    await page.fill('[data-testid=ncp-secret-key]', simNcp.credentials.secretKey)
+    await page.selectOption('[data-testid=ncp-site]', simNcp.credentials.site)
+    await page.click('[data-testid=save-account]')
+    await expect.poll(() => page.locator('[data-testid=error-accessKey]').count()).toBe(1)
+    await page.fill('[data-testid=ncp-access-key]', simNcp.credentials.accessKey)
+    await shot('14-onboarding-ncp-korean')
+    await page.click('[data-testid=save-account]')
+    const ncpVerification = page.locator('[data-testid=verification]')
+    await ncpVerification.waitFor({ timeout: 60_000 })
+    expect(await ncpVerification.getAttribute('class')).toBe('notice')
+    // Secrets never come back: the account page shows the access key's last four characters only.
+    const ncpAccount = await db.worker.cloudAccount.findFirstOrThrow({
+      where: { tenantId: org.id, cloud: 'ncp' },
+    })
+    expect(ncpAccount.credentialsView).toEqual({
+      method: 'subAccountKey',
+      accessKeyHint: `…${simNcp.credentials.accessKey.slice(-4)}`,
+      site: simNcp.credentials.site,
+    })
+    await page.goto(`${URL_}/accounts/${ncpAccount.id}`)
+    await expect
+      .poll(() => page.locator('main').textContent())
+      .toContain(`…${simNcp.credentials.accessKey.slice(-4)}`)
+    expect(await page.locator('main').textContent()).not.toContain(simNcp.credentials.secretKey)
+    mark('ncpVerified')
+    // Discovered by the worker the web notified; the inventory's own filter and labels, nothing NCP-specific.
+    const ncpLive = sim.control
+      .resources({ cloud: 'ncp', account: simNcp.nativeIds[0] })
+      .filter((r) => r.state !== 'terminated' && r.state !== 'absent')
+    expect(ncpLive.some((r) => r.type === 'ncp.server')).toBe(true)
+    await page.goto(`${URL_}/inventory?cloud=ncp`)
+    await expect.poll(rows, { timeout: 60_000, interval: 1000 }).toBe(ncpLive.length)
+    const ncpTable = (await page.locator('[data-testid=inventory-table]').textContent()) ?? ''
+    expect(ncpTable).toContain('네이버 클라우드')
+    for (const r of ncpLive.filter((x) => x.type === 'ncp.server')) expect(ncpTable).toContain(r.id)
+    await shot('15-inventory-ncp-korean')
+    mark('ncpInventory')
+
     // ---- long cloud ids (an Azure VM's resource id, a long name) wrap instead of widening the pages.
     const acct = await db.worker.cloudAccount.findFirstOrThrow({ where: { tenantId: org.id } })
     const rg = `rg-${'platform-shared-services-'.repeat(2)}weu`
@@ -386,5 +451,5 @@ it.skipIf(!existsSync(CHROMIUM))(
     expect(await overflow()).toBeLessThanOrEqual(0)
     await shot('13-long-azure-id')
   },
-  240_000,
+  300_000,
 )
