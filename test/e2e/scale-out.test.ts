@@ -350,7 +350,7 @@ describe('two workers and two web processes on one Redis and one PostgreSQL', ()
     }))
     const byResource = new Map<string, typeof points>()
     for (const p of points) byResource.set(p.nativeId, [...(byResource.get(p.nativeId) ?? []), p])
-    const totals = { aws: 0, azure: 0, gcp: 0 } as Record<string, number>
+    const totals = { aws: 0, azure: 0, gcp: 0, ncp: 0 } as Record<string, number>
     const bad: string[] = []
     let noTruth = 0
     for (const r of simResources()) {
@@ -374,8 +374,8 @@ describe('two workers and two web processes on one Redis and one PostgreSQL', ()
     )
     expect(bad.slice(0, 10)).toEqual([])
     expect(noTruth).toBe(0)
-    expect(totals.aws! + totals.azure! + totals.gcp!).toBe(points.length)
-    for (const c of ['aws', 'azure', 'gcp']) expect(totals[c]).toBeGreaterThan(0)
+    expect(totals.aws! + totals.azure! + totals.gcp! + totals.ncp!).toBe(points.length)
+    for (const c of ['aws', 'azure', 'gcp', 'ncp']) expect(totals[c]).toBeGreaterThan(0)
 
     // Both worker processes did part of it: who completed which job (BullMQ records the worker's name).
     const names = new Map(workers.map((w, i) => [`${hostname()}:${w.pid}`, `worker${i + 1}`]))
