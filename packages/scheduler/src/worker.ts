@@ -21,7 +21,7 @@ import {
   type DeliveryPolicy,
   type UrlPolicy,
 } from '@cms/alerts'
-import { createLogger, loadConfig, type Logger, type Vault } from '@cms/core'
+import { createLogger, isCloudErrorCode, loadConfig, type Logger, type Vault } from '@cms/core'
 import { createPool, createPrisma, type PrismaClient } from '@cms/db'
 import type { Endpoints, ProviderRegistry } from '@cms/providers'
 import { limitForKey } from '@cms/providers/shared/limits'
@@ -386,10 +386,13 @@ export async function startWorker(options: WorkerOptions): Promise<StartedWorker
           )
           if (ids.tenantId && ids.accountId && ACCOUNT_JOBS.has(job.name)) {
             const accountLevel = ACCOUNT_FAILURE_CODES.has(f.code)
-            // Every failed attempt is on the account row, the first included (account-status.ts).
-            const r = await recordAccountFailure(prisma, ids.tenantId, ids.accountId, f, now()).catch(
-              () => null,
-            )
+            // A cloud's answer is on the account row from its first failed attempt (account-status.ts);
+            // throttling (retried, never surfaced unless persistent) and our own outages (PostgreSQL down:
+            // the write would wait on it) only when the job gives up.
+            const reportNow = final || (isCloudErrorCode(f.code) && f.code !== 'throttled')
+            const r = reportNow
+              ? await recordAccountFailure(prisma, ids.tenantId, ids.accountId, f, now()).catch(() => null)
+              : null
             if (r && accountLevel) await maybeBackoff(rt, ids.accountId, r.consecutive_fails)
             if (r && (accountLevel || final || r.status !== r.previous_status))
               await afterAccountStatus(rt, { tenantId: ids.tenantId, accountId: ids.accountId }).catch(
